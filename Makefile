@@ -1,0 +1,42 @@
+# The two commands: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint translations-extract translations-update translations-compile clean
+
+$(BIN)/sala: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: $(BIN)/sala
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/sala translations-compile
+	SALA_DEV=1 $(BIN)/sala init
+	SALA_DEV=1 $(BIN)/sala demo
+	SALA_DEV=1 SALA_RUN_WORKER_IN_PROCESS=1 $(BIN)/sala run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev translations-compile
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+# Translations: one catalog for the core and the bundled plugins.
+translations-extract: $(BIN)/sala
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o translations/messages.pot .
+
+translations-update: translations-extract
+	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
+
+translations-compile: $(BIN)/sala
+	$(BIN)/pybabel -q compile -d translations
+
+clean:
+	rm -rf $(VENV) build *.egg-info

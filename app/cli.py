@@ -1,0 +1,138 @@
+"""The `sala` command: the Flask CLI of this app (so `sala run`, `sala shell`, `sala routes`
+work) plus Sala's own commands. Each command is small; the work is in plain functions."""
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
+
+from .extensions import db
+from .models import User
+from .plugins import hook_names, plugin_state
+
+
+def main():
+    from . import create_app
+
+    cli = FlaskGroup(create_app=create_app, help=_cli_help())
+    cli.main(prog_name="sala")
+
+
+def _cli_help():
+    return "Sala: public online sessions. Run 'sala COMMAND --help' for a command's help."
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create the database, or upgrade it to the newest schema. Safe to run again."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo(
+        _("The database is ready: %(url)s", url=db.engine.url.render_as_string(hide_password=True))
+    )
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Load the demonstration session and demo accounts. Safe to run again."""
+    from .demo import load_demo
+
+    result = load_demo()
+    if result.created:
+        click.echo(_("Demo session created: %(url)s", url=result.url))
+    else:
+        click.echo(_("The demo session is already there: %(url)s", url=result.url))
+    for account in result.accounts:
+        click.echo(
+            _(
+                "Demo %(role)s: %(email)s, password: %(password)s",
+                role=account.role,
+                email=account.email,
+                password=account.password,
+            )
+        )
+
+
+user_group = click.Group("user", help="Organizer and moderator accounts.")
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(User.ROLES), default="moderator", show_default=True)
+@click.option("--name", default="")
+@with_appcontext
+def user_create_command(email, role, name):
+    """Create a user. The password is read from standard input when it is not a terminal."""
+    from . import audit
+
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User).where(User.email == email)):
+        raise click.ClickException(
+            _("A user with the email %(email)s already exists.", email=email)
+        )
+    if sys.stdin.isatty():
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        raise click.ClickException(_("The password must have at least 10 characters."))
+    user = User(email=email, role=role, name=name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, role=role, via="cli")
+    db.session.commit()
+    click.echo(_("User %(email)s created with the role %(role)s.", email=email, role=role))
+
+
+@click.command("plugins")
+@with_appcontext
+def plugins_command():
+    """List installed plugins: name, version, enabled or not, and the hooks they implement."""
+    for plugin in plugin_state().installed:
+        if plugin.error:
+            status = _("failed: %(error)s", error=plugin.error)
+        else:
+            status = _("enabled") if plugin.enabled else _("disabled")
+        hooks = ", ".join(hook_names(plugin.module)) if plugin.module else "—"
+        click.echo(
+            f"{plugin.name:<14} {plugin.distribution} {plugin.version:<10} {status:<10} {hooks}"
+        )
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send everything due, then exit (for cron).")
+@with_appcontext
+def worker_command(once):
+    """Send queued mail and run background work."""
+    import time
+
+    from .worker import run_once
+
+    while True:
+        stats = run_once()
+        if stats.sent or stats.failed or stats.retried:
+            click.echo(
+                _(
+                    "Sent %(sent)d, failed %(failed)d, to retry %(retried)d.",
+                    sent=stats.sent,
+                    failed=stats.failed,
+                    retried=stats.retried,
+                )
+            )
+        if once:
+            return
+        time.sleep(5)
+
+
+def init_app(app):
+    for command in (init_command, demo_command, user_group, plugins_command, worker_command):
+        app.cli.add_command(command)
+    for commands in plugin_state(app).hook.sala_cli_commands():
+        for command in commands or []:
+            app.cli.add_command(command)

@@ -1,0 +1,37 @@
+"""Built-in defaults. Layered under instance/config.py, SALA_* variables and test overrides."""
+
+from datetime import timedelta
+
+DEFAULTS = dict(
+    SITE_NAME="Sala",
+    ORGANIZATION_NAME="Sala",
+    CONTACT_EMAIL="",
+    # Absolute base for links in mails, which are rendered outside any request.
+    BASE_URL="http://127.0.0.1:5000",
+    SQLALCHEMY_DATABASE_URI=None,  # filled in by create_app: instance/sala.sqlite
+    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    LANGUAGES=["en", "km"],
+    BABEL_DEFAULT_LOCALE="en",
+    BABEL_DEFAULT_TIMEZONE="UTC",
+    # None: every installed plugin. Otherwise a list or comma-separated names.
+    PLUGINS=None,
+    # "skip": start without a plugin that fails to load (and say so); "refuse": do not start.
+    PLUGIN_LOAD_FAILURE="skip",
+    EMAIL_PROVIDER="file",
+    MAIL_DEFAULT_SENDER="Sala <sala@localhost>",
+    MAIL_FILE_DIR=None,  # filled in by create_app: instance/mail
+    # Flask-Limiter: memory in development, redis://127.0.0.1:6379 with several app servers.
+    RATELIMIT_STORAGE_URI="memory://",
+    RATELIMIT_HEADERS_ENABLED=True,
+    RATELIMIT_PUBLIC_POST="20 per minute",
+    LOGIN_MAX_FAILURES=10,
+    LOGIN_LOCK_MINUTES=15,
+    LOGIN_RATE_LIMIT="30 per minute",
+    MAX_CONTENT_LENGTH=1024 * 1024,
+    WTF_CSRF_TIME_LIMIT=None,
+    SESSION_COOKIE_HTTPONLY=True,
+    SESSION_COOKIE_SAMESITE="Lax",
+    PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+    # Behind a reverse proxy, the number of proxies that set X-Forwarded-* (0: none).
+    PROXY_FIX=0,
+)

@@ -1,0 +1,181 @@
+"""`sala demo`: a demonstration session modeled on the public strategic planning session on
+Cambodia after the elections of 23 July 2023, dated a few weeks after the day it is loaded,
+with registration and ideas open, so that a newcomer can try every step."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from . import audit
+from .extensions import db
+from .models import Event, Theme, User, utcnow
+from .outbox import mail_url
+
+SLUG = "cambodia-after-the-election"
+
+TEXTS = {
+    "en": {
+        "title": "Cambodia after the 2023 election: a strategic planning session",
+        "convener": (
+            "Convened by the Commission of Inquiry for Cambodia with partner organizations, "
+            "and announced by its co-founder, Thayvie Sinn."
+        ),
+        "summary": (
+            "Cambodia's national elections of 23 July 2023 were judged by the United Nations "
+            "and most international observers to be decided in advance and illegitimate. The "
+            "main opposition party had been shut out, critics faced mass trials, and independent "
+            "newspapers and broadcasters were closed. On 31 May 2023 UN Secretary-General "
+            "António Guterres spoke out about Cambodia, and a UN action plan of reforms was "
+            "ignored by the government.\n\n"
+            "This public online session brings together leading experts on Cambodia and anyone "
+            "who cares about its future, to put forward and explore ideas for responding to the "
+            "flawed elections and to the abuses of human rights and the rule of law, and for "
+            "moving Cambodia toward human rights and democracy. Members of the Khmer community, "
+            "in Cambodia and abroad, are especially encouraged to take part.\n\n"
+            "Register in advance to receive the Zoom joining details, and send us your ideas and "
+            "suggestions before the meeting. When the session ends, every registered participant "
+            "receives a Plan of Action that summarizes the ideas presented and discussed."
+        ),
+        "agenda": (
+            "1. Welcome and purpose of the session\n"
+            "2. Where Cambodia stands after the election of 23 July 2023\n"
+            "3. Ideas sent in advance: presentation and discussion\n"
+            "4. Open discussion with participants\n"
+            "5. Next steps toward a Plan of Action"
+        ),
+        "speakers": (
+            "Several leading experts on Cambodia take part. In this demonstration, their names "
+            "would be listed here."
+        ),
+    },
+    "km": {
+        "title": "កម្ពុជាក្រោយការបោះឆ្នោតឆ្នាំ២០២៣៖ កិច្ចប្រជុំរៀបចំផែនការយុទ្ធសាស្ត្រ",
+        "convener": (
+            "រៀបចំដោយគណៈកម្មការស៊ើបអង្កេតសម្រាប់កម្ពុជា រួមជាមួយអង្គការដៃគូ និងប្រកាសដោយសហស្ថាបនិក Thayvie Sinn។"
+        ),
+        "summary": (
+            "ការបោះឆ្នោតជាតិនៅកម្ពុជា កាលពីថ្ងៃទី២៣ ខែកក្កដា ឆ្នាំ២០២៣ "
+            "ត្រូវបានអង្គការសហប្រជាជាតិ និងអ្នកសង្កេតការណ៍អន្តរជាតិភាគច្រើន "
+            "វាយតម្លៃថាជាការបោះឆ្នោតដែលកំណត់លទ្ធផលទុកជាមុន និងគ្មានភាពស្របច្បាប់។ "
+            "គណបក្សប្រឆាំងធំជាងគេត្រូវបានដកចេញ អ្នករិះគន់ត្រូវបាននាំទៅកាត់ទោសជាក្រុមៗ "
+            "ហើយសារព័ត៌មាន និងវិទ្យុទូរទស្សន៍ឯករាជ្យត្រូវបានបិទ។ "
+            "កាលពីថ្ងៃទី៣១ ខែឧសភា ឆ្នាំ២០២៣ អគ្គលេខាធិការអង្គការសហប្រជាជាតិ "
+            "លោក អានតូនីញ៉ូ ហ្គូតេរេស បានថ្លែងអំពីស្ថានការណ៍នៅកម្ពុជា "
+            "ហើយផែនការសកម្មភាពកំណែទម្រង់របស់អង្គការសហប្រជាជាតិ ត្រូវបានរដ្ឋាភិបាលមិនអើពើ។\n\n"
+            "កិច្ចប្រជុំសាធារណៈតាមអនឡាញនេះ ប្រមូលផ្តុំអ្នកជំនាញឈានមុខលើបញ្ហាកម្ពុជា "
+            "និងអ្នកទាំងឡាយណាដែលខ្វល់ខ្វាយពីអនាគតប្រទេស ដើម្បីលើកយក និងពិភាក្សាគំនិតនានា "
+            "ក្នុងការឆ្លើយតបនឹងការបោះឆ្នោតដែលគ្មានភាពត្រឹមត្រូវ "
+            "និងការរំលោភសិទ្ធិមនុស្ស និងនីតិរដ្ឋ ព្រមទាំងជំរុញកម្ពុជាឆ្ពោះទៅរកសិទ្ធិមនុស្ស "
+            "និងលទ្ធិប្រជាធិបតេយ្យ។ យើងលើកទឹកចិត្តជាពិសេសដល់សមាជិកសហគមន៍ខ្មែរ "
+            "ទាំងនៅក្នុងប្រទេស និងនៅបរទេស ឱ្យចូលរួម។\n\n"
+            "សូមចុះឈ្មោះជាមុន ដើម្បីទទួលព័ត៌មានសម្រាប់ចូលរួមតាម Zoom "
+            "ហើយផ្ញើគំនិត និងសំណូមពររបស់អ្នកមកយើងមុនកិច្ចប្រជុំ។ "
+            "នៅពេលកិច្ចប្រជុំបញ្ចប់ អ្នកចូលរួមដែលបានចុះឈ្មោះទាំងអស់ នឹងទទួលបានផែនការសកម្មភាព "
+            "ដែលសង្ខេបគំនិតដែលបានលើកឡើង និងពិភាក្សា។"
+        ),
+        "agenda": (
+            "១. ការស្វាគមន៍ និងគោលបំណងនៃកិច្ចប្រជុំ\n"
+            "២. ស្ថានភាពកម្ពុជាក្រោយការបោះឆ្នោតថ្ងៃទី២៣ ខែកក្កដា ឆ្នាំ២០២៣\n"
+            "៣. គំនិតដែលបានផ្ញើមកជាមុន៖ ការបង្ហាញ និងការពិភាក្សា\n"
+            "៤. កិច្ចពិភាក្សាបើកចំហជាមួយអ្នកចូលរួម\n"
+            "៥. ជំហានបន្ទាប់ឆ្ពោះទៅរកផែនការសកម្មភាព"
+        ),
+        "speakers": (
+            "អ្នកជំនាញឈានមុខមួយចំនួនលើបញ្ហាកម្ពុជានឹងចូលរួម។ ក្នុងកិច្ចប្រជុំសាកល្បងនេះ ឈ្មោះរបស់ពួកគេនឹងបង្ហាញនៅទីនេះ។"
+        ),
+    },
+}
+
+THEMES = [
+    {"en": "Elections and democracy", "km": "ការបោះឆ្នោត និងលទ្ធិប្រជាធិបតេយ្យ"},
+    {"en": "Human rights and political prisoners", "km": "សិទ្ធិមនុស្ស និងអ្នកទោសនយោបាយ"},
+    {"en": "Rule of law and justice", "km": "នីតិរដ្ឋ និងយុត្តិធម៌"},
+    {"en": "Free press and civil society", "km": "សេរីភាពសារព័ត៌មាន និងសង្គមស៊ីវិល"},
+    {"en": "International engagement", "km": "ការចូលរួមពីសហគមន៍អន្តរជាតិ"},
+]
+
+ACCOUNTS = [("admin", "organizer@demo.sala.invalid"), ("moderator", "moderator@demo.sala.invalid")]
+
+
+@dataclass
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    url: str
+    accounts: list[DemoAccount] = field(default_factory=list)
+
+
+def build_event(now):
+    # A few weeks ahead, at 20:00 in Phnom Penh (13:00 UTC): morning in the Americas,
+    # afternoon in Europe, evening in Asia and Australia.
+    start = (now + timedelta(weeks=3)).replace(hour=13, minute=0, second=0, microsecond=0)
+    event = Event(
+        slug=SLUG,
+        state="published",
+        is_demo=True,
+        default_language="en",
+        texts=TEXTS,
+        starts_at=start,
+        duration_minutes=150,
+        timezone="Asia/Phnom_Penh",
+        extra_timezones=["Europe/Paris", "America/New_York", "Australia/Sydney"],
+        registration_opens_at=now,
+        registration_closes_at=start,
+        capacity=500,
+        waitlist_enabled=True,
+        ideas_open_at=now,
+        ideas_close_at=start,
+        join_release="before_start",
+        join_release_hours=48,
+        join_url="https://zoom.example.invalid/j/0000000000",
+        join_passcode="demo-0000",
+    )
+    event.themes = [Theme(position=i, labels=labels) for i, labels in enumerate(THEMES)]
+    return event
+
+
+def demo_accounts():
+    """The demo accounts, with passwords kept in instance/ so every run prints the same."""
+    credentials = Path(current_app.instance_path) / "demo-accounts.txt"
+    known = {}
+    if credentials.exists():
+        for line in credentials.read_text().splitlines():
+            email, _, password = line.partition(" ")
+            known[email] = password
+    accounts = []
+    for role, email in ACCOUNTS:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        password = known.get(email)
+        if user is None or password is None:
+            password = secrets.token_urlsafe(12)
+            if user is None:
+                user = User(email=email, role=role, name=f"Demo {role}")
+                db.session.add(user)
+            user.set_password(password)
+            db.session.flush()
+            audit.record("user.create", user, role=role, via="demo")
+        accounts.append(DemoAccount(role, email, password))
+    credentials.write_text("".join(f"{a.email} {a.password}\n" for a in accounts))
+    credentials.chmod(0o600)
+    return accounts
+
+
+def load_demo():
+    event = db.session.scalar(sa.select(Event).where(Event.slug == SLUG))
+    created = event is None
+    if created:
+        event = build_event(utcnow())
+        db.session.add(event)
+    accounts = demo_accounts()
+    db.session.commit()
+    return DemoResult(created, mail_url("public.event", slug=SLUG), accounts)

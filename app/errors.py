@@ -1,0 +1,63 @@
+"""Error pages in the visitor's language. htmx requests get a short fragment instead."""
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l("Something in the request was not right. Please go back and try again."),
+    ),
+    403: (_l("Not allowed"), _l("You do not have permission to open this page.")),
+    404: (
+        _l("Page not found"),
+        _l("We could not find this page. The link may be old or mistyped."),
+    ),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("Too large"), _l("What you sent is too large. Please shorten it and try again.")),
+    429: (
+        _l("Too many requests"),
+        _l("You have tried too often. Please wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An error on our side stopped this page. Please try again later."),
+    ),
+}
+CSRF_MESSAGE = _l(
+    "This form has expired or was sent from another page. Please go back, reload the page "
+    "and send it again."
+)
+
+
+def render_error(code, message=None):
+    title, default_message = MESSAGES.get(code, MESSAGES[500])
+    template = "errors/fragment.html" if getattr(request, "htmx", False) else "errors/error.html"
+    return render_template(
+        template, code=code, title=title, message=message or default_message
+    ), code
+
+
+def handle_http_error(error):
+    code = error.code or 500
+    if code not in MESSAGES:
+        return error
+    return render_error(code)
+
+
+def handle_csrf_error(error):
+    return render_error(400, CSRF_MESSAGE)
+
+
+def handle_internal_error(error):
+    # Unhandled exceptions arrive here wrapped (Flask logs them first); in debug and testing
+    # they propagate instead, so a failing test shows the real traceback.
+    return render_error(500)
+
+
+def init_app(app):
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_internal_error)

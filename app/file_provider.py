@@ -1,0 +1,50 @@
+"""The embedded default email provider: each mail is written as an .eml file under
+instance/mail/, for development and for trying Sala without a mail server.
+
+It is an internal plugin: it implements the same hook as plugins/smtp."""
+
+import logging
+from pathlib import Path
+
+from .plugins import hookimpl
+
+log = logging.getLogger("sala.mail")
+
+
+class FileConnection:
+    def __init__(self, directory, sender):
+        self.directory = directory
+        self.sender = sender
+
+    def __enter__(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send(self, message):
+        from .outbox import to_mail_message
+
+        path = self.directory / f"{message.id:08d}-{message.kind or 'mail'}.eml"
+        path.write_bytes(to_mail_message(message, self.sender).as_bytes())
+        log.info("Mail to %s written to %s", message.recipient, path)
+        print(f"Mail written to {path}", flush=True)
+        return str(path)
+
+
+class FileProvider:
+    name = "file"
+
+    def __init__(self, app):
+        self.directory = Path(app.config["MAIL_FILE_DIR"])
+        self.sender = app.config["MAIL_DEFAULT_SENDER"]
+
+    def open(self):
+        return FileConnection(self.directory, self.sender)
+
+
+@hookimpl
+def sala_email_provider(name, app):
+    if name == "file":
+        return FileProvider(app)

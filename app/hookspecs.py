@@ -1,0 +1,122 @@
+"""The hooks a Sala plugin may implement.
+
+A plugin is a module (or package) named in the ``sala.plugins`` entry point group. It marks
+its functions with ``@hookimpl`` from ``app.plugins``; the function's name says which hook it
+implements. Each docstring below is the reference documentation for its hook, and
+docs/plugins.md shows an example of each.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("sala")
+
+
+@hookspec
+def sala_config_defaults():
+    """Return a dict of config defaults for the plugin's own settings.
+
+    They apply under everything else: ``instance/config.py`` and ``SALA_*`` variables win.
+    """
+
+
+@hookspec
+def sala_translation_dirs():
+    """Return a list of directories holding the plugin's gettext catalogs
+    (``<dir>/<lang>/LC_MESSAGES/messages.mo``)."""
+
+
+@hookspec
+def sala_blueprints():
+    """Return a list of Flask blueprints to register; they may carry templates and static
+    files of their own."""
+
+
+@hookspec
+def sala_cli_commands():
+    """Return a list of click commands (or groups) to add to the ``sala`` command."""
+
+
+@hookspec
+def sala_app_ready(app):
+    """Called once the app is fully built: config, extensions, blueprints. For checks and
+    wiring that need the finished app."""
+
+
+@hookspec
+def sala_nav_links(user):
+    """Return a list of ``NavLink(label, endpoint, ...)`` for the navigation bar.
+
+    ``user`` is the signed-in user or an anonymous one; return nothing to hide a link."""
+
+
+@hookspec
+def sala_template_slot(slot, context):
+    """Return HTML (a ``Markup``) to place in the named template slot, or None.
+
+    Slots: ``head``, ``nav``, ``footer``, ``event_sidebar``, ``event_after_summary``,
+    ``admin_event``, ``registration_manage``. ``context`` is the template context."""
+
+
+@hookspec
+def sala_worker_tick(app):
+    """Called by ``sala worker`` on every round, before mail is sent, for background work
+    (the Zoom plugin's registrant sync). Keep each call short; return a number of items
+    handled, or None."""
+
+
+@hookspec(firstresult=True)
+def sala_email_provider(name, app):
+    """Return the email provider called ``name`` if this plugin provides it, else None.
+
+    A provider has ``open()`` returning a connection used as a context manager, whose
+    ``send(message)`` delivers one ``OutboxMessage`` and returns a provider id, raising
+    ``app.outbox.TemporaryFailure`` or ``PermanentFailure``."""
+
+
+@hookspec(firstresult=True)
+def sala_join_details(registration):
+    """Return a ``JoinDetails`` for this registrant, or None to let the next plugin (or the
+    session's shared link and passcode) answer."""
+
+
+@hookspec(firstresult=True)
+def sala_initial_idea_status(idea):
+    """Return the status a newly confirmed idea starts in (the moderation plugin answers
+    ``"pending"``). Without an answer, ideas are ``"received"``: seen by organizers only."""
+
+
+# Domain events. They are called inside the request's transaction, after the change is
+# flushed: a plugin may add rows (outbox messages, its own state) to the same transaction,
+# and must not do slow work here (no network calls: leave that to sala_worker_tick).
+
+
+@hookspec
+def sala_registration_confirmed(registration):
+    """A registration was confirmed (it counts, or is waitlisted)."""
+
+
+@hookspec
+def sala_registration_cancelled(registration):
+    """A registration was cancelled, by its registrant or an organizer."""
+
+
+@hookspec
+def sala_registration_erased(registration):
+    """A registrant's personal data is about to be erased; the plugin forgets what it
+    keeps about them (the Zoom plugin cancels them on Zoom)."""
+
+
+@hookspec
+def sala_idea_submitted(idea):
+    """A new idea was submitted and confirmed."""
+
+
+@hookspec
+def sala_idea_moderated(idea, action, actor):
+    """A moderator acted on an idea: ``action`` is ``approve``, ``reject``, ``edit``,
+    ``merge``, ``discuss``, ``theme`` or ``undo``; ``actor`` the user."""
+
+
+@hookspec
+def sala_plan_published(plan_version):
+    """A version of the Plan of Action was published."""

@@ -1,0 +1,70 @@
+"""Language choice and translations.
+
+Order: an explicit choice (the switcher or ``?lang=``, remembered in the session), then a
+registrant's saved language on their own pages (``g.registrant_language``), then the
+browser's Accept-Language, then the site default.
+"""
+
+import os
+from pathlib import Path
+
+from babel import Locale
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import get_locale, refresh
+
+from .plugins import hooks
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def languages():
+    return current_app.config["LANGUAGES"]
+
+
+def cli_language():
+    """Outside a request (the CLI, the worker): the organizer's LANG, if we have it."""
+    lang = os.environ.get("LANG", "").split(".")[0].split("_")[0]
+    return lang if lang in languages() else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_locale():
+    if not has_request_context():
+        return cli_language()
+    wanted = request.args.get("lang")
+    if wanted in languages():
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in languages():
+        return session["lang"]
+    if getattr(g, "registrant_language", None) in languages():
+        return g.registrant_language
+    return (
+        request.accept_languages.best_match(languages())
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_language():
+    locale = get_locale()
+    return str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language_name(code):
+    """A language's own name for itself: English, ខ្មែរ, Français."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def init_app(app, babel):
+    dirs = [str(TRANSLATIONS)]
+    for extra in hooks(app).sala_translation_dirs():
+        dirs.extend(str(d) for d in extra or [])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel caches the locale on `g`, which outlives a request when an app context is
+    # already pushed (the CLI, tests): choose it anew for every request.
+    app.before_request(refresh)
+    app.jinja_env.globals.update(
+        current_language=current_language, languages=languages, language_name=language_name
+    )
+    app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -1,0 +1,402 @@
+"""The data model. Timestamps are stored in UTC; texts per language are JSON objects keyed
+by language code, read through `localized` with a fallback to the event's default language."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow():
+    """Naive UTC, as stored: SQLite keeps no offsets, so every column holds UTC without one."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def localized(texts, lang, fallback):
+    """(text, language_used) from a {lang: text} dict: the wanted language, else the fallback."""
+    texts = texts or {}
+    if texts.get(lang):
+        return texts[lang], lang
+    if texts.get(fallback):
+        return texts[fallback], fallback
+    return "", lang
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# ---------------------------------------------------------------- people
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """An organizer (role "admin") or a moderator."""
+
+    ROLES = ("admin", "moderator")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20), default="moderator")
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+    def set_password(self, password):
+        # Werkzeug's default is scrypt, a memory-hard KDF.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    def has_role(self, role):
+        # An organizer can do everything a moderator can.
+        return self.role == role or self.role == "admin"
+
+
+class AuditEntry(db.Model):
+    """Who did what to what, when. Written by `app.audit.record`."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    actor: Mapped[User | None] = relationship()
+    actor_label: Mapped[str] = mapped_column(sa.String(254), default="")
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    target_id: Mapped[int | None]
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+class Event(TimestampMixin, db.Model):
+    """A session. Called "event" in code to keep it apart from Flask's session."""
+
+    STATES = ("draft", "published", "concluded", "plan_published", "archived")
+    TEXT_FIELDS = ("title", "summary", "convener", "agenda", "speakers", "privacy_notice")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    state: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    default_language: Mapped[str] = mapped_column(sa.String(10), default="en")
+    # {"en": {"title": ..., "summary": ..., ...}, "km": {...}}
+    texts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(default=120)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Phnom_Penh")
+    extra_timezones: Mapped[list] = mapped_column(sa.JSON, default=list)
+    registration_opens_at: Mapped[datetime | None]
+    registration_closes_at: Mapped[datetime | None]
+    capacity: Mapped[int | None]
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    ideas_open_at: Mapped[datetime | None]
+    ideas_close_at: Mapped[datetime | None]
+    # "on_confirmation", or "before_start" with join_release_hours
+    join_release: Mapped[str] = mapped_column(sa.String(20), default="on_confirmation")
+    join_release_hours: Mapped[int] = mapped_column(default=24)
+    join_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    join_passcode: Mapped[str] = mapped_column(sa.String(100), default="")
+    meeting_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    reminder_24h: Mapped[bool] = mapped_column(default=True)
+    reminder_1h: Mapped[bool] = mapped_column(default=True)
+    notify_rejected_authors: Mapped[bool] = mapped_column(default=True)
+    retention_days: Mapped[int] = mapped_column(default=90)
+    purged_at: Mapped[datetime | None]
+
+    themes: Mapped[list["Theme"]] = relationship(
+        back_populates="event", order_by="Theme.position", cascade="all, delete-orphan"
+    )
+
+    def text(self, field, lang):
+        """One text field in `lang`, falling back to the event's default language."""
+        per_lang = {code: values.get(field, "") for code, values in (self.texts or {}).items()}
+        return localized(per_lang, lang, self.default_language)[0]
+
+    def text_is_fallback(self, field, lang):
+        per_lang = {code: values.get(field, "") for code, values in (self.texts or {}).items()}
+        return localized(per_lang, lang, self.default_language)[1] != lang
+
+    def set_text(self, lang, **fields):
+        texts = {code: dict(values) for code, values in (self.texts or {}).items()}
+        texts.setdefault(lang, {}).update(fields)
+        self.texts = texts  # reassign: JSON columns do not track in-place changes
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class Theme(db.Model):
+    """A theme for ideas, from the organizer's list for one event."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    event: Mapped[Event] = relationship(back_populates="themes")
+    position: Mapped[int] = mapped_column(default=0)
+    labels: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    def label(self, lang):
+        return localized(self.labels, lang, self.event.default_language)[0]
+
+
+class Registration(TimestampMixin, db.Model):
+    STATUSES = ("unconfirmed", "confirmed", "waitlisted", "cancelled")
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "email_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    event: Mapped[Event] = relationship()
+    email: Mapped[str] = mapped_column(sa.String(254))
+    # The address lowercased: one registration per address and event, whatever its case.
+    email_key: Mapped[str] = mapped_column(sa.String(254))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    language: Mapped[str] = mapped_column(sa.String(10), default="en")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+    affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
+    consent_text: Mapped[str] = mapped_column(sa.String(100), default="")
+    consented_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(20), default="unconfirmed", index=True)
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+    # The personal join link and the provider's id for this registrant (Zoom's registrant id).
+    join_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    join_ref: Mapped[str] = mapped_column(sa.String(100), default="")
+    # "", "pending", "synced", "failed", "cancelled": where the join provider stands.
+    join_status: Mapped[str] = mapped_column(sa.String(20), default="")
+    join_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    join_details_sent_at: Mapped[datetime | None]
+    attended: Mapped[bool] = mapped_column(default=False)
+
+    @staticmethod
+    def key_for(email):
+        return email.strip().lower()
+
+
+class LinkToken(db.Model):
+    """A secret link (confirm, manage, idea status). Only the SHA-256 of the token is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(sa.String(30))
+    subject_type: Mapped[str] = mapped_column(sa.String(30))
+    subject_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+
+    @staticmethod
+    def hash(raw):
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, purpose, subject, ttl=None):
+        """Create a token for `subject`; returns (row, raw token for the link)."""
+        raw = secrets.token_urlsafe(32)
+        row = cls(
+            token_hash=cls.hash(raw),
+            purpose=purpose,
+            subject_type=type(subject).__name__.lower(),
+            subject_id=subject.id,
+            expires_at=utcnow() + ttl if ttl else None,
+        )
+        db.session.add(row)
+        return row, raw
+
+    @classmethod
+    def find(cls, raw, purpose):
+        """The token row for a raw token and purpose, or None. Expiry and use are the
+        caller's to judge, so it can say kindly which one it is."""
+        if not raw or len(raw) > 100:
+            return None
+        return db.session.scalar(
+            sa.select(cls).where(cls.token_hash == cls.hash(raw), cls.purpose == purpose)
+        )
+
+    @property
+    def expired(self):
+        return self.expires_at is not None and self.expires_at < utcnow()
+
+
+# ---------------------------------------------------------------- ideas
+
+
+class Idea(TimestampMixin, db.Model):
+    STATUSES = (
+        "unconfirmed",  # sent by a visitor whose email is not confirmed yet
+        "received",  # confirmed, no moderation plugin: organizers only
+        "pending",
+        "approved",
+        "rejected",
+        "merged",
+        "discussed",
+        "withdrawn",
+    )
+    PUBLIC_STATUSES = ("approved", "discussed")
+    DISPLAY = ("name", "initials", "anonymous")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    event: Mapped[Event] = relationship()
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL")
+    )
+    registration: Mapped[Registration | None] = relationship()
+    # A visitor who is not registered gives an address; it is never shown.
+    author_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    author_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    display: Mapped[str] = mapped_column(sa.String(12), default="anonymous")
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("theme.id", ondelete="SET NULL"))
+    theme: Mapped[Theme | None] = relationship()
+    language: Mapped[str] = mapped_column(sa.String(10), default="en")
+    status: Mapped[str] = mapped_column(sa.String(20), default="unconfirmed", index=True)
+    moderation_note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    moderated_by: Mapped[User | None] = relationship()
+    moderated_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("idea.id"))
+    merged_into: Mapped["Idea | None"] = relationship(remote_side="Idea.id")
+    discussed_at: Mapped[datetime | None]
+    discussion_note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    confirmed_at: Mapped[datetime | None]
+    # Bumped on every moderation so two moderators cannot overwrite each other's decision.
+    revision: Mapped[int] = mapped_column(default=1)
+
+
+# ---------------------------------------------------------------- the Plan of Action
+
+
+class Plan(TimestampMixin, db.Model):
+    """The Plan of Action of one event: the draft being edited, and its published versions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), unique=True
+    )
+    event: Mapped[Event] = relationship()
+    intro: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # "draft" while unpublished edits exist, "published" when the draft equals the last version.
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    send_on_publish: Mapped[bool] = mapped_column(default=True)
+    sections: Mapped[list["PlanSection"]] = relationship(
+        back_populates="plan", order_by="PlanSection.position", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list["PlanVersion"]] = relationship(
+        back_populates="plan", order_by="PlanVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class PlanSection(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"))
+    plan: Mapped[Plan] = relationship(back_populates="sections")
+    position: Mapped[int] = mapped_column(default=0)
+    theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("theme.id", ondelete="SET NULL"))
+    title: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    body: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    items: Mapped[list["PlanItem"]] = relationship(
+        back_populates="section", order_by="PlanItem.position", cascade="all, delete-orphan"
+    )
+
+
+plan_item_ideas = sa.Table(
+    "plan_item_idea",
+    db.metadata,
+    sa.Column("item_id", sa.ForeignKey("plan_item.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("idea_id", sa.ForeignKey("idea.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class PlanItem(db.Model):
+    STATUSES = ("proposed", "agreed", "under_way", "done")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_section.id", ondelete="CASCADE"))
+    section: Mapped[PlanSection] = relationship(back_populates="items")
+    position: Mapped[int] = mapped_column(default=0)
+    what: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    who: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    due: Mapped[str] = mapped_column(sa.String(100), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="proposed")
+    ideas: Mapped[list[Idea]] = relationship(secondary=plan_item_ideas)
+
+
+class PlanVersion(db.Model):
+    """A published version: a frozen snapshot of the plan, so old versions stay readable."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"))
+    plan: Mapped[Plan] = relationship(back_populates="versions")
+    number: Mapped[int]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    snapshot: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    change_note: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+# ---------------------------------------------------------------- mail
+
+
+class OutboxMessage(db.Model):
+    """A mail rendered at enqueue time, written in the transaction of the change that
+    caused it, and sent later by the worker."""
+
+    STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(10))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # [{"filename", "content_type", "data"}], data as text (an .ics) or base64
+    attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    kind: Mapped[str] = mapped_column(sa.String(40), default="")
+    batch: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("event.id", ondelete="SET NULL"))
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(sa.String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str] = mapped_column(sa.String(100), default="")
+    claimed_until: Mapped[datetime | None]
+    # Set just before the message is handed to the provider: a claim that expires after this
+    # is not retried, so a dead worker never causes a second copy.
+    handed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.String(1000), default="")
+    provider_id: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "due_at"),)

@@ -1,0 +1,132 @@
+"""The plugin engine: discovery through entry points, one pluggy PluginManager per app."""
+
+import importlib
+import importlib.metadata
+import logging
+from dataclasses import dataclass, field
+
+import pluggy
+from flask import current_app
+from markupsafe import Markup
+
+from . import hookspecs
+
+hookimpl = pluggy.HookimplMarker("sala")
+ENTRY_POINT_GROUP = "sala.plugins"
+# Sala's own default behaviour, written as plugins on the same hooks; always registered.
+INTERNAL_PLUGINS = ("app.file_provider",)
+log = logging.getLogger(__name__)
+
+
+class PluginLoadError(RuntimeError):
+    pass
+
+
+@dataclass
+class NavLink:
+    label: str
+    endpoint: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class InstalledPlugin:
+    name: str
+    distribution: str
+    version: str
+    enabled: bool
+    error: str | None = None
+    module: object = None
+
+
+@dataclass
+class PluginState:
+    manager: pluggy.PluginManager
+    installed: list[InstalledPlugin]
+
+    @property
+    def hook(self):
+        return self.manager.hook
+
+
+def enabled_names(setting):
+    """SALA_PLUGINS: None (all installed), a list, or a comma-separated string."""
+    if setting is None:
+        return None
+    if isinstance(setting, str):
+        return {name.strip() for name in setting.split(",") if name.strip()}
+    return set(setting)
+
+
+def discover():
+    """Every entry point of the group, deduplicated by name (the first one wins)."""
+    seen = {}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        seen.setdefault(ep.name, ep)
+    return sorted(seen.values(), key=lambda ep: ep.name)
+
+
+def build_manager(enabled_setting, on_failure="skip"):
+    """Load the enabled plugins into a new PluginManager.
+
+    A plugin that fails to import is reported in one line, naming it and its error; with
+    ``on_failure="refuse"`` that stops the app from starting.
+    """
+    manager = pluggy.PluginManager("sala")
+    manager.add_hookspecs(hookspecs)
+    for module_name in INTERNAL_PLUGINS:
+        manager.register(importlib.import_module(module_name), name=module_name)
+    wanted = enabled_names(enabled_setting)
+    installed = []
+    for ep in discover():
+        dist = ep.dist.name if ep.dist else "?"
+        version = ep.dist.version if ep.dist else "?"
+        enabled = wanted is None or ep.name in wanted
+        plugin = InstalledPlugin(ep.name, dist, version, enabled)
+        installed.append(plugin)
+        if not enabled:
+            continue
+        try:
+            plugin.module = ep.load()
+            manager.register(plugin.module, name=ep.name)
+        except Exception as exc:  # a broken plugin must not take the site down silently
+            plugin.error = f"{type(exc).__name__}: {exc}"
+            plugin.enabled = False
+            message = f"Sala plugin {ep.name!r} ({dist} {version}) failed to load: {plugin.error}"
+            if on_failure == "refuse":
+                raise PluginLoadError(message) from exc
+            log.error("%s; starting without it", message)
+    if wanted:
+        missing = wanted - {p.name for p in installed}
+        for name in sorted(missing):
+            log.warning("Sala plugin %r is enabled in config but not installed", name)
+    return PluginState(manager, installed)
+
+
+def plugin_state(app=None):
+    return (app or current_app).extensions["sala.plugins"]
+
+
+def hooks(app=None):
+    """The hook caller of the app's plugin manager: ``hooks().sala_idea_submitted(idea=i)``."""
+    return plugin_state(app).hook
+
+
+def hook_names(module):
+    """The hooks a plugin module implements, for `sala plugins`."""
+    return sorted(
+        name for name in dir(module) if name.startswith("sala_") and callable(getattr(module, name))
+    )
+
+
+def render_slot(slot, **context):
+    """Jinja global: the HTML every plugin offers for a named template slot."""
+    parts = hooks().sala_template_slot(slot=slot, context=context)
+    return Markup("\n").join(Markup(p) for p in parts if p)
+
+
+def nav_links(user):
+    links = []
+    for result in hooks().sala_nav_links(user=user):
+        links.extend(result or [])
+    return links

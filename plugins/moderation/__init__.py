@@ -1,0 +1,1 @@
+"""Idea moderation: every new idea starts as pending, and moderators review them in a queue."""
