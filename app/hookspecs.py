@@ -75,8 +75,10 @@ def sala_email_provider(name, app):
 
 @hookspec(firstresult=True)
 def sala_join_details(registration):
-    """Return a ``JoinDetails`` for this registrant, or None to let the next plugin (or the
-    session's shared link and passcode) answer."""
+    """Return a ``JoinDetails`` for this registrant; ``JOIN_PENDING`` while a personal link
+    is still being fetched (the core asks again on the worker's next round, and falls back
+    to the session's shared link when the details are due); or None to let the next plugin
+    (or the session's shared link and passcode) answer. Both are in ``app.plugins``."""
 
 
 @hookspec(firstresult=True)

@@ -30,6 +30,21 @@ class NavLink:
 
 
 @dataclass
+class JoinDetails:
+    """How one registrant joins the meeting: what `sala_join_details` answers."""
+
+    url: str
+    passcode: str = ""
+    meeting_id: str = ""
+    personal: bool = False  # a link for this registrant alone (Zoom's per-registrant link)
+
+
+# `sala_join_details` answers this while it is still getting a personal link: the core
+# waits (the worker asks again) until the details are due, then falls back to the shared link.
+JOIN_PENDING = object()
+
+
+@dataclass
 class InstalledPlugin:
     name: str
     distribution: str

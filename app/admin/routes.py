@@ -72,3 +72,9 @@ def role_label(role):
 @bp.app_context_processor
 def role_labels():
     return {"role_label": role_label}
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id):
+    found = db.get_or_404(Event, event_id)
+    return render_template("admin/event.html", event=found)
