@@ -12,6 +12,11 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def is_translated(message):
+    string = message.string
+    return all(string) if isinstance(string, tuple | list) else bool(string)
+
+
 def main(lang, *sources):
     target = ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po"
     with target.open("rb") as f:
