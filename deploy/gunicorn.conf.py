@@ -1,0 +1,18 @@
+"""Recommended gunicorn settings for Sala. Requests are short (mail goes through the
+outbox), so a few sync workers with threads serve a large session well."""
+
+import multiprocessing
+
+bind = "127.0.0.1:8000"
+workers = min(multiprocessing.cpu_count() * 2 + 1, 9)
+threads = 4
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+# Access logs would hold IP addresses and token URLs; keep them off unless needed.
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = "127.0.0.1"
