@@ -9,7 +9,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakezoom import SHARED_CANDIDATES, SPEC_FILE, FakeZoom  # noqa: E402
-
 from zoomhelpers import WEBHOOK_SECRET  # noqa: E402
 
 
