@@ -184,6 +184,13 @@ def sync_command(slug):
     if not todo:
         click.echo(_("Nothing to do: every confirmed registrant has a personal link."))
         return
+    try:
+        meeting = client.get_meeting(event.meeting_id) or {}
+    except ZoomError as exc:
+        raise click.ClickException(exc.describe()) from None
+    batches = meeting.get("type", 2) == 2
+    if not batches:
+        click.echo(_("Not a scheduled meeting: Zoom takes its registrants one by one."))
     click.echo(
         _(
             "%(count)d registrants to add to the meeting %(meeting)s.",
@@ -193,7 +200,7 @@ def sync_command(slug):
     )
     with click.progressbar(length=todo, label=_("Adding to Zoom")) as bar:
         try:
-            synced, failed = sync.batch_sync(client, event, progress=bar.update)
+            synced, failed = sync.batch_sync(client, event, progress=bar.update, batches=batches)
         except ZoomError as exc:
             raise click.ClickException(
                 _(

@@ -52,7 +52,9 @@ class ZoomError(Exception):
 
     @property
     def temporary(self):
-        return self.kind in ("unavailable", "rate_limited", "credentials", "token")
+        # Outages and rate limits pass; so may set-up problems (credentials, scopes), which
+        # are not the registrant's fault: their registration waits rather than fails.
+        return self.kind in ("unavailable", "rate_limited", "credentials", "token", "scopes")
 
     def describe(self):
         """The error in plain words for an organizer (through gettext)."""

@@ -268,13 +268,15 @@ def purge_webhook_records():
 # ---------------------------------------------------------------- batch sync (the CLI)
 
 
-def batch_sync(client, event, progress=None):
-    """Bring the event's confirmed registrants onto its meeting, 30 a call. Skips those
-    already synced, so it is safe to run again. Returns (synced, failed) counts."""
+def batch_sync(client, event, progress=None, batches=True):
+    """Bring the event's confirmed registrants onto its meeting, 30 a call (one by one when
+    `batches` is false: Zoom batches scheduled meetings only). Skips those already synced,
+    so it is safe to run again. Returns (synced, failed) counts."""
     registrations = waiting_registrations(None, event=event, include_failed=True)
     synced = failed = 0
-    for start in range(0, len(registrations), 30):
-        chunk = registrations[start : start + 30]
+    size = 30 if batches else 1
+    for start in range(0, len(registrations), size):
+        chunk = registrations[start : start + size]
         people = []
         for r in chunk:
             first, last = split_name(r.name, r.email)
@@ -283,7 +285,11 @@ def batch_sync(client, event, progress=None):
                 person["last_name"] = last
             people.append(person)
         try:
-            answer = client.add_registrants_batch(event.meeting_id, people) or {}
+            if batches:
+                answer = client.add_registrants_batch(event.meeting_id, people) or {}
+            else:
+                one = client.add_registrant(event.meeting_id, **people[0]) or {}
+                answer = {"registrants": [{**one, "email": people[0]["email"]}]}
         except ZoomError as exc:
             if exc.temporary:
                 for r in chunk:

@@ -152,3 +152,16 @@ def test_an_unknown_session_is_said_plainly(zoom_app, fake_zoom, args):
     result = zoom(zoom_app, *args)
     assert result.exit_code == 1 and "No session" in result.output
     assert db.session.query(Event).count() == 0
+
+
+def test_sync_adds_one_by_one_when_zoom_cannot_batch(zoom_app, fake_zoom):
+    meeting = fake_zoom.add_meeting(type=3)  # recurring, no fixed time: no batch endpoint
+    event = make_event(meeting)
+    for i in range(3):
+        make_registration(event, f"person{i}@example.org")
+    db.session.commit()
+    result = zoom(zoom_app, "sync", "cambodia-2023")
+    assert result.exit_code == 0, result.output
+    assert "Done: 3 added" in result.output
+    assert fake_zoom.calls_to("addBatchRegistrants") == []
+    assert len(fake_zoom.calls_to("meetingRegistrantCreate")) == 3
