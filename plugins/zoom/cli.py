@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.extensions import db
 from app.models import Event
@@ -16,13 +17,13 @@ zoom_group = click.Group("zoom", help="Zoom: check the setup, sync registrants, 
 
 # Scopes Sala needs, each satisfied by a classic or a granular Zoom scope.
 NEEDED_SCOPES = {
-    "read meetings": {
+    "read": {
         "meeting:read:admin",
         "meeting:read",
         "meeting:read:meeting:admin",
         "meeting:read:meeting",
     },
-    "add and cancel registrants": {
+    "registrants": {
         "meeting:write:admin",
         "meeting:write",
         "meeting:write:registrant:admin",
@@ -63,7 +64,8 @@ def missing_scopes(scope):
     if not scope:
         return []  # Zoom did not say: the API calls will tell
     granted = set(scope.split())
-    return [label for label, options in NEEDED_SCOPES.items() if not granted & options]
+    labels = {"read": _("read meetings"), "registrants": _("add and cancel registrants")}
+    return [labels[need] for need, options in NEEDED_SCOPES.items() if not granted & options]
 
 
 @zoom_group.command("check")
@@ -154,8 +156,8 @@ def check_meeting(client, event):
     if meeting.get("type") not in (2, None):
         click.echo(
             _(
-                "Note: this is not a scheduled meeting, so “sala zoom sync” cannot use "
-                "batches; the worker adds registrants one by one."
+                "Note: this is not a scheduled meeting, so Zoom takes its registrants one by "
+                "one (no batches of 30)."
             )
         )
     if settings.get("registrants_confirmation_email"):
@@ -192,9 +194,10 @@ def sync_command(slug):
     if not batches:
         click.echo(_("Not a scheduled meeting: Zoom takes its registrants one by one."))
     click.echo(
-        _(
-            "%(count)d registrants to add to the meeting %(meeting)s.",
-            count=todo,
+        ngettext(
+            "%(num)d registrant to add to the meeting %(meeting)s.",
+            "%(num)d registrants to add to the meeting %(meeting)s.",
+            todo,
             meeting=event.meeting_id,
         )
     )
