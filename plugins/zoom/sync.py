@@ -69,7 +69,9 @@ def tick(app):
         handled += sync_pending(client, limit)
         handled += cancel_pending(client, max(0, limit - handled))
         handled += erase_due(client, max(0, limit - handled))
-        purge_webhook_records()
+        if state.get("purged_at", 0.0) < time.monotonic() - 3600:  # hourly is plenty
+            purge_webhook_records()
+            state["purged_at"] = time.monotonic()
     except Pause as pause:
         db.session.commit()
         delay = pause_for(app, state, pause.error)

@@ -241,3 +241,36 @@ def test_erasing_removes_the_registrant_from_zoom_and_forgets_them(zoom_app, fak
     assert fake_zoom.registrants(meeting) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ZoomTask)) == 0
     assert db.session.get(Registration, registration.id).join_status == "erased"
+
+
+def test_each_worker_round_does_a_bounded_amount_of_zoom_work(make_app, zoom_config, fake_zoom):
+    app = make_app(**{**zoom_config, "ZOOM_TICK_LIMIT": 2})
+    with app.app_context():
+        event = make_event(fake_zoom.add_meeting())
+        people = [make_registration(event, f"p{i}@example.org") for i in range(5)]
+        for registration in people:
+            confirm(registration)
+        worker.run_once()
+        assert [r.join_status for r in people].count("synced") == 2
+        worker.run_once()
+        worker.run_once()
+        assert all(r.join_status == "synced" for r in people)
+
+
+def test_the_organizer_is_told_when_zoom_is_not_set_up(make_app):
+    app = make_app()
+    with app.app_context():
+        from app.models import User
+
+        event = make_event("81234567890")
+        user = User(email="organizer@example.org", role="admin")
+        user.set_password("correct horse battery staple")
+        db.session.add(user)
+        db.session.commit()
+        client = app.test_client()
+        client.post(
+            "/login", data={"email": user.email, "password": "correct horse battery staple"}
+        )
+        page = client.get(f"/admin/events/{event.id}").text
+        assert "Zoom is not set up on this site" in page
+        assert "shared link" in page
