@@ -158,6 +158,7 @@ class FakeZoom:
         self.tokens = {}  # token -> valid
         self.token_requests = 0
         self.failures = []
+        self.during = {}  # operationId -> a function run once while that request is handled
         self.violations = []
         self.calls = []
         self.scope = "meeting:read:admin meeting:write:admin"
@@ -307,6 +308,9 @@ class FakeZoom:
             self.violations.extend(f"{op_id}: {p}" for p in problems)
             return self._answer(call, 400, {"code": 300, "message": "; ".join(problems)[:300]})
 
+        callback = self.during.pop(op_id, None)
+        if callback is not None:
+            callback()
         failure = self._take_failure(op_id)
         if failure is not None:
             if failure.kind == "slow":

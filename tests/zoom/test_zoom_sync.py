@@ -274,3 +274,48 @@ def test_the_organizer_is_told_when_zoom_is_not_set_up(make_app):
         page = client.get(f"/admin/events/{event.id}").text
         assert "Zoom is not set up on this site" in page
         assert "shared link" in page
+
+
+def test_cancelled_or_erased_while_zoom_was_adding_them(zoom_app, fake_zoom):
+    """The registrant cancels (or erases their data) while the worker is waiting for Zoom's
+    answer: the worker must not store the link, and must undo it on Zoom."""
+    meeting = fake_zoom.add_meeting()
+    event = make_event(meeting)
+    leaving = make_registration(event, "leaving@example.org")
+    erasing = make_registration(event, "erasing@example.org", status="unconfirmed")
+    confirm(leaving)
+    ids = {"leaving": leaving.id, "erasing": erasing.id}
+
+    def in_another_request(action):
+        def run():
+            with zoom_app.app_context():
+                from app.models import utcnow
+
+                r = db.session.get(Registration, ids[action])
+                r.status = "cancelled"
+                if action == "leaving":
+                    hooks().sala_registration_cancelled(registration=r)
+                else:
+                    hooks().sala_registration_erased(registration=r)
+                    r.email = r.email_key = f"erased-{r.id}"
+                    r.erased_at = utcnow()
+                db.session.commit()
+                db.session.remove()
+
+        return run
+
+    fake_zoom.during["meetingRegistrantCreate"] = in_another_request("leaving")
+    worker.run_once()  # adds `leaving`, who cancels meanwhile
+    erasing.status = "confirmed"
+    confirm(erasing)
+    fake_zoom.during["meetingRegistrantCreate"] = in_another_request("erasing")
+    worker.run_once()  # adds `erasing`, who erases their data meanwhile
+    worker.run_once()  # undoes both on Zoom
+    db.session.expire_all()
+    leaving = db.session.get(Registration, ids["leaving"])
+    erasing = db.session.get(Registration, ids["erasing"])
+    assert leaving.join_status == "cancelled" and leaving.join_url == ""
+    assert erasing.join_url == "" and erasing.join_ref == ""
+    on_zoom = {r["email"]: r["status"] for r in fake_zoom.registrants(meeting)}
+    assert on_zoom == {"leaving@example.org": "cancelled"}  # the erased one is gone
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ZoomTask)) == 0
