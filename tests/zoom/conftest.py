@@ -41,7 +41,7 @@ def zoom_config(fake_zoom):
     return {
         **fake_zoom.config,
         "ZOOM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "ZOOM_TIMEOUT": 0.5,
+        "ZOOM_TIMEOUT": 5,  # generous: a busy test machine must not look like an outage
         "ZOOM_RETRIES": 2,
         "ZOOM_RETRY_BASE": 0.01,
         "ZOOM_RETRY_MAX": 0,  # no pause between worker rounds, unless a test wants one

@@ -96,9 +96,9 @@ def test_5xx_is_retried_then_reported_as_temporary(zoom_app, fake_zoom, sleeps):
 
 def test_a_slow_answer_times_out(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    fake_zoom.fail("meeting", "slow", times=5, delay=1.0)
+    fake_zoom.fail("meeting", "slow", times=5, delay=1.5)
     with pytest.raises(ZoomError) as caught:
-        sync.make_client(retries=0).get_meeting(meeting)
+        sync.make_client(retries=0, timeout=0.5).get_meeting(meeting)
     assert caught.value.kind == "unavailable"
     assert "timed out" in str(caught.value).lower()
 
