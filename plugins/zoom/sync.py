@@ -1,0 +1,325 @@
+"""The worker side: add confirmed registrants to their Zoom meeting, cancel the cancelled,
+remove the erased. Called from `sala_worker_tick`; bounded work per round; never raises.
+
+Registration.join_status, as this plugin uses it:
+  "" / "pending"   confirmed, no personal link yet (the worker will ask Zoom)
+  "synced"         join_url and join_ref (Zoom's registrant id) are set
+  "failed"         Zoom refused for good (join_error says why): the shared link is used
+  "cancel_pending" cancelled in Sala, to cancel on Zoom
+  "cancelled"      cancelled on Zoom too (or never was there)
+  "erased"         personal data erased; a ZoomTask removes them from Zoom
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Event, Registration, utcnow
+
+from .client import Settings, ZoomClient, ZoomError, split_name
+from .models import ZoomTask
+
+log = logging.getLogger(__name__)
+WAITING = ("", "pending")
+WEBHOOK_MEMORY = timedelta(days=3)
+
+
+def settings(app=None):
+    return Settings.from_config((app or current_app).config)
+
+
+def configured(app=None):
+    return settings(app).complete
+
+
+def make_client(app=None, **overrides):
+    app = app or current_app
+    sleep = app.extensions.get("zoom.sleep", time.sleep)
+    return ZoomClient(Settings.from_config(app.config, **overrides), sleep=sleep)
+
+
+def worker_state(app):
+    return app.extensions.setdefault("zoom.state", {"pause_until": 0.0, "failures": 0})
+
+
+class Pause(Exception):
+    """Zoom is down, rate-limiting or refusing our credentials: stop this round."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+def tick(app):
+    """One round of Zoom work. Returns the number of items handled, None when inert."""
+    if not configured(app):
+        return None
+    state = worker_state(app)
+    if state["pause_until"] > time.monotonic():
+        return 0
+    client = make_client(app)
+    limit = int(app.config["ZOOM_TICK_LIMIT"])
+    handled = 0
+    try:
+        handled += sync_pending(client, limit)
+        handled += cancel_pending(client, max(0, limit - handled))
+        handled += erase_due(client, max(0, limit - handled))
+        if state.get("purged_at", 0.0) < time.monotonic() - 3600:  # hourly is plenty
+            purge_webhook_records()
+            state["purged_at"] = time.monotonic()
+    except Pause as pause:
+        db.session.commit()
+        delay = pause_for(app, state, pause.error)
+        log.warning("Zoom: %s; pausing Zoom work for %.1fs", pause.error.kind, delay)
+    except Exception:  # the worker must go on sending mail whatever happens here
+        db.session.rollback()
+        log.exception("Zoom: unexpected error in the worker round")
+    else:
+        state["failures"] = 0
+    return handled
+
+
+def pause_for(app, state, error):
+    base = float(app.config["ZOOM_RETRY_BASE"])
+    growing = base * 2 ** state["failures"]
+    delay = min(max(error.retry_after or 0.0, growing), float(app.config["ZOOM_RETRY_MAX"]))
+    state["failures"] += 1
+    state["pause_until"] = time.monotonic() + delay
+    return delay
+
+
+def waiting_registrations(limit, event=None, include_failed=False):
+    statuses = WAITING + (("failed",) if include_failed else ())
+    query = (
+        sa.select(Registration)
+        .join(Event, Registration.event_id == Event.id)
+        .where(
+            Registration.status == "confirmed",
+            Registration.join_status.in_(statuses),
+            Registration.erased_at.is_(None),
+            Registration.email != "",
+            Event.meeting_id != "",
+        )
+        .order_by(Registration.id)
+    )
+    if event is not None:
+        query = query.where(Registration.event_id == event.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return db.session.scalars(query).all()
+
+
+def sync_pending(client, limit):
+    handled = 0
+    for registration in waiting_registrations(limit):
+        first, last = split_name(registration.name, registration.email)
+        try:
+            answer = client.add_registrant(
+                registration.event.meeting_id, registration.email, first, last
+            )
+        except ZoomError as exc:
+            registration.join_error = exc.describe()[:500]
+            if exc.temporary:
+                raise Pause(exc) from exc
+            registration.join_status = "failed"
+            db.session.commit()
+            handled += 1
+            continue
+        store_link(registration, answer or {})
+        db.session.commit()
+        handled += 1
+    return handled
+
+
+def store_link(registration, answer, waiting=WAITING):
+    """Save Zoom's answer, unless the registration changed meanwhile (cancelled or erased
+    while we were asking Zoom): then undo on Zoom what was just done."""
+    join_url, registrant_id = answer.get("join_url") or "", answer.get("registrant_id") or ""
+    if not join_url or not registrant_id:
+        registration.join_status = "failed"
+        registration.join_error = _(
+            "Zoom gave no personal join link: the meeting approves registrants by hand."
+        )
+        return False
+    updated = db.session.execute(
+        sa.update(Registration)
+        .where(
+            Registration.id == registration.id,
+            Registration.join_status.in_(waiting),
+            Registration.status == "confirmed",
+            Registration.erased_at.is_(None),
+        )
+        .values(
+            join_url=join_url[:1000],
+            join_ref=registrant_id[:100],
+            join_status="synced",
+            join_error="",
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if updated.rowcount:
+        return True
+    db.session.refresh(registration)
+    if registration.join_status == "erased" or registration.erased_at:
+        queue_erase(registration.event.meeting_id, registrant_id, registration.id)
+    elif registration.status == "cancelled" or registration.join_status in (
+        "cancelled",
+        "cancel_pending",
+    ):
+        registration.join_ref = registrant_id[:100]
+        registration.join_status = "cancel_pending"
+    return False
+
+
+def cancel_pending(client, limit):
+    if limit <= 0:
+        return 0
+    rows = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.join_status == "cancel_pending")
+        .order_by(Registration.event_id, Registration.id)
+        .limit(limit)
+    ).all()
+    by_meeting = {}
+    for registration in rows:
+        by_meeting.setdefault(registration.event.meeting_id, []).append(registration)
+    handled = 0
+    for meeting_id, registrations in by_meeting.items():
+        for start in range(0, len(registrations), 30):
+            chunk = registrations[start : start + 30]
+            error = ""
+            if meeting_id:
+                try:
+                    client.cancel_registrants(
+                        meeting_id, [{"id": r.join_ref, "email": r.email} for r in chunk]
+                    )
+                except ZoomError as exc:
+                    if exc.temporary:
+                        for r in chunk:
+                            r.join_error = exc.describe()[:500]
+                        raise Pause(exc) from exc
+                    if exc.kind not in ("meeting_not_found", "meeting_over") and exc.status != 404:
+                        error = exc.describe()[:500]
+            for r in chunk:
+                r.join_status, r.join_url, r.join_error = "cancelled", "", error
+            db.session.commit()
+            handled += len(chunk)
+    return handled
+
+
+def queue_erase(meeting_id, registrant_id, registration_id):
+    """Remember to delete a registrant from a Zoom meeting (their email is being erased)."""
+    if not (meeting_id and registrant_id):
+        return
+    key = f"erase:{meeting_id}:{registrant_id}"[:100]
+    if db.session.scalar(sa.select(ZoomTask.id).where(ZoomTask.key == key)):
+        return
+    db.session.add(
+        ZoomTask(kind="erase", key=key, meeting_id=meeting_id, registrant_id=registrant_id)
+    )
+
+
+def erase_due(client, limit):
+    if limit <= 0:
+        return 0
+    tasks = db.session.scalars(
+        sa.select(ZoomTask)
+        .where(ZoomTask.kind == "erase", ZoomTask.due_at <= utcnow())
+        .order_by(ZoomTask.due_at, ZoomTask.id)
+        .limit(limit)
+    ).all()
+    handled = 0
+    max_attempts = int(current_app.config["ZOOM_ERASE_MAX_ATTEMPTS"])
+    for task in tasks:
+        try:
+            client.delete_registrant(task.meeting_id, task.registrant_id)
+        except ZoomError as exc:
+            if exc.temporary:
+                task.attempts += 1
+                task.last_error = exc.describe()[:500]
+                if task.attempts >= max_attempts:
+                    log.warning(
+                        "Zoom: giving up removing a registrant (task %s): %s", task.id, exc.kind
+                    )
+                    db.session.delete(task)
+                else:
+                    task.due_at = utcnow() + timedelta(minutes=2**task.attempts)
+                raise Pause(exc) from exc
+            if exc.kind not in ("meeting_not_found", "meeting_over") and exc.status != 404:
+                log.warning("Zoom: could not remove a registrant (task %s): %s", task.id, exc)
+        db.session.delete(task)  # done, or nothing left to remove: forget them
+        db.session.commit()
+        handled += 1
+    return handled
+
+
+def purge_webhook_records():
+    db.session.execute(
+        sa.delete(ZoomTask).where(
+            ZoomTask.kind == "webhook", ZoomTask.created_at < utcnow() - WEBHOOK_MEMORY
+        )
+    )
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- batch sync (the CLI)
+
+
+def batch_sync(client, event, progress=None, batches=True):
+    """Bring the event's confirmed registrants onto its meeting, 30 a call (one by one when
+    `batches` is false: Zoom batches scheduled meetings only). Skips those already synced,
+    so it is safe to run again. Returns (synced, failed) counts."""
+    registrations = waiting_registrations(None, event=event, include_failed=True)
+    synced = failed = 0
+    size = 30 if batches else 1
+    for start in range(0, len(registrations), size):
+        chunk = registrations[start : start + size]
+        people = []
+        for r in chunk:
+            first, last = split_name(r.name, r.email)
+            person = {"email": r.email, "first_name": first}
+            if last:
+                person["last_name"] = last
+            people.append(person)
+        try:
+            if batches:
+                answer = client.add_registrants_batch(event.meeting_id, people) or {}
+            else:
+                one = client.add_registrant(event.meeting_id, **people[0]) or {}
+                answer = {"registrants": [{**one, "email": people[0]["email"]}]}
+        except ZoomError as exc:
+            if exc.temporary:
+                for r in chunk:
+                    r.join_error = exc.describe()[:500]
+                db.session.commit()
+                raise
+            for r in chunk:
+                r.join_status, r.join_error = "failed", exc.describe()[:500]
+            db.session.commit()
+            failed += len(chunk)
+            if progress:
+                progress(len(chunk))
+            continue
+        found = {
+            (item.get("email") or "").lower(): item for item in answer.get("registrants") or []
+        }
+        for r in chunk:
+            item = found.get(r.email_key or r.email.lower())
+            if item and store_link(r, item, waiting=WAITING + ("failed",)):
+                synced += 1
+            else:
+                if r.join_status in WAITING + ("failed",):
+                    r.join_status = "failed"
+                    r.join_error = r.join_error or _(
+                        "Zoom's answer did not include this registrant."
+                    )
+                failed += 1
+        db.session.commit()
+        if progress:
+            progress(len(chunk))
+    return synced, failed
