@@ -164,9 +164,19 @@ def test_reorder_items_and_sections_with_buttons_with_and_without_htmx(organizer
     )
     assert response.status_code == 302 and response.location.endswith(f"#section-{media.id}")
     assert [s.title["en"] for s in the_plan(event).sections] == ["Free media", "Human rights"]
+    # Only the ends are disabled: the first "up" and the last "down" of each list.
     page = organizer.get(plan_url(event)).get_data(as_text=True)
-    assert f'id="section-{media.id}-up" class="secondary small-button"\n' in page or re.search(
-        rf'id="section-{media.id}-up"[^>]*disabled', page
+    disabled = re.findall(r'id="((?:item|section)-\d+-(?:up|down))"[^>]*\bdisabled\b', page)
+    items = the_plan(event).sections[1].items
+    assert sorted(disabled) == sorted(
+        [
+            f"section-{media.id}-up",
+            f"section-{section.id}-down",
+            f"item-{media.items[0].id}-up",
+            f"item-{media.items[0].id}-down",
+            f"item-{items[0].id}-up",
+            f"item-{items[-1].id}-down",
+        ]
     )
 
 

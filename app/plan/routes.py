@@ -367,8 +367,13 @@ def delete_item(event_id, item_id):
 
 
 def ideas_answer(event, plan, item):
-    """The item's linked ideas, and the side panel of unused ideas out of band."""
-    context = editor_context(event, plan, item=item, oob=True)
+    """The item's linked ideas (the search still open, with its results, to link another),
+    and the side panel of unused ideas out of band."""
+    q = request.form.get("q", "")[:200]
+    results = service.search_ideas(event, q) if q else None
+    context = editor_context(
+        event, plan, item=item, oob=True, q=q, results=results, open_search=True
+    )
     html = render_block(EDITOR, "item_ideas", **context) + render_block(
         EDITOR, "unused_ideas", **context
     )

@@ -140,7 +140,7 @@ def draft_from_ideas(plan, actor=None):
             if theme_id is not None:
                 title = dict(themes[theme_id].labels or {})
             else:
-                title = {lang: _other_ideas_title(lang) for lang in languages()}
+                title = _other_ideas_title()
             section = PlanSection(
                 plan=plan, theme_id=theme_id, title=title, body={}, position=len(plan.sections)
             )
@@ -163,11 +163,18 @@ def draft_from_ideas(plan, actor=None):
     return added
 
 
-def _other_ideas_title(lang):
+def _other_ideas_title():
+    """The title of the section of ideas without a theme, in every language the catalog
+    has it in; a language without it stays empty, so the editor marks it untranslated."""
     from flask_babel import force_locale
 
-    with force_locale(lang):
-        return _("Other ideas")
+    titles = {}
+    for lang in languages():
+        with force_locale(lang):
+            title = _("Other ideas")
+        if lang == "en" or title != "Other ideas":
+            titles[lang] = title
+    return titles
 
 
 def move(siblings, obj, direction):
