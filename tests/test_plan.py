@@ -4,6 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, create_user
 from plan_helpers import make_event, make_idea
 
 from app.extensions import db
@@ -348,3 +349,26 @@ def test_double_publish_click_does_not_double_the_mail(organizer, event):
     assert [(m.recipient, m.kind) for m in rows] == [("reader@example.org", "plan_published")]
     page = organizer.get(plan_url(event)).get_data(as_text=True)
     assert "0 sent, 1 waiting, 0 failed" in page
+
+
+def test_source_ideas_link_to_the_public_board_when_there_is_one(make_app):
+    """With an ideas board (the ideas feature's `ideas.board`), each source idea is a link
+    to its place on the board; without one, its title is shown in a <details>."""
+    from flask import Blueprint
+
+    board = Blueprint("ideas", __name__)
+    board.add_url_rule("/s/<slug>/ideas", "board", lambda slug: f"board of {slug}")
+    app = make_app()
+    app.register_blueprint(board)
+    with app.app_context():
+        event = make_event()
+        idea = make_idea(event, "Free all political prisoners", theme=event.themes[0])
+        create_user("organizer@example.org", "admin")
+        client = app.test_client()
+        client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
+        client.post(plan_url(event, "/draft-from-ideas"))
+        fill_plan(client, event)
+        assert client.post(plan_url(event, "/publish"), data={}).status_code == 302
+        html = client.get(f"/s/{event.slug}/plan?lang=en").get_data(as_text=True)
+        assert f'<a href="/s/{event.slug}/ideas#idea-{idea.id}" lang="en">{idea.title}</a>' in html
+        assert "<details" not in html

@@ -14,7 +14,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from ..auth import admin_required
 from ..events import get_public_event
@@ -27,6 +29,9 @@ from .forms import SettingsForm, intro_form, item_form, publish_form, section_fo
 bp = Blueprint("plan", __name__, template_folder="templates")
 
 EDITOR = "plan/editor.html"
+# Up to this many items, every item's form is open on the editor; a longer plan lists its
+# items compactly and opens one form at a time, so the page stays light.
+INLINE_ITEMS = 40
 
 
 def langs():
@@ -103,6 +108,9 @@ def editor_context(event, plan, **extra):
     macros = current_app.jinja_env.get_template("plan/_macros.html")
     context = dict(
         m=macros.make_module({"langs": langs()}),
+        csrf_field=Markup('<input type="hidden" name="csrf_token" value="{}">').format(
+            generate_csrf()
+        ),
         event=event,
         plan=plan,
         langs=langs(),
@@ -112,6 +120,9 @@ def editor_context(event, plan, **extra):
         progress={v.number: service.batch_progress(v) for v in plan.versions},
         missing=extra.pop("missing", None),
         saved_at=None,
+        expand_all=sum(len(s.items) for s in plan.sections)
+        <= current_app.config.get("PLAN_EDITOR_INLINE_ITEMS", INLINE_ITEMS),
+        edit_id=request.args.get("edit", type=int),
     )
     context.update(extra)
     return context
@@ -160,7 +171,9 @@ def invalid(event, plan, key, form, anchor):
     if is_htmx():
         return saved(event, plan, key, {}, error_form=form)
     flash(_("Not saved: please correct the marked fields."), "error")
-    return vary(render_template(EDITOR, **editor_context(event, plan, bound={key: form}))), 422
+    edit_id = int(key.split("-")[1]) if key.startswith("item-") else None
+    context = editor_context(event, plan, bound={key: form}, edit_id=edit_id)
+    return vary(render_template(EDITOR, **context)), 422
 
 
 # ---------------------------------------------------------------- the editor
@@ -295,10 +308,9 @@ def add_item(event_id, section_id):
     if is_htmx():
         plan = service.load_plan_tree(plan.id)
         section = section_of(plan, section_id)
-        return vary(
-            render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
-        )
-    return back_to_editor(event, f"item-{item.id}")
+        context = editor_context(event, plan, edit_id=item.id)
+        return vary(render_block(EDITOR, "section_items", section=section, **context))
+    return redirect(url_for("plan.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}")
 
 
 @bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>")
@@ -320,6 +332,21 @@ def save_item(event_id, item_id):
         return saved(event, plan, key, {"what": item.what, "who": item.who})
     flash(_("Item saved."), "success")
     return back_to_editor(event, key)
+
+
+@bp.get("/admin/events/<int:event_id>/plan/items/<int:item_id>/edit")
+@admin_required
+def edit_item(event_id, item_id):
+    """Open one item's form in a long plan: its section's list with that item open (htmx),
+    or the editor with it open."""
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    if not is_htmx():
+        return redirect(
+            url_for("plan.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}"
+        )
+    context = editor_context(event, plan, edit_id=item.id)
+    return vary(render_block(EDITOR, "section_items", section=section, **context))
 
 
 @bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>/move")
