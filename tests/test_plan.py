@@ -289,6 +289,10 @@ def test_publish_versions_freeze_the_snapshot_and_say_what_changed(organizer, cl
     old = client.get(f"/s/{event.slug}/plan/v1?lang=en").get_data(as_text=True)
     assert "Changed after v1" not in old and f"Do {item.id} (en)" in old
     assert "This is an earlier version." in old
+    # The session's public page points to the latest version.
+    session_page = client.get(f"/s/{event.slug}?lang=en").get_data(as_text=True)
+    assert "Read the Plan of Action (version 2)" in session_page
+    assert f'href="/s/{event.slug}/plan"' in session_page
     khmer = client.get(f"/s/{event.slug}/plan/v2?lang=km").get_data(as_text=True)
     assert "ចំណុចទីមួយបានបញ្ចប់។" in khmer and "កែប្រែ" in khmer
     assert client.get(f"/s/{event.slug}/plan/v3").status_code == 404

@@ -498,7 +498,8 @@ def publish(event_id):
     event, plan = load(event_id)
     form = publish_form(langs())(prefix="publish")
     if not form.validate():
-        return vary(render_template(EDITOR, **editor_context(event, plan, bound={"publish": form})))
+        context = editor_context(event, plan, bound={"publish": form})
+        return vary(render_template(EDITOR, **context)), 422
     try:
         version = service.publish(
             plan,
