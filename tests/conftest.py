@@ -2,6 +2,7 @@
 PostgreSQL when TEST_DATABASE_URL is set), a client, a CLI runner, signed-in users."""
 
 import os
+import socket
 import uuid
 from pathlib import Path
 
@@ -158,7 +159,12 @@ class SmtpSink:
 
         self.messages = []
         self.refuse = {}  # address -> (code, text): RCPT refusals to simulate
-        self.controller = Controller(self, hostname="127.0.0.1", port=0)
+        # aiosmtpd's start() connects to the port it was given to check the server is up, so
+        # port 0 fails: take a free port from the OS first.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            free_port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -176,7 +182,7 @@ class SmtpSink:
 
     def start(self):
         self.controller.start()
-        self.port = self.controller.server.sockets[0].getsockname()[1]
+        self.port = self.controller.port
         return self
 
     def stop(self):
@@ -210,6 +216,8 @@ def mail_app(make_app, smtp):
         MAIL_PORT=smtp.port,
         MAIL_USE_TLS=False,
         MAIL_USE_SSL=False,
+        # Flask-Mail suppresses sending when TESTING is on, unless told otherwise.
+        MAIL_SUPPRESS_SEND=False,
     )
     with app.app_context():
         yield app

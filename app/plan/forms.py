@@ -1,0 +1,102 @@
+"""Forms of the plan editor. Texts are written per language, so the forms are built for the
+configured languages: one field per text and language, named ``<text>_<lang>``."""
+
+from functools import lru_cache
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..models import PlanItem
+
+LIMITS = {"intro": 20000, "title": 300, "body": 10000, "what": 2000, "who": 300, "note": 1000}
+LABELS = {
+    "intro": _l("Introduction"),
+    "title": _l("Section title"),
+    "body": _l("Section text"),
+    "what": _l("What is to be done"),
+    "who": _l("Who"),
+    "note": _l("What changed in this version"),
+}
+
+
+def too_long(limit):
+    return Length(max=limit, message=_l("Please keep this under %(max)d characters.", max=limit))
+
+
+def status_choices():
+    return [
+        ("proposed", _l("Proposed")),
+        ("agreed", _l("Agreed")),
+        ("under_way", _l("Under way")),
+        ("done", _l("Done")),
+    ]
+
+
+class _Base(FlaskForm):
+    # The site-wide CSRFProtect checks every POST (the X-CSRFToken header for htmx, the
+    # csrf_token field otherwise); these forms are prefixed per object, so they do not
+    # carry a token field of their own.
+    class Meta:
+        csrf = False
+
+    TEXTS = ()
+
+    def texts(self, name):
+        return {
+            key.rsplit("_", 1)[1]: field.data or ""
+            for key, field in self._fields.items()
+            if key.startswith(name + "_")
+        }
+
+
+def _with_texts(name, base, texts, languages, **extra):
+    attrs = dict(extra, TEXTS=texts)
+    for text in texts:
+        field_class = StringField if text in ("title", "who") else TextAreaField
+        for lang in languages:
+            attrs[f"{text}_{lang}"] = field_class(
+                LABELS[text], validators=[Optional(), too_long(LIMITS[text])]
+            )
+    return type(name, (base,), attrs)
+
+
+@lru_cache(maxsize=8)
+def intro_form(languages):
+    return _with_texts("IntroForm", _Base, ("intro",), languages)
+
+
+@lru_cache(maxsize=8)
+def section_form(languages):
+    return _with_texts("SectionForm", _Base, ("title", "body"), languages)
+
+
+@lru_cache(maxsize=8)
+def item_form(languages):
+    return _with_texts(
+        "ItemForm",
+        _Base,
+        ("what", "who"),
+        languages,
+        due=StringField(_l("By when"), validators=[Optional(), too_long(100)]),
+        status=SelectField(_l("Status"), choices=status_choices(), default="proposed"),
+    )
+
+
+@lru_cache(maxsize=8)
+def publish_form(languages):
+    return _with_texts(
+        "PublishForm",
+        _Base,
+        ("note",),
+        languages,
+        send=BooleanField(_l("Mail it to every confirmed registrant now")),
+    )
+
+
+class SettingsForm(_Base):
+    send_on_publish = BooleanField(_l("Mail the plan to every confirmed registrant on publishing"))
+
+
+assert {c for c, _ in status_choices()} == set(PlanItem.STATUSES)

@@ -1,0 +1,567 @@
+"""The Plan of Action: the organizer's editor (under /admin/events/<id>/plan) and the public
+plan page (/s/<slug>/plan, and every published version at /s/<slug>/plan/v<n>)."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+
+from ..auth import admin_required
+from ..events import get_public_event
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Idea, PlanItem, PlanSection, utcnow
+from . import service
+from .forms import SettingsForm, intro_form, item_form, publish_form, section_form
+
+bp = Blueprint("plan", __name__, template_folder="templates")
+
+EDITOR = "plan/editor.html"
+# Up to this many items, every item's form is open on the editor; a longer plan lists its
+# items compactly and opens one form at a time, so the page stays light.
+INLINE_ITEMS = 40
+
+
+def langs():
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def is_htmx():
+    return request.headers.get("HX-Request") == "true"
+
+
+def vary(response):
+    response = make_response(response)
+    response.vary.add("HX-Request")
+    return response
+
+
+def back_to_editor(event, anchor=""):
+    return redirect(url_for("plan.editor", event_id=event.id) + (f"#{anchor}" if anchor else ""))
+
+
+# ---------------------------------------------------------------- forms per object
+
+
+class Forms:
+    """The form of each object on the editor page; a form that failed validation is kept
+    (with what was typed and its errors) in place of the fresh one."""
+
+    def __init__(self, plan, bound=None):
+        self.plan = plan
+        self.bound = bound or {}
+
+    def intro(self):
+        return self.bound.get("intro") or fill(
+            intro_form(langs())(formdata=None, prefix="intro"), intro=self.plan.intro
+        )
+
+    def section(self, section):
+        key = f"section-{section.id}"
+        return self.bound.get(key) or fill(
+            section_form(langs())(formdata=None, prefix=key),
+            title=section.title,
+            body=section.body,
+        )
+
+    def item(self, item):
+        key = f"item-{item.id}"
+        form = self.bound.get(key)
+        if form is None:
+            form = item_form(langs())(formdata=None, prefix=key, due=item.due, status=item.status)
+            fill(form, what=item.what, who=item.who)
+        return form
+
+    def publish(self):
+        form = self.bound.get("publish")
+        if form is None:
+            send = self.plan.send_on_publish if not self.plan.versions else False
+            form = publish_form(langs())(formdata=None, prefix="publish", send=send)
+        return form
+
+    def settings(self):
+        return SettingsForm(
+            formdata=None, prefix="settings", send_on_publish=self.plan.send_on_publish
+        )
+
+
+def fill(form, **texts):
+    for name, values in texts.items():
+        for lang in langs():
+            form[f"{name}_{lang}"].data = (values or {}).get(lang, "")
+    return form
+
+
+def editor_context(event, plan, **extra):
+    macros = current_app.jinja_env.get_template("plan/_macros.html")
+    context = dict(
+        m=macros.make_module({"langs": langs()}),
+        csrf_field=Markup('<input type="hidden" name="csrf_token" value="{}">').format(
+            generate_csrf()
+        ),
+        event=event,
+        plan=plan,
+        langs=langs(),
+        forms=Forms(plan, extra.pop("bound", None)),
+        unused=service.unused_ideas(event, plan),
+        statuses=PlanItem.STATUSES,
+        progress={v.number: service.batch_progress(v) for v in plan.versions},
+        missing=extra.pop("missing", None),
+        saved_at=None,
+        expand_all=sum(len(s.items) for s in plan.sections)
+        <= current_app.config.get("PLAN_EDITOR_INLINE_ITEMS", INLINE_ITEMS),
+        edit_id=request.args.get("edit", type=int),
+    )
+    context.update(extra)
+    return context
+
+
+def load(event_id):
+    event = service.event_for_admin(event_id)
+    plan = service.get_plan(event)
+    return event, service.load_plan_tree(plan.id)
+
+
+def section_of(plan, section_id):
+    for section in plan.sections:
+        if section.id == section_id:
+            return section
+    abort(404)
+
+
+def item_of(plan, item_id):
+    for section in plan.sections:
+        for item in section.items:
+            if item.id == item_id:
+                return section, item
+    abort(404)
+
+
+def saved(event, plan, prefix, texts, error_form=None):
+    """The answer to an autosave: a small status, and the "not yet translated" marks of the
+    saved object brought up to date (out of band)."""
+    return vary(
+        render_template(
+            "plan/_saved.html",
+            prefix=prefix,
+            texts=texts,
+            langs=langs(),
+            form=error_form,
+            saved_at=utcnow(),
+            event=event,
+        )
+    )  # 200 even for an error: htmx swaps only 2xx answers, and the message must show
+
+
+def invalid(event, plan, key, form, anchor):
+    """A form with errors: htmx gets the status line with the messages; without JS, the
+    editor again, with the form as typed and the messages next to the fields."""
+    if is_htmx():
+        return saved(event, plan, key, {}, error_form=form)
+    flash(_("Not saved: please correct the marked fields."), "error")
+    edit_id = int(key.split("-")[1]) if key.startswith("item-") else None
+    context = editor_context(event, plan, bound={key: form}, edit_id=edit_id)
+    return vary(render_template(EDITOR, **context)), 422
+
+
+# ---------------------------------------------------------------- the editor
+
+
+@bp.get("/admin/events/<int:event_id>/plan")
+@admin_required
+def editor(event_id):
+    event, plan = load(event_id)
+    db.session.commit()  # a plan row may have been created for this event
+    return render_template(EDITOR, **editor_context(event, plan))
+
+
+@bp.post("/admin/events/<int:event_id>/plan/intro")
+@admin_required
+def save_intro(event_id):
+    event, plan = load(event_id)
+    form = intro_form(langs())(prefix="intro")
+    if not form.validate():
+        return invalid(event, plan, "intro", form, "plan-intro")
+    plan.intro = {k: v.strip() for k, v in form.texts("intro").items() if v.strip()}
+    service.touch(plan)
+    db.session.commit()
+    if is_htmx():
+        return saved(event, plan, "intro", {"intro": plan.intro})
+    flash(_("Introduction saved."), "success")
+    return back_to_editor(event, "plan-intro")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/settings")
+@admin_required
+def save_settings(event_id):
+    event, plan = load(event_id)
+    form = SettingsForm(prefix="settings")
+    form.validate()
+    plan.send_on_publish = bool(form.send_on_publish.data)
+    db.session.commit()
+    if is_htmx():
+        return saved(event, plan, "settings", {})
+    flash(_("Settings saved."), "success")
+    return back_to_editor(event, "plan-publish")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/draft-from-ideas")
+@admin_required
+def draft_from_ideas(event_id):
+    event, plan = load(event_id)
+    added = service.draft_from_ideas(plan)
+    db.session.commit()
+    if added:
+        flash(_("%(count)d items drafted from the ideas. Edit them below.", count=added), "success")
+    else:
+        flash(_("Every approved or discussed idea is already in the plan."), "info")
+    return back_to_editor(event, "plan-sections")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/sections")
+@admin_required
+def add_section(event_id):
+    event, plan = load(event_id)
+    section = PlanSection(plan=plan, position=len(plan.sections), title={}, body={})
+    db.session.add(section)
+    service.touch(plan)
+    db.session.commit()
+    return back_to_editor(event, f"section-{section.id}")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/sections/<int:section_id>")
+@admin_required
+def save_section(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    key = f"section-{section.id}"
+    form = section_form(langs())(prefix=key)
+    if not form.validate():
+        return invalid(event, plan, key, form, key)
+    section.title = clean(form.texts("title"))
+    section.body = clean(form.texts("body"))
+    service.touch(plan)
+    db.session.commit()
+    if is_htmx():
+        return saved(event, plan, key, {"title": section.title, "body": section.body})
+    flash(_("Section saved."), "success")
+    return back_to_editor(event, key)
+
+
+def clean(texts):
+    return {k: v.strip() for k, v in texts.items() if v and v.strip()}
+
+
+@bp.post("/admin/events/<int:event_id>/plan/sections/<int:section_id>/move")
+@admin_required
+def move_section(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    service.move(plan.sections, section, direction)
+    service.touch(plan)
+    db.session.commit()
+    plan = service.load_plan_tree(plan.id)
+    if is_htmx():
+        return vary(render_block(EDITOR, "sections", **editor_context(event, plan)))
+    return back_to_editor(event, f"section-{section.id}")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/sections/<int:section_id>/delete")
+@admin_required
+def delete_section(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    plan.sections.remove(section)
+    db.session.delete(section)
+    for position, other in enumerate(plan.sections):
+        other.position = position
+    service.touch(plan)
+    db.session.commit()
+    flash(_("Section deleted."), "info")
+    return back_to_editor(event, "plan-sections")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/sections/<int:section_id>/items")
+@admin_required
+def add_item(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    item = PlanItem(section=section, position=len(section.items), what={}, who={})
+    db.session.add(item)
+    service.touch(plan)
+    db.session.commit()
+    if is_htmx():
+        plan = service.load_plan_tree(plan.id)
+        section = section_of(plan, section_id)
+        context = editor_context(event, plan, edit_id=item.id)
+        return vary(render_block(EDITOR, "section_items", section=section, **context))
+    return redirect(url_for("plan.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>")
+@admin_required
+def save_item(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    key = f"item-{item.id}"
+    form = item_form(langs())(prefix=key)
+    if not form.validate():
+        return invalid(event, plan, key, form, key)
+    item.what = clean(form.texts("what"))
+    item.who = clean(form.texts("who"))
+    item.due = (form.due.data or "").strip()
+    item.status = form.status.data
+    service.touch(plan)
+    db.session.commit()
+    if is_htmx():
+        return saved(event, plan, key, {"what": item.what, "who": item.who})
+    flash(_("Item saved."), "success")
+    return back_to_editor(event, key)
+
+
+@bp.get("/admin/events/<int:event_id>/plan/items/<int:item_id>/edit")
+@admin_required
+def edit_item(event_id, item_id):
+    """Open one item's form in a long plan: its section's list with that item open (htmx),
+    or the editor with it open."""
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    if not is_htmx():
+        return redirect(
+            url_for("plan.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}"
+        )
+    context = editor_context(event, plan, edit_id=item.id)
+    return vary(render_block(EDITOR, "section_items", section=section, **context))
+
+
+@bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>/move")
+@admin_required
+def move_item(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    service.move(section.items, item, direction)
+    service.touch(plan)
+    db.session.commit()
+    if is_htmx():
+        plan = service.load_plan_tree(plan.id)
+        section = section_of(plan, section.id)
+        return vary(
+            render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
+        )
+    return back_to_editor(event, f"item-{item.id}")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>/delete")
+@admin_required
+def delete_item(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    section.items.remove(item)
+    db.session.delete(item)
+    for position, other in enumerate(section.items):
+        other.position = position
+    service.touch(plan)
+    db.session.commit()
+    if is_htmx():
+        plan = service.load_plan_tree(plan.id)
+        section = section_of(plan, section.id)
+        return vary(
+            render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
+        )
+    flash(_("Item deleted."), "info")
+    return back_to_editor(event, f"section-{section.id}")
+
+
+# ---------------------------------------------------------------- linking ideas
+
+
+def ideas_answer(event, plan, item):
+    """The item's linked ideas (the search still open, with its results, to link another),
+    and the side panel of unused ideas out of band."""
+    q = request.form.get("q", "")[:200]
+    results = service.search_ideas(event, q) if q else None
+    context = editor_context(
+        event, plan, item=item, oob=True, q=q, results=results, open_search=True
+    )
+    html = render_block(EDITOR, "item_ideas", **context) + render_block(
+        EDITOR, "unused_ideas", **context
+    )
+    return vary(html)
+
+
+@bp.get("/admin/events/<int:event_id>/plan/items/<int:item_id>/ideas")
+@admin_required
+def search_ideas(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    q = request.args.get("q", "")[:200]
+    results = service.search_ideas(event, q)
+    context = editor_context(event, plan, item=item, results=results, q=q, searched=True)
+    if is_htmx():
+        return vary(render_block(EDITOR, "idea_results", **context))
+    return vary(render_template("plan/link_ideas.html", section=section, **context))
+
+
+@bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>/ideas")
+@admin_required
+def link_idea(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    idea = db.session.get(Idea, request.form.get("idea_id", type=int) or 0)
+    if idea is None or idea.event_id != event.id or idea.status not in service.USABLE_IDEA_STATUSES:
+        abort(400)
+    if idea not in item.ideas:
+        item.ideas.append(idea)
+        service.touch(plan)
+        db.session.commit()
+    if is_htmx():
+        return ideas_answer(event, service.load_plan_tree(plan.id), item)
+    return back_to_editor(event, f"item-{item.id}")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>/ideas/<int:idea_id>/unlink")
+@admin_required
+def unlink_idea(event_id, item_id, idea_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    for idea in list(item.ideas):
+        if idea.id == idea_id:
+            item.ideas.remove(idea)
+            service.touch(plan)
+    db.session.commit()
+    if is_htmx():
+        return ideas_answer(event, service.load_plan_tree(plan.id), item)
+    return back_to_editor(event, f"item-{item.id}")
+
+
+# ---------------------------------------------------------------- preview, publish, send
+
+
+def idea_link_base(slug):
+    """Where a source idea is one click away: the public ideas board, if there is one."""
+    if "ideas.board" in current_app.view_functions:
+        return url_for("ideas.board", slug=slug)
+    return None
+
+
+def public_context(event, plan, version, snapshot, preview=False):
+    versions = list(plan.versions) if plan is not None else []
+    previous = None
+    if version is not None:
+        earlier = [v for v in versions if v.number < version.number]
+        previous = max(earlier, key=lambda v: v.number) if earlier else None
+    latest = max(versions, key=lambda v: v.number) if versions else None
+    return dict(
+        event=event,
+        version=version,
+        latest=latest,
+        snapshot=snapshot,
+        versions=sorted(versions, key=lambda v: -v.number),
+        changes=service.changes_between(previous.snapshot, snapshot) if previous else None,
+        preview=preview,
+        lang=current_language(),
+        ideas_board=idea_link_base(event.slug),
+    )
+
+
+@bp.get("/admin/events/<int:event_id>/plan/preview")
+@admin_required
+def preview(event_id):
+    event, plan = load(event_id)
+    return render_template(
+        "plan/public.html",
+        **public_context(event, plan, None, service.snapshot(plan), preview=True),
+    )
+
+
+@bp.post("/admin/events/<int:event_id>/plan/publish")
+@admin_required
+def publish(event_id):
+    event, plan = load(event_id)
+    form = publish_form(langs())(prefix="publish")
+    if not form.validate():
+        context = editor_context(event, plan, bound={"publish": form})
+        return vary(render_template(EDITOR, **context)), 422
+    try:
+        version = service.publish(
+            plan,
+            actor=current_user._get_current_object(),
+            change_note=form.texts("note"),
+            send=bool(form.send.data),
+            lang_for_labels=current_language(),
+        )
+    except service.PublishRefused as refused:
+        db.session.rollback()
+        event, plan = load(event_id)
+        flash(_("Not published: some texts are missing. See the list below."), "error")
+        context = editor_context(event, plan, bound={"publish": form}, missing=refused.missing)
+        return vary(render_template(EDITOR, **context)), 422
+    db.session.commit()
+    flash(_("Version %(n)d is published.", n=version.number), "success")
+    return back_to_editor(event, "plan-versions")
+
+
+@bp.post("/admin/events/<int:event_id>/plan/versions/<int:number>/send")
+@admin_required
+def send(event_id, number):
+    event, plan = load(event_id)
+    version = next((v for v in plan.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    queued = service.send_version(version, actor=current_user._get_current_object())
+    db.session.commit()
+    if queued:
+        flash(_("%(count)d mails queued.", count=queued), "success")
+    else:
+        flash(_("Nothing new to queue: every mail of this version was queued before."), "info")
+    return back_to_editor(event, "plan-versions")
+
+
+# ---------------------------------------------------------------- the public page
+
+
+def public_event(slug):
+    event = get_public_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/s/<slug>/plan")
+def public_plan(slug):
+    event = public_event(slug)
+    plan, version = service.get_version(event)
+    if version is None:
+        return render_template("plan/not_yet.html", event=event), 404
+    return render_template(
+        "plan/public.html", **public_context(event, plan, version, version.snapshot)
+    )
+
+
+@bp.get("/s/<slug>/plan/v<int:number>")
+def public_version(slug, number):
+    event = public_event(slug)
+    plan, version = service.get_version(event, number)
+    if version is None:
+        abort(404)
+    return render_template(
+        "plan/public.html", **public_context(event, plan, version, version.snapshot)
+    )
