@@ -46,11 +46,12 @@ def create_app(test_config=None):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import admin, cli, outbox, public
+    from . import admin, cli, ideas, outbox, public
 
     outbox.init_app(app)
     public.init_app(app)
     admin.init_app(app)
+    ideas.init_app(app)
     cli.init_app(app)
 
     for blueprints in state.hook.sala_blueprints():
