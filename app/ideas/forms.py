@@ -41,7 +41,6 @@ class IdeaForm(FlaskForm):
     name = StringField(
         _l("Name (optional; a pseudonym is fine)"),
         validators=[
-            Optional(),
             Length(max=200, message=_l("The name can have at most %(max)d characters.")),
         ],
     )
