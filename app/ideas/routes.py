@@ -123,7 +123,8 @@ def new(slug):
         idea = Idea(
             event=event,
             title=form.title.data.strip(),
-            body=form.body.data,
+            # Browsers send line breaks as CRLF; what the author wrote is the text itself.
+            body=form.body.data.replace("\r\n", "\n"),
             theme=theme,
             language=form.language.data,
             display=form.display.data,
