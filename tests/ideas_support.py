@@ -2,9 +2,9 @@
 open, ideas created the way the workflow creates them, a registrant's manage link."""
 
 import re
+from datetime import timedelta
 
 import pytest
-from datetime import timedelta
 
 from app.extensions import db
 from app.ideas import workflow

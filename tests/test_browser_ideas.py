@@ -5,11 +5,11 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, create_user
+from ideas_support import make_event
 
 from app.extensions import db
 from app.models import Idea, OutboxMessage
-from conftest import PASSWORD, create_user
-from ideas_support import make_event
 
 pytestmark = pytest.mark.browser
 
@@ -83,7 +83,10 @@ def test_khmer_idea_approved_inline_then_on_the_board(app, page, browser, live_s
     moved = navigations(mod)
     row.get_by_role("button", name=re.compile("^Approve")).click()
     mod.locator(f"#idea-row-{idea.id} .row-status[data-status=approved]").wait_for()
-    assert "Approved: it is now on the public board." in mod.locator(f"#idea-row-{idea.id}").inner_text()
+    assert (
+        "Approved: it is now on the public board."
+        in mod.locator(f"#idea-row-{idea.id}").inner_text()
+    )
     assert mod.url == queue_url
     assert moved == []
     assert mod.evaluate("window.__stillHere") is True

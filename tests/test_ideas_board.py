@@ -6,11 +6,11 @@ import json
 from datetime import timedelta
 
 import sqlalchemy as sa
+from conftest import Auth
+from ideas_support import add_idea, make_event
 
 from app.extensions import db
 from app.models import Event, Idea, utcnow
-from conftest import Auth
-from ideas_support import add_idea, make_event
 
 
 def test_board_shows_only_reviewed_ideas(client):
@@ -55,17 +55,27 @@ def test_board_polls_only_while_the_session_is_live(client):
     db.session.commit()
     stopped = client.get("/s/live/ideas", headers={"HX-Request": "true"})
     assert stopped.status_code == 286
-    assert 'hx-trigger' not in stopped.text
+    assert "hx-trigger" not in stopped.text
 
 
 def test_board_filters_by_theme_and_sorts(client):
     event = make_event()
     now = utcnow()
     elections, justice = event.themes
-    old = add_idea(event, title="Old elections idea", theme_id=elections.id, status="approved",
-                   created_at=now - timedelta(days=2))
-    add_idea(event, title="New justice idea", theme_id=justice.id, status="approved",
-             created_at=now - timedelta(hours=1))
+    old = add_idea(
+        event,
+        title="Old elections idea",
+        theme_id=elections.id,
+        status="approved",
+        created_at=now - timedelta(days=2),
+    )
+    add_idea(
+        event,
+        title="New justice idea",
+        theme_id=justice.id,
+        status="approved",
+        created_at=now - timedelta(hours=1),
+    )
     newest = client.get("/s/s1/ideas").text
     assert newest.index("New justice idea") < newest.index("Old elections idea")
     only = client.get(f"/s/s1/ideas?theme={justice.id}").text
@@ -94,7 +104,9 @@ def test_overview_counts_by_status_and_theme_and_draws_a_chart(client, admin_use
     Auth(client).login(admin_user.email)
     event = make_event()
     now = utcnow()
-    add_idea(event, status="approved", theme_id=event.themes[0].id, created_at=now - timedelta(days=2))
+    add_idea(
+        event, status="approved", theme_id=event.themes[0].id, created_at=now - timedelta(days=2)
+    )
     add_idea(event, status="approved", theme_id=event.themes[0].id, created_at=now)
     add_idea(event, created_at=now)
     page = client.get(f"/admin/events/{event.id}/ideas").text
@@ -118,14 +130,14 @@ def test_overview_is_for_organizers_only(client, moderator_user):
 def test_csv_export_has_approved_ideas_and_runs_no_formulas(client, admin_user):
     Auth(client).login(admin_user.email)
     event = make_event()
-    add_idea(event, title="=HYPERLINK(\"http://evil\")", body="+1 -2 @x", status="approved")
+    add_idea(event, title='=HYPERLINK("http://evil")', body="+1 -2 @x", status="approved")
     add_idea(event, title="Khmer ខ្មែរ", status="discussed", display="name", author_name="Sok")
     add_idea(event, title="Still pending")
     response = client.get(f"/admin/events/{event.id}/ideas.csv")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
-    assert [r["title"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "Khmer ខ្មែរ"]
+    assert [r["title"] for r in rows] == ['\'=HYPERLINK("http://evil")', "Khmer ខ្មែរ"]
     assert rows[0]["body"] == "'+1 -2 @x"
     assert rows[1]["author"] == "Sok"
     assert "author@example.org" not in response.text

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from ideas_support import add_idea, link_in, mail_app, make_event, make_registrant, smtp  # noqa: F401
 
 from app import worker
 from app.extensions import db
 from app.models import AuditEntry, Idea, utcnow
-from ideas_support import add_idea, link_in, make_event, make_registrant, mail_app, smtp  # noqa: F401
 
 FORM = {
     "title": "Free the political prisoners",
@@ -25,7 +25,7 @@ def post_idea(client, slug="s1", query="", **changes):
     return client.post(f"/s/{slug}/ideas/new{query}", data=dict(FORM, **changes))
 
 
-def test_visitor_confirms_by_link_then_follows_and_withdraws_the_idea(mail_app, smtp):
+def test_visitor_confirms_by_link_then_follows_and_withdraws_the_idea(mail_app, smtp):  # noqa: F811 (fixtures from ideas_support)
     client = mail_app.test_client()
     make_event()
     response = post_idea(client)
@@ -81,7 +81,7 @@ def test_confirm_link_used_twice_says_so_kindly(client):
     assert client.get("/ideas/confirm/forged-token").status_code == 404
 
 
-def test_registrant_submits_as_themselves_through_the_manage_link(mail_app, smtp):
+def test_registrant_submits_as_themselves_through_the_manage_link(mail_app, smtp):  # noqa: F811 (fixtures from ideas_support)
     client = mail_app.test_client()
     event = make_event()
     registration, token = make_registrant(event)
@@ -89,7 +89,9 @@ def test_registrant_submits_as_themselves_through_the_manage_link(mail_app, smtp
     assert 'name="email"' not in form_page.text
     assert 'value="Sok Dara"' in form_page.text
     data = {k: v for k, v in FORM.items() if k != "email"}
-    response = client.post(f"/s/s1/ideas/new?t={token}", data=dict(data, display="initials", name="Sok Dara"))
+    response = client.post(
+        f"/s/s1/ideas/new?t={token}", data=dict(data, display="initials", name="Sok Dara")
+    )
     assert "Your idea is received" in response.text
     idea = db.session.scalar(sa.select(Idea))
     assert idea.registration_id == registration.id
@@ -216,7 +218,7 @@ def test_links_are_clickable_only_for_http_and_https(client, moderator_user):
     event = make_event()
     body = (
         "See https://example.org/report?a=1&b=2. Also http://example.net/x\n"
-        "Not this: javascript:alert(1) nor <a href=\"https://evil.example\">x</a>"
+        'Not this: javascript:alert(1) nor <a href="https://evil.example">x</a>'
     )
     add_idea(event, body=body, status="approved")
     board = client.get("/s/s1/ideas").text
@@ -232,12 +234,21 @@ def test_links_are_clickable_only_for_http_and_https(client, moderator_user):
 
 @pytest.mark.parametrize(
     ("display", "shown", "hidden"),
-    [("name", "Sok Dara", None), ("initials", "S. D.", "Sok Dara"), ("anonymous", "Anonymous", "Sok Dara")],
+    [
+        ("name", "Sok Dara", None),
+        ("initials", "S. D.", "Sok Dara"),
+        ("anonymous", "Anonymous", "Sok Dara"),
+    ],
 )
 def test_author_is_shown_as_they_chose_and_the_email_never(client, display, shown, hidden):
     event = make_event()
-    add_idea(event, author_name="Sok Dara", display=display, status="approved",
-             author_email="secret-address@example.org")
+    add_idea(
+        event,
+        author_name="Sok Dara",
+        display=display,
+        status="approved",
+        author_email="secret-address@example.org",
+    )
     board = client.get("/s/s1/ideas").text
     assert shown in board
     if hidden:

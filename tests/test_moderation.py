@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import Auth, create_user
 from flask import g
+from ideas_support import add_idea, mail_app, make_event, make_registrant, smtp  # noqa: F401
 
 from app import worker
 from app.extensions import db
 from app.ideas import workflow
 from app.models import AuditEntry, Idea, OutboxMessage, Theme, utcnow
 from app.plugins import hookimpl, plugin_state
-from conftest import Auth, create_user
-from ideas_support import add_idea, make_event, make_registrant, mail_app, smtp  # noqa: F401
 
 HX = {"HX-Request": "true"}
 
@@ -139,7 +139,9 @@ def test_approve_inline_answers_the_new_row(mod, moderator_user, recorder):
     revision = idea.revision
     response = act(mod, idea, "approve")
     assert response.status_code == 200
-    assert response.text.lstrip().startswith(f'<tr class="idea-row status-approved" id="idea-row-{idea.id}"')
+    assert response.text.lstrip().startswith(
+        f'<tr class="idea-row status-approved" id="idea-row-{idea.id}"'
+    )
     assert "<html" not in response.text
     assert 'data-status="approved"' in response.text
     assert "Approved: it is now on the public board." in response.text
@@ -170,7 +172,7 @@ def test_approve_without_javascript_redirects_back_to_the_queue(mod):
     assert response.headers["Location"] == f"/moderate/{event.id}"
 
 
-def test_reject_with_a_reason_tells_the_author_kindly_in_their_language(mail_app, smtp):
+def test_reject_with_a_reason_tells_the_author_kindly_in_their_language(mail_app, smtp):  # noqa: F811 (fixtures from ideas_support)
     client = mail_app.test_client()
     moderator = create_user("m@example.org", "moderator")
     Auth(client).login(moderator.email)
@@ -304,7 +306,9 @@ def test_undo_a_rejection_cancels_the_mail_not_sent_yet(mod):
     event = make_event()
     idea = add_idea(event)
     act(mod, idea, "reject")
-    message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "idea_rejected"))
+    message = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "idea_rejected")
+    )
     assert message.status == "queued"
     act(mod, fresh(idea), "undo")
     db.session.expire_all()
@@ -337,9 +341,12 @@ def test_two_moderators_the_second_sees_what_happened_instead_of_overwriting(app
     assert "Nothing was overwritten" in response.text
     assert 'role="alert"' in response.text
     assert fresh(idea).status == "approved"
-    assert db.session.scalar(
-        sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "idea.reject")
-    ) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "idea.reject")
+        )
+        == 0
+    )
     # Without JavaScript: the same message, after a redirect back to the queue.
     response = act(second, fresh(idea), "reject", htmx=False, revision=seen)
     assert response.status_code == 302
@@ -349,7 +356,9 @@ def test_two_moderators_the_second_sees_what_happened_instead_of_overwriting(app
 
 def test_stale_or_forged_ids_answer_a_clear_404(mod):
     event = make_event()
-    response = mod.post(f"/moderate/{event.id}/ideas/99999/approve", data={"revision": 1}, headers=HX)
+    response = mod.post(
+        f"/moderate/{event.id}/ideas/99999/approve", data={"revision": 1}, headers=HX
+    )
     assert response.status_code == 404
     assert "This idea does not exist in this session" in response.text
     assert response.text.lstrip().startswith("<tr")
@@ -420,8 +429,13 @@ def test_every_action_is_in_the_audit_log_with_who_and_when(mod, moderator_user)
         .order_by(AuditEntry.id)
     ).all()
     assert [e.action for e in entries] == [
-        "idea.theme", "idea.edit", "idea.approve", "idea.discuss", "idea.undo",
-        "idea.reject", "idea.merge",
+        "idea.theme",
+        "idea.edit",
+        "idea.approve",
+        "idea.discuss",
+        "idea.undo",
+        "idea.reject",
+        "idea.merge",
     ]
     assert all(e.at is not None for e in entries)
 
