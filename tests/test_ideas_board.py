@@ -116,7 +116,9 @@ def test_overview_counts_by_status_and_theme_and_draws_a_chart(client, admin_use
     assert 'data-theme="none">1<' in page
     assert "<svg" in page and 'class="bar"' in page
     assert page.count('class="bar"') == 3  # two days ago, yesterday (0), today
-    assert f'href="/admin/events/{event.id}/ideas"' in client.get(f"/admin/events/{event.id}").text
+    admin_page = client.get(f"/admin/events/{event.id}").text
+    assert f'href="/admin/events/{event.id}/ideas"' in admin_page  # the tab
+    assert f'href="/moderate/{event.id}"' in admin_page  # the plugin's admin_event slot
 
 
 def test_overview_is_for_organizers_only(client, moderator_user):

@@ -103,6 +103,7 @@ def test_organizer_still_lands_on_the_organizer_pages(client, admin_user):
 
 def test_queue_needs_a_signed_in_moderator(client):
     event = make_event()
+    assert 'href="/moderate/"' not in client.get("/").text
     response = client.get(f"/moderate/{event.id}")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]

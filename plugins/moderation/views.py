@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
@@ -220,16 +221,20 @@ def perform(action, idea, actor, revision):
     raise workflow.IdeaError(_("Unknown action."))
 
 
+DONE = {
+    "approve": _l("Approved: it is now on the public board."),
+    "reject": _l("Rejected."),
+    "edit": _l("Saved. The original text is kept in the audit log."),
+    "theme": _l("Theme set."),
+    "discuss": _l("Marked as discussed."),
+    "undo": _l("Undone."),
+}
+
+
 def done_message(action, idea):
-    return {
-        "approve": _("Approved: it is now on the public board."),
-        "reject": _("Rejected."),
-        "edit": _("Saved. The original text is kept in the audit log."),
-        "theme": _("Theme set."),
-        "merge": _("Merged into idea #%(id)d.", id=idea.merged_into_id or 0),
-        "discuss": _("Marked as discussed."),
-        "undo": _("Undone."),
-    }[action]
+    if action == "merge":
+        return _("Merged into idea #%(id)d.", id=idea.merged_into_id or 0)
+    return str(DONE[action])
 
 
 @bp.post("/<int:event_id>/ideas/<int:idea_id>/<action>")
