@@ -44,6 +44,8 @@ def test_board_polls_only_while_the_session_is_live(client):
     live = client.get("/s/live/ideas").text
     assert 'hx-trigger="every 15s"' in live
     assert "htmx.min.js" in live
+    assert "js/idea-board.js" in live  # skips refreshes while the tab is hidden
+    assert client.get("/static/js/idea-board.js").status_code == 200
     assert 'hx-trigger="every 15s"' not in client.get("/s/later/ideas").text
     poll = client.get("/s/live/ideas", headers={"HX-Request": "true"})
     assert poll.status_code == 200
