@@ -6,7 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, create_user
-from ideas_support import make_event
+from ideas_support import add_idea, make_event
 
 from app.extensions import db
 from app.models import Idea, OutboxMessage
@@ -122,6 +122,7 @@ def test_the_same_with_the_keyboard_only(app, page, browser, live_server):
         page.keyboard.press("Enter")
     idea = db.session.scalar(sa.select(Idea))
     assert idea.status == "pending" and idea.title == TITLE
+    second = add_idea(event, title="Teh second idea")
 
     page.goto("/login")
     tab_to(page, "input[name=email]")
@@ -150,6 +151,24 @@ def test_the_same_with_the_keyboard_only(app, page, browser, live_server):
     page.keyboard.press("a")
     page.locator(f"#idea-row-{idea.id} .row-status[data-status=approved]").wait_for()
 
+    # j / k move between rows; e edits the focused row; r rejects it.
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.id") == f"idea-row-{second.id}"
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.id") == f"idea-row-{idea.id}"
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.name") == "title"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Typo fixed")
+    page.keyboard.press("Enter")
+    page.locator(f"#idea-row-{second.id}", has_text="Typo fixed").wait_for()
+    assert page.evaluate("document.activeElement.id") == f"idea-row-{second.id}"
+    page.keyboard.press("r")
+    page.locator(f"#idea-row-{second.id} .row-status[data-status=rejected]").wait_for()
+    assert page.url == queue_url and moved == []
+
     page.goto("/s/s1/ideas")
     assert TITLE in page.locator(f"#idea-{idea.id}").inner_text()
+    assert "Typo fixed" not in page.content()
     page.watch.assert_clean()
