@@ -39,6 +39,11 @@ def tab_to(page, selector, limit=80):
     raise AssertionError(f"Tab never reached {selector}")
 
 
+def focus_on(page, element_id):
+    """Wait until the element with this id has the focus (htmx settles the swap first)."""
+    page.wait_for_function("id => document.activeElement.id === id", arg=element_id)
+
+
 def navigations(page):
     seen = []
     page.on("framenavigated", lambda frame: frame == page.main_frame and seen.append(frame.url))
@@ -144,12 +149,14 @@ def test_the_same_with_the_keyboard_only(app, page, browser, live_server):
     page.locator(f"#idea-row-{idea.id} .row-status[data-status=approved]").wait_for()
     assert page.url == queue_url and moved == []
     assert page.evaluate("window.__stillHere") is True
-    # The focus stays on the row that was acted on, so the next key acts on it again.
-    assert page.evaluate("document.activeElement.id") == f"idea-row-{idea.id}"
+    # The focus comes back to the row that was acted on, so the next key acts on it again.
+    focus_on(page, f"idea-row-{idea.id}")
     page.keyboard.press("u")
     page.locator(f"#idea-row-{idea.id} .row-status[data-status=pending]").wait_for()
+    focus_on(page, f"idea-row-{idea.id}")
     page.keyboard.press("a")
     page.locator(f"#idea-row-{idea.id} .row-status[data-status=approved]").wait_for()
+    focus_on(page, f"idea-row-{idea.id}")
 
     # j / k move between rows; e edits the focused row; r rejects it.
     page.keyboard.press("j")
@@ -163,7 +170,7 @@ def test_the_same_with_the_keyboard_only(app, page, browser, live_server):
     page.keyboard.type("Typo fixed")
     page.keyboard.press("Enter")
     page.locator(f"#idea-row-{second.id}", has_text="Typo fixed").wait_for()
-    assert page.evaluate("document.activeElement.id") == f"idea-row-{second.id}"
+    focus_on(page, f"idea-row-{second.id}")
     page.keyboard.press("r")
     page.locator(f"#idea-row-{second.id} .row-status[data-status=rejected]").wait_for()
     assert page.url == queue_url and moved == []
