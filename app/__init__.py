@@ -46,12 +46,13 @@ def create_app(test_config=None):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import admin, cli, outbox, plan, public
+    from . import admin, cli, ideas, outbox, plan, public
 
     outbox.init_app(app)
     public.init_app(app)
     admin.init_app(app)
     plan.init_app(app)
+    ideas.init_app(app)
     cli.init_app(app)
 
     for blueprints in state.hook.sala_blueprints():

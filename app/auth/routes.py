@@ -40,6 +40,17 @@ def safe_next(target):
     return None
 
 
+def home_for(user):
+    """Where a user lands after signing in: organizers on their pages; moderators on the
+    page a plugin names in MODERATOR_HOME (the moderation queue), else the home page."""
+    if user.is_admin:
+        return url_for("admin.index")
+    home = current_app.config.get("MODERATOR_HOME")
+    if home and home in current_app.view_functions:
+        return url_for(home)
+    return url_for("public.index")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_rate_limit, methods=["POST"])
 def login():
@@ -62,7 +73,7 @@ def login():
             audit.record("login", user, actor=user)
             db.session.commit()
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form)
 
 

@@ -1,0 +1,230 @@
+"""Ideas, the organizer's side: counts by status and theme, ideas per day, the list of
+ideas (without the moderation plugin, "received" ideas are read here only), and an export
+of the approved ideas for the Plan of Action."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+
+from ..auth import admin_required
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Event, Idea
+from .text import author_label
+from .workflow import status_label
+
+bp = Blueprint("ideas_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+EXPORT_STATUSES = ("approved", "discussed")
+
+
+@bp.before_request
+@admin_required
+def require_admin():
+    """Organizers only."""
+
+
+def per_day(event):
+    """[(local date, count)] of confirmed ideas, in the session's time zone, no gaps."""
+    zone = ZoneInfo(event.timezone)
+    stamps = db.session.scalars(
+        sa.select(Idea.created_at).where(Idea.event_id == event.id, Idea.status != "unconfirmed")
+    ).all()
+    days = {}
+    for stamp in stamps:
+        day = stamp.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+        days[day] = days.get(day, 0) + 1
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    out = []
+    day = first
+    while day <= last and len(out) < 366:
+        out.append((day, days.get(day, 0)))
+        day += timedelta(days=1)
+    return out
+
+
+def bar_chart(rows, label):
+    """A small bar chart drawn on the server as SVG: no chart library, no script."""
+    if not rows:
+        return Markup("")
+    width, height, pad = max(240, 24 * len(rows)), 140, 20
+    top = max(count for _day, count in rows) or 1
+    bar = (width - pad) / len(rows)
+    parts = [
+        Markup(
+            '<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+            'aria-label="{label}"><title>{label}</title>'
+        ).format(w=width, h=height + 20, label=label)
+    ]
+    for i, (day, count) in enumerate(rows):
+        h = round((height - pad) * count / top)
+        x = round(pad / 2 + i * bar, 1)
+        parts.append(
+            Markup(
+                '<g><title>{day}: {count}</title><rect x="{x}" y="{y}" width="{bw}" '
+                'height="{h}" class="bar"></rect>'
+                '<text x="{tx}" y="{ty}" class="count">{count}</text></g>'
+            ).format(
+                day=day.isoformat(),
+                count=count,
+                x=x,
+                y=height - h,
+                bw=round(bar * 0.8, 1),
+                h=h,
+                tx=round(x + bar * 0.4, 1),
+                ty=height - h - 4,
+            )
+        )
+    first, last = rows[0][0].isoformat(), rows[-1][0].isoformat()
+    parts.append(
+        Markup('<text x="{x0}" y="{y}" class="axis">{first}</text>').format(
+            x0=pad / 2, y=height + 16, first=first
+        )
+    )
+    if last != first:
+        parts.append(
+            Markup('<text x="{x}" y="{y}" class="axis" text-anchor="end">{last}</text>').format(
+                x=width - pad / 2, y=height + 16, last=last
+            )
+        )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+@bp.get("/events/<int:event_id>/ideas")
+def overview(event_id):
+    event = db.get_or_404(Event, event_id)
+    lang = current_language()
+    by_status = dict(
+        db.session.execute(
+            sa.select(Idea.status, sa.func.count())
+            .where(Idea.event_id == event.id)
+            .group_by(Idea.status)
+        ).all()
+    )
+    by_theme = dict(
+        db.session.execute(
+            sa.select(Idea.theme_id, sa.func.count())
+            .where(Idea.event_id == event.id, Idea.status != "unconfirmed")
+            .group_by(Idea.theme_id)
+        ).all()
+    )
+    status = request.args.get("status") if request.args.get("status") in Idea.STATUSES else None
+    query = (
+        sa.select(Idea)
+        .where(Idea.event_id == event.id)
+        .options(joinedload(Idea.theme))
+        .order_by(Idea.created_at.desc(), Idea.id.desc())
+    )
+    if status:
+        query = query.where(Idea.status == status)
+    page = db.paginate(query, per_page=50, error_out=False)
+    days = per_day(event)
+    return render_template(
+        "ideas/admin_overview.html",
+        event=event,
+        lang=lang,
+        by_status=by_status,
+        by_theme=by_theme,
+        statuses=Idea.STATUSES,
+        status=status,
+        status_label=status_label,
+        page=page,
+        chart=bar_chart(days, _("Ideas per day")),
+        days=days,
+    )
+
+
+def approved_ideas(event):
+    return db.session.scalars(
+        sa.select(Idea)
+        .where(Idea.event_id == event.id, Idea.status.in_(EXPORT_STATUSES))
+        .options(joinedload(Idea.theme))
+        .order_by(Idea.created_at, Idea.id)
+    ).all()
+
+
+def export_rows(event):
+    lang = current_language()
+    ideas = approved_ideas(event)
+    ids = [i.id for i in ideas]
+    merged = {}
+    if ids:
+        merged = dict(
+            db.session.execute(
+                sa.select(Idea.merged_into_id, sa.func.count())
+                .where(Idea.merged_into_id.in_(ids), Idea.status == "merged")
+                .group_by(Idea.merged_into_id)
+            ).all()
+        )
+    for idea in ideas:
+        yield {
+            "id": idea.id,
+            "title": idea.title,
+            "body": idea.body,
+            "theme": idea.theme.label(lang) if idea.theme else "",
+            "language": idea.language,
+            "author": author_label(idea),
+            "status": idea.status,
+            "speaks_for": 1 + merged.get(idea.id, 0),
+            "discussion_note": idea.discussion_note,
+            "submitted_at": idea.created_at.isoformat() + "Z",
+        }
+
+
+FIELDS = (
+    "id",
+    "title",
+    "body",
+    "theme",
+    "language",
+    "author",
+    "status",
+    "speaks_for",
+    "discussion_note",
+    "submitted_at",
+)
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet would read as a formula (= + - @, tab, CR) gets a leading
+    apostrophe, so opening the export runs nothing."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.get("/events/<int:event_id>/ideas.csv")
+def export_csv(event_id):
+    event = db.get_or_404(Event, event_id)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS)
+    writer.writeheader()
+    for row in export_rows(event):
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}-ideas.csv"'},
+    )
+
+
+@bp.get("/events/<int:event_id>/ideas.json")
+def export_json(event_id):
+    event = db.get_or_404(Event, event_id)
+    data = {"event": event.slug, "ideas": list(export_rows(event))}
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}-ideas.json"'},
+    )

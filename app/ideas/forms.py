@@ -1,0 +1,60 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from .workflow import BODY_MAX, TITLE_MAX
+
+
+class IdeaForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Please give your idea a short title.")),
+            Length(max=TITLE_MAX, message=_l("The title can have at most %(max)d characters.")),
+        ],
+    )
+    body = TextAreaField(
+        _l("Your idea"),
+        validators=[
+            DataRequired(_l("Please write your idea.")),
+            Length(
+                max=BODY_MAX,
+                message=_l(
+                    "Your idea can have at most %(max)d characters. Please shorten it; "
+                    "what you wrote is kept below."
+                ),
+            ),
+        ],
+    )
+    theme = SelectField(_l("Theme"), choices=[], validate_choice=True, default="")
+    language = SelectField(_l("Language of your idea"), choices=[])
+    display = RadioField(
+        _l("Show me as"),
+        choices=[
+            ("name", _l("my name")),
+            ("initials", _l("my initials")),
+            ("anonymous", _l("anonymous")),
+        ],
+        default="anonymous",
+    )
+    name = StringField(
+        _l("Name (optional; a pseudonym is fine)"),
+        validators=[
+            Length(max=200, message=_l("The name can have at most %(max)d characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please give your email address: we send you a link to confirm.")),
+            Email(_l("This does not look like an email address."), check_deliverability=False),
+            Length(max=254, message=_l("The address can have at most %(max)d characters.")),
+        ],
+    )
+    # Humans never see this field and leave it empty.
+    website = StringField(_l("Leave this empty"), validators=[Optional(), Length(max=200)])
+
+    def validate_name(self, field):
+        if self.display.data in ("name", "initials") and not (field.data or "").strip():
+            raise ValidationError(_l("Give a name to be shown by name or initials."))

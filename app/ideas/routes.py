@@ -1,0 +1,276 @@
+"""Ideas, the public side: send one, confirm it, follow it, withdraw it, and the board."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from jinja2_fragments.flask import render_block
+from sqlalchemy.orm import aliased, joinedload
+
+from ..events import get_public_event
+from ..extensions import db, limiter
+from ..i18n import current_language, language_name, languages
+from ..models import Idea, LinkToken, Registration, Theme, utcnow
+from ..plugins import plugin_state
+from . import workflow
+from .forms import IdeaForm
+
+bp = Blueprint("ideas", __name__, template_folder="templates")
+
+PER_PAGE = 50
+POLL_STOP = 286  # htmx stops polling on this status
+
+
+def public_post_limit():
+    return current_app.config["RATELIMIT_PUBLIC_POST"]
+
+
+def per_address_limit():
+    return current_app.config.get("IDEAS_RATE_LIMIT_PER_ADDRESS", "10 per hour")
+
+
+def address_key():
+    """Rate-limit key per author: their address, or their manage link."""
+    who = (request.form.get("email") or request.args.get("t") or "").strip().lower()
+    return f"idea-author:{who[:254]}"
+
+
+def ideas_window(event, now=None):
+    """("open" | "not_yet" | "closed", the time it opens or closed)."""
+    now = now or utcnow()
+    if event.state != "published":
+        return "closed", event.ideas_close_at
+    if event.ideas_open_at and now < event.ideas_open_at:
+        return "not_yet", event.ideas_open_at
+    closes = event.ideas_close_at or event.ends_at
+    if now >= closes:
+        return "closed", closes
+    return "open", closes
+
+
+def is_live(event, now=None):
+    now = now or utcnow()
+    return event.starts_at <= now < event.ends_at
+
+
+def board_is_public():
+    """Only with a plugin that reviews new ideas (the moderation plugin) is anything shown
+    publicly: without one, ideas are for organizers only."""
+    return bool(plugin_state().manager.hook.sala_initial_idea_status.get_hookimpls())
+
+
+def registrant_from_token(event, raw):
+    """The registration behind a manage link for this session, or None."""
+    if not raw:
+        return None
+    token = LinkToken.find(raw, "manage")
+    if token is None or token.expired or token.subject_type != "registration":
+        return None
+    registration = db.session.get(Registration, token.subject_id)
+    if (
+        registration is None
+        or registration.event_id != event.id
+        or registration.status == "cancelled"
+        or registration.erased_at is not None
+    ):
+        return None
+    return registration
+
+
+def build_form(event, registration=None, formdata=None):
+    lang = current_language()
+    form = IdeaForm(formdata=formdata) if formdata is not None else IdeaForm()
+    form.theme.choices = [("", _("No theme"))] + [(str(t.id), t.label(lang)) for t in event.themes]
+    form.language.choices = [(code, language_name(code)) for code in languages()]
+    if not form.language.data or form.language.data == "None":
+        form.language.data = lang
+    if not form.is_submitted():
+        form.language.data = lang
+        if registration is not None:
+            form.name.data = registration.name
+    if registration is not None:
+        del form.email
+    return form
+
+
+def form_context(event):
+    """What the session page's idea box needs: Jinja global `idea_box(event)`."""
+    state, when = ideas_window(event)
+    form = build_form(event) if state == "open" else None
+    return {"state": state, "when": when, "form": form, "public": board_is_public()}
+
+
+@bp.route("/s/<slug>/ideas/new", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
+@limiter.limit(per_address_limit, key_func=address_key, methods=["POST"])
+def new(slug):
+    event = get_public_event(slug)
+    if event is None:
+        abort(404)
+    raw = request.args.get("t", "")
+    registration = registrant_from_token(event, raw)
+    if raw and registration is None:
+        return render_template("ideas/link_problem.html", event=event), 404
+    state, when = ideas_window(event)
+    if state != "open":
+        return render_template("ideas/new.html", event=event, state=state, when=when, form=None)
+    form = build_form(event, registration)
+    if form.validate_on_submit():
+        if form.website.data:  # the honeypot: answer as if all went well, keep nothing
+            return render_template("ideas/sent.html", event=event, registrant=False)
+        theme = None
+        if form.theme.data:
+            theme = db.session.get(Theme, int(form.theme.data))
+        idea = Idea(
+            event=event,
+            title=form.title.data.strip(),
+            # Browsers send line breaks as CRLF; what the author wrote is the text itself.
+            body=form.body.data.replace("\r\n", "\n"),
+            theme=theme,
+            language=form.language.data,
+            display=form.display.data,
+            author_name=(form.name.data or "").strip(),
+            author_email="" if registration else form.email.data.strip(),
+        )
+        token = workflow.submit(idea, registration=registration)
+        db.session.commit()
+        return render_template(
+            "ideas/sent.html",
+            event=event,
+            registrant=registration is not None,
+            status_url=url_for("ideas.status", token=token) if registration else None,
+        )
+    return render_template(
+        "ideas/new.html", event=event, state=state, when=when, form=form, token=raw
+    )
+
+
+@bp.route("/ideas/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
+def confirm(token):
+    row = LinkToken.find(token, "idea_confirm")
+    idea = db.session.get(Idea, row.subject_id) if row is not None else None
+    if idea is None:
+        return render_template("ideas/link_problem.html", event=None), 404
+    if idea.status != "unconfirmed":
+        return render_template("ideas/confirmed.html", idea=idea, event=idea.event, again=True)
+    if row.expired:
+        return render_template("ideas/link_problem.html", event=idea.event, expired=True), 410
+    if request.method == "POST":
+        row.used_at = utcnow()
+        workflow.confirm(idea)
+        db.session.commit()
+        return render_template("ideas/confirmed.html", idea=idea, event=idea.event, again=False)
+    return render_template("ideas/confirm.html", idea=idea, event=idea.event, token=token)
+
+
+def idea_for_status_token(token):
+    row = LinkToken.find(token, "idea")
+    idea = db.session.get(Idea, row.subject_id) if row is not None else None
+    if idea is None:
+        abort(404)
+    return idea
+
+
+@bp.get("/ideas/status/<token>")
+def status(token):
+    idea = idea_for_status_token(token)
+    return render_template(
+        "ideas/status.html",
+        idea=idea,
+        event=idea.event,
+        token=token,
+        can_withdraw=idea.status in workflow.ALLOWED_FROM["withdraw"],
+    )
+
+
+@bp.post("/ideas/status/<token>/withdraw")
+@limiter.limit(public_post_limit)
+def withdraw(token):
+    idea = idea_for_status_token(token)
+    if idea.status in workflow.ALLOWED_FROM["withdraw"]:
+        workflow.withdraw(idea)
+        db.session.commit()
+    return redirect(url_for("ideas.status", token=token))
+
+
+# ---------------------------------------------------------------- the public board
+
+SORTS = ("newest", "discussed")
+
+
+def merged_counts(ids):
+    """{survivor id: number of ideas merged into it}, in one query."""
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Idea.merged_into_id, sa.func.count())
+            .where(Idea.merged_into_id.in_(ids), Idea.status == "merged")
+            .group_by(Idea.merged_into_id)
+        ).all()
+    )
+
+
+@bp.get("/s/<slug>/ideas")
+def board(slug):
+    event = get_public_event(slug)
+    if event is None:
+        abort(404)
+    live = is_live(event)
+    public = board_is_public()
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "newest"
+    theme_id = request.args.get("theme", type=int)
+    page = None
+    counts = {}
+    theme_counts = {}
+    if public:
+        query = (
+            sa.select(Idea)
+            .where(Idea.event_id == event.id, Idea.status.in_(Idea.PUBLIC_STATUSES))
+            .options(joinedload(Idea.theme))
+        )
+        if theme_id:
+            query = query.where(Idea.theme_id == theme_id)
+        if sort == "discussed":
+            survivor = aliased(Idea)
+            merged = (
+                sa.select(sa.func.count(survivor.id))
+                .where(survivor.merged_into_id == Idea.id, survivor.status == "merged")
+                .correlate(Idea)
+                .scalar_subquery()
+            )
+            query = query.order_by(
+                (Idea.status == "discussed").desc(),
+                Idea.discussed_at.desc(),
+                merged.desc(),
+                Idea.created_at.desc(),
+            )
+        else:
+            query = query.order_by(Idea.created_at.desc(), Idea.id.desc())
+        page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+        counts = merged_counts([i.id for i in page.items])
+        theme_counts = dict(
+            db.session.execute(
+                sa.select(Idea.theme_id, sa.func.count())
+                .where(Idea.event_id == event.id, Idea.status.in_(Idea.PUBLIC_STATUSES))
+                .group_by(Idea.theme_id)
+            ).all()
+        )
+    context = dict(
+        event=event,
+        page=page,
+        counts=counts,
+        theme_counts=theme_counts,
+        public=public,
+        live=live,
+        sort=sort,
+        theme_id=theme_id,
+        window=ideas_window(event),
+    )
+    if request.headers.get("HX-Request"):
+        html = render_block("ideas/board.html", "board", **context)
+        response = current_app.make_response((html, 200 if live else POLL_STOP))
+    else:
+        response = current_app.make_response(render_template("ideas/board.html", **context))
+    response.vary.add("HX-Request")
+    return response

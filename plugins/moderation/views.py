@@ -1,0 +1,324 @@
+"""The moderation queue. Every row acts inline (htmx answers the new row, rendered from the
+same template block as the page) and every action is also a plain form answered with a
+redirect back to the queue."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
+
+from app.auth import moderator_required
+from app.errors import render_error
+from app.events import PUBLIC_STATES
+from app.extensions import db
+from app.i18n import current_language, language_name, languages
+from app.ideas import workflow
+from app.models import Event, Idea, Theme
+
+bp = Blueprint(
+    "moderation",
+    __name__,
+    url_prefix="/moderate",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/moderation",
+)
+
+TEMPLATE = "moderation/queue.html"
+STATUS_FILTERS = ("pending", "approved", "rejected", "discussed", "merged", "withdrawn", "received")
+ACTIONS = ("approve", "reject", "edit", "theme", "merge", "discuss", "undo")
+
+
+@bp.before_request
+@moderator_required
+def require_moderator():
+    """Moderators and organizers only."""
+
+
+@bp.get("/")
+def index():
+    events = db.session.scalars(
+        sa.select(Event).where(Event.state.in_(PUBLIC_STATES)).order_by(Event.starts_at)
+    ).all()
+    if len(events) == 1:
+        return redirect(url_for("moderation.queue", event_id=events[0].id))
+    pending = dict(
+        db.session.execute(
+            sa.select(Idea.event_id, sa.func.count())
+            .where(Idea.status == "pending")
+            .group_by(Idea.event_id)
+        ).all()
+    )
+    return render_template("moderation/index.html", events=events, pending=pending)
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def filters_from(params):
+    status = params.get("status", "pending")
+    if status not in STATUS_FILTERS + ("all",):
+        status = "pending"
+    theme = params.get("theme", type=int)
+    language = params.get("language") if params.get("language") in languages() else ""
+    q = (params.get("q") or "").strip()[:200]
+    page = params.get("page", 1, type=int) or 1
+    return {"status": status, "theme": theme, "language": language, "q": q, "page": max(page, 1)}
+
+
+def queue_query(event, f):
+    query = (
+        sa.select(Idea)
+        .where(Idea.event_id == event.id)
+        .options(joinedload(Idea.theme), joinedload(Idea.moderated_by))
+    )
+    if f["status"] == "all":
+        query = query.where(Idea.status != "unconfirmed")
+    else:
+        query = query.where(Idea.status == f["status"])
+    if f["theme"]:
+        query = query.where(Idea.theme_id == f["theme"])
+    if f["language"]:
+        query = query.where(Idea.language == f["language"])
+    if f["q"]:
+        like = "%" + f["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            sa.or_(Idea.title.ilike(like, escape="\\"), Idea.body.ilike(like, escape="\\"))
+        )
+    # Oldest first: the one waiting longest is read first.
+    return query.order_by(Idea.created_at, Idea.id)
+
+
+def merged_counts(ids):
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Idea.merged_into_id, sa.func.count())
+            .where(Idea.merged_into_id.in_(ids), Idea.status == "merged")
+            .group_by(Idea.merged_into_id)
+        ).all()
+    )
+
+
+def base_context(event, f):
+    return {
+        "event": event,
+        "f": f,
+        "lang": current_language(),
+        "themes": event.themes,
+        "reasons": workflow.REJECT_REASONS,
+        "status_filters": STATUS_FILTERS,
+        "language_choices": [(code, language_name(code)) for code in languages()],
+        "queue_url": url_for("moderation.queue", event_id=event.id, **query_args(f)),
+    }
+
+
+def query_args(f):
+    return {k: v for k, v in f.items() if v and not (k == "page" and v == 1)}
+
+
+def queue_context(event, f, message=None):
+    page = db.paginate(
+        queue_query(event, f),
+        page=f["page"],
+        per_page=current_app.config.get("MODERATION_PAGE_SIZE", 50),
+        error_out=False,
+    )
+    return dict(
+        base_context(event, f),
+        page=page,
+        counts=merged_counts([i.id for i in page.items]),
+        message=message,
+    )
+
+
+@bp.get("/<int:event_id>")
+def queue(event_id):
+    event = db.get_or_404(Event, event_id)
+    context = queue_context(event, filters_from(request.args))
+    if request.headers.get("HX-Request"):
+        response = current_app.make_response(render_block(TEMPLATE, "table", **context))
+    else:
+        response = current_app.make_response(render_template(TEMPLATE, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+# ---------------------------------------------------------------- row actions
+
+
+def back_to_queue(event):
+    """The queue page the form came from (only a path under /moderate/), else the queue."""
+    target = request.form.get("next", "")
+    if target.startswith("/moderate/") and not urlsplit(target).netloc and "//" not in target:
+        return redirect(target)
+    return redirect(url_for("moderation.queue", event_id=event.id))
+
+
+def row_response(event, idea, message=None, kind="status", status=200, edit=None):
+    f = filters_from(MultiDict(request.form))
+    context = dict(
+        base_context(event, f),
+        idea=idea,
+        counts=merged_counts([idea.id]),
+        row_message=message,
+        row_kind=kind,
+        edit=edit,
+    )
+    response = current_app.make_response((render_block(TEMPLATE, "row", **context), status))
+    response.vary.add("HX-Request")
+    return response
+
+
+def missing(event, idea_id):
+    message = _("This idea does not exist in this session (the link may be old). Reload the queue.")
+    if request.headers.get("HX-Request"):
+        html = render_template("moderation/_missing_row.html", idea_id=idea_id, message=message)
+        return html, 404
+    return render_error(404, message)
+
+
+def perform(action, idea, actor, revision):
+    form = request.form
+    if action == "approve":
+        return workflow.approve(idea, actor, revision)
+    if action == "reject":
+        return workflow.reject(
+            idea, actor, revision, reason=form.get("reason", ""), note=form.get("note", "")
+        )
+    if action == "edit":
+        return workflow.edit(idea, actor, revision, form.get("title", ""), form.get("body", ""))
+    if action == "theme":
+        theme_id = form.get("theme_id", type=int)
+        theme = db.session.get(Theme, theme_id) if theme_id else None
+        if theme_id and theme is None:
+            raise workflow.IdeaError(_("This theme does not exist."))
+        return workflow.set_theme(idea, actor, revision, theme)
+    if action == "merge":
+        into = form.get("into", type=int)
+        survivor = db.session.get(Idea, into) if into else None
+        return workflow.merge(idea, actor, revision, survivor)
+    if action == "discuss":
+        return workflow.discuss(idea, actor, revision, note=form.get("note", ""))
+    if action == "undo":
+        return workflow.undo(idea, actor, revision)
+    raise workflow.IdeaError(_("Unknown action."))
+
+
+DONE = {
+    "approve": _l("Approved: it is now on the public board."),
+    "reject": _l("Rejected."),
+    "edit": _l("Saved. The original text is kept in the audit log."),
+    "theme": _l("Theme set."),
+    "discuss": _l("Marked as discussed."),
+    "undo": _l("Undone."),
+}
+
+
+def done_message(action, idea):
+    if action == "merge":
+        return _("Merged into idea #%(id)d.", id=idea.merged_into_id or 0)
+    return str(DONE[action])
+
+
+@bp.post("/<int:event_id>/ideas/<int:idea_id>/<action>")
+def act(event_id, idea_id, action):
+    event = db.get_or_404(Event, event_id)
+    if action not in ACTIONS:
+        return missing(event, idea_id)
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or idea.event_id != event.id or idea.status == "unconfirmed":
+        return missing(event, idea_id)
+    htmx = bool(request.headers.get("HX-Request"))
+    actor = current_user._get_current_object()
+    try:
+        perform(action, idea, actor, request.form.get("revision", type=int))
+    except workflow.Conflict as exc:
+        db.session.rollback()
+        idea = db.session.get(Idea, idea_id)
+        if not htmx:
+            flash(str(exc), "error")
+            return back_to_queue(event)
+        return row_response(event, idea, str(exc), kind="alert", status=409)
+    except workflow.IdeaError as exc:
+        db.session.rollback()
+        idea = db.session.get(Idea, idea_id)
+        if not htmx:
+            flash(str(exc), "error")
+            return back_to_queue(event)
+        edit = None
+        if action == "edit":
+            edit = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+        return row_response(event, idea, str(exc), kind="alert", status=422, edit=edit)
+    db.session.commit()
+    message = done_message(action, idea)
+    if not htmx:
+        flash(_("Idea #%(id)d: %(message)s", id=idea.id, message=message), "success")
+        return back_to_queue(event)
+    return row_response(event, idea, message)
+
+
+@bp.post("/<int:event_id>/bulk")
+def bulk(event_id):
+    event = db.get_or_404(Event, event_id)
+    action = request.form.get("action")
+    actor = current_user._get_current_object()
+    done, skipped = [], []
+    for value in request.form.getlist("ids"):
+        idea_id, _sep, revision = value.partition(":")
+        if not idea_id.isdigit() or not revision.isdigit():
+            continue
+        idea = db.session.get(Idea, int(idea_id))
+        if idea is None or idea.event_id != event.id:
+            skipped.append(idea_id)
+            continue
+        try:
+            if action == "approve":
+                workflow.approve(idea, actor, int(revision))
+            elif action == "reject":
+                workflow.reject(idea, actor, int(revision))
+            else:
+                break
+        except workflow.IdeaError:
+            db.session.rollback()
+            skipped.append(idea_id)
+            continue
+        db.session.commit()
+        done.append(idea_id)
+    if action == "approve":
+        message = ngettext("Approved %(num)d idea.", "Approved %(num)d ideas.", len(done))
+    elif action == "reject":
+        message = ngettext("Rejected %(num)d idea.", "Rejected %(num)d ideas.", len(done))
+    else:
+        message = _("Choose ideas and an action.")
+    if skipped:
+        message += " " + _(
+            "Left as they are, because someone changed them meanwhile or they cannot be "
+            "changed this way: %(ids)s.",
+            ids=", ".join(f"#{i}" for i in skipped),
+        )
+    f = filters_from(MultiDict(request.form))
+    if not request.headers.get("HX-Request"):
+        flash(message, "success" if not skipped else "error")
+        return redirect(url_for("moderation.queue", event_id=event.id, **query_args(f)))
+    response = current_app.make_response(
+        render_block(TEMPLATE, "table", **queue_context(event, f, message=message))
+    )
+    response.vary.add("HX-Request")
+    return response
