@@ -32,6 +32,15 @@ def compile_catalogs():
 compile_catalogs()
 
 
+@pytest.fixture(autouse=True)
+def isolated_instance(tmp_path, monkeypatch):
+    """Every app a test builds keeps its instance files (secret key, demo passwords, mail) in
+    a temporary directory, never in the developer's instance/."""
+    path = tmp_path / "instance"
+    monkeypatch.setenv("SALA_INSTANCE_PATH", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A database for this test run. On PostgreSQL, a new database of its own, dropped at

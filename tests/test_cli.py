@@ -180,3 +180,21 @@ def test_sala_plugins_lists_the_bundled_plugins(instance):
 def test_flask_commands_are_there_too(instance):
     routes = instance.run("routes").stdout
     assert "admin.event_state" in routes and "/healthz" in routes
+
+
+def test_sala_demo_replaces_a_kept_password_that_does_not_match(instance):
+    """instance/demo-accounts.txt written against another database must not make `sala demo`
+    print a login that does not work."""
+    instance.run("init")
+    instance.path.mkdir(exist_ok=True)
+    (instance.path / "demo-accounts.txt").write_text(
+        "organizer@demo.sala.invalid stale-password-1\nmoderator@demo.sala.invalid stale-2\n"
+    )
+    instance.run("user", "create", "organizer@demo.sala.invalid", "--role", "admin", input=PASSWORD)
+    (_, email, password), _ = ACCOUNT_LINE.findall(instance.run("demo").stdout)
+    assert password != "stale-password-1"
+    app = instance.app()
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        assert user.check_password(password)
+        db.engine.dispose()
