@@ -7,15 +7,17 @@ PORT ?= 5000
 
 .PHONY: run test lint translations-extract translations-update translations-compile clean
 
+# One install per target (the venv's own pip is recent enough for editable installs).
 $(BIN)/sala: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.dev: $(BIN)/sala
+# The dev extra includes the app: one install, which also stands for $(BIN)/sala.
+$(VENV)/.dev: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+	touch $@ $(BIN)/sala
 
 run: $(BIN)/sala translations-compile
 	SALA_DEV=1 $(BIN)/sala init

@@ -19,7 +19,14 @@ log = logging.getLogger(__name__)
 
 
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True)
+    # SALA_INSTANCE_PATH puts config.py, the SQLite database, secrets and mail files elsewhere
+    # than ./instance (a system directory in production, a temporary one in tests).
+    instance_path = os.environ.get("SALA_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+    )
     load_config(app, test_config)
     ensure_secret_key(app)
 

@@ -99,9 +99,10 @@ def plugins_command():
             status = _("failed: %(error)s", error=plugin.error)
         else:
             status = _("enabled") if plugin.enabled else _("disabled")
-        hooks = ", ".join(hook_names(plugin.module)) if plugin.module else "—"
+        hooks = ", ".join(hook_names(plugin.module)) if plugin.module else ""
         click.echo(
-            f"{plugin.name:<14} {plugin.distribution} {plugin.version:<10} {status:<10} {hooks}"
+            f"{plugin.name:<14} {plugin.distribution} {plugin.version:<10} {status:<10} "
+            f"{hooks or '—'}"
         )
 
 

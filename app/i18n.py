@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import Babel, get_babel, get_locale, refresh
 
 from .plugins import hooks
 
@@ -61,6 +61,9 @@ def init_app(app, babel):
         dirs.extend(str(d) for d in extra or [])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel caches loaded catalogs on the Babel object, which every app in the process
+    # shares: apps with different plugins (different catalogs) need a cache of their own.
+    get_babel(app).instance = Babel(date_formats=babel.date_formats, configure_jinja=False)
     # Flask-Babel caches the locale on `g`, which outlives a request when an app context is
     # already pushed (the CLI, tests): choose it anew for every request.
     app.before_request(refresh)

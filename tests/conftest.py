@@ -33,6 +33,15 @@ def compile_catalogs():
 compile_catalogs()
 
 
+@pytest.fixture(autouse=True)
+def isolated_instance(tmp_path, monkeypatch):
+    """Every app a test builds keeps its instance files (secret key, demo passwords, mail) in
+    a temporary directory, never in the developer's instance/."""
+    path = tmp_path / "instance"
+    monkeypatch.setenv("SALA_INSTANCE_PATH", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A database for this test run. On PostgreSQL, a new database of its own, dropped at
@@ -266,14 +275,23 @@ def live_server(app):
     server.stop()
 
 
+def require_chromium(path, ci=None):
+    """The Chromium at `path`, or skip the test with the reason; where `CI` is set (or `ci`
+    is true), a missing browser fails instead, so CI never passes without browser tests."""
+    if Path(path).exists():
+        return path
+    if ci is None:
+        ci = bool(os.environ.get("CI"))
+    if ci:
+        pytest.fail(f"CI is set but Chromium is missing at {path}")
+    pytest.skip(f"no Chromium at {path} (set SALA_TEST_CHROMIUM)")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium from the system (Debian's package), driven by Playwright. Skipped
     with a reason where there is none, except in CI, where a missing browser fails the run."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but Chromium is missing at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM} (set SALA_TEST_CHROMIUM)")
+    require_chromium(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -21,16 +21,6 @@ def test_every_response_carries_the_security_headers(client, path):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_not_found_page_speaks_the_visitors_language(client):
-    english = client.get("/no-such-page", headers={"Accept-Language": "en"})
-    assert english.status_code == 404
-    assert "Page not found" in english.text
-    khmer = client.get("/no-such-page?lang=km")
-    assert khmer.status_code == 404
-    assert '<html lang="km">' in khmer.text
-    assert "Page not found" not in khmer.text
-
-
 def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.delenv("SALA_SECRET_KEY", raising=False)
     monkeypatch.delenv("SALA_DEV", raising=False)

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, events
 from ..auth import admin_required
 from ..extensions import db
 from ..models import AuditEntry, Event, Idea, Registration, User
@@ -74,7 +74,54 @@ def role_labels():
     return {"role_label": role_label}
 
 
+def state_label(state):
+    return {
+        "draft": _("Draft"),
+        "published": _("Published"),
+        "concluded": _("Concluded"),
+        "plan_published": _("Plan of Action published"),
+        "archived": _("Archived"),
+    }.get(state, state)
+
+
+def state_action(event, state):
+    """The words on the button that moves `event` to `state`."""
+    if not events.is_forward(event, state):
+        return _("Undo: back to “%(state)s”", state=state_label(state))
+    return {
+        "published": _("Publish the session"),
+        "concluded": _("Conclude the session"),
+        "plan_published": _("Mark the Plan of Action as published"),
+        "archived": _("Archive the session"),
+    }[state]
+
+
+@bp.app_context_processor
+def state_helpers():
+    return {"state_label": state_label, "state_action": state_action}
+
+
 @bp.get("/events/<int:event_id>")
 def event(event_id):
     found = db.get_or_404(Event, event_id)
-    return render_template("admin/event.html", event=found)
+    return render_template(
+        "admin/event.html", event=found, next_states=events.allowed_states(found)
+    )
+
+
+@bp.post("/events/<int:event_id>/state")
+def event_state(event_id):
+    """Move a session through its life. Concluding and archiving are confirmed first, on a
+    page of their own (no script needed)."""
+    found = db.get_or_404(Event, event_id)
+    new_state = request.form.get("state", "")
+    if new_state not in events.allowed_states(found):
+        flash(_("This change is not possible from the session's current state."), "error")
+        return redirect(url_for("admin.event", event_id=found.id))
+    confirming = new_state in events.NEEDS_CONFIRMATION and events.is_forward(found, new_state)
+    if confirming and request.form.get("confirm") != "yes":
+        return render_template("admin/event_state_confirm.html", event=found, state=new_state)
+    events.change_state(found, new_state, current_user._get_current_object())
+    db.session.commit()
+    flash(_("The session is now: %(state)s.", state=state_label(new_state)), "info")
+    return redirect(url_for("admin.event", event_id=found.id))

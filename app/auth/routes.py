@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from werkzeug.routing import BuildError
 
 from .. import audit
 from ..extensions import db, limiter
@@ -34,20 +35,31 @@ def note_failed_login(user):
 
 
 def safe_next(target):
-    """Only local paths: a sign-in link must not send anyone to another site."""
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and "//" not in target:
-        return target
-    return None
+    """Only local paths: a sign-in link must not send anyone to another site. Browsers read
+    a backslash as a slash and drop tabs and newlines, so "/\\evil" and "/\t/evil" are
+    refused like "//evil"."""
+    if not target or not target.startswith("/") or "//" in target or "\\" in target:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def home_for(user):
-    """Where a user lands after signing in: organizers on their pages; moderators on the
-    page a plugin names in MODERATOR_HOME (the moderation queue), else the home page."""
+    """Where a user lands after signing in: organizers on their dashboard; moderators on
+    MODERATOR_HOME (an endpoint, for example the moderation queue) if the app has it, else
+    the home page."""
     if user.is_admin:
         return url_for("admin.index")
-    home = current_app.config.get("MODERATOR_HOME")
-    if home and home in current_app.view_functions:
-        return url_for(home)
+    endpoint = current_app.config.get("MODERATOR_HOME")
+    if endpoint and endpoint in current_app.view_functions:
+        try:
+            return url_for(endpoint)
+        except BuildError:
+            pass
     return url_for("public.index")
 
 

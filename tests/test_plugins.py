@@ -1,0 +1,572 @@
+"""The plugin engine: every hook is called, and a plugin from a separate distribution (built
+here in a temporary directory, with its own `*.dist-info` and `sala.plugins` entry point) is
+discovered, enabled by default, switched off by config, and can add a page and a nav link."""
+
+import io
+import logging
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from conftest import PASSWORD, create_user
+
+from app import create_app, hookspecs
+from app.cli import plugins_command
+from app.demo import SLUG, load_demo
+from app.extensions import db
+from app.models import Event, Idea, OutboxMessage, PlanVersion, Registration, User
+from app.plugins import JOIN_PENDING, JoinDetails, PluginLoadError, hooks, plugin_state
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOK_NAMES = sorted(name for name in dir(hookspecs) if name.startswith("sala_"))
+SLOTS = re.findall(
+    r"``(\w+)``", hookspecs.sala_template_slot.__doc__.split("Slots:")[1].split(".")[0]
+)
+
+
+@pytest.fixture
+def install_plugin(tmp_path, monkeypatch):
+    """Build a plugin as its own distribution: a package plus a `*.dist-info` with METADATA
+    and entry_points.txt declaring it in the `sala.plugins` group, on sys.path."""
+    modules = []
+
+    def install(name, source, version="1.0.0", module=None, extra=None):
+        module = module or f"sala_test_{name}"
+        site = tmp_path / f"site-{name}"
+        package = site / module
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text(textwrap.dedent(source))
+        for relative, content in (extra or {}).items():
+            path = package / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content)
+        dist_info = site / f"sala_test_{name}-{version}.dist-info"
+        dist_info.mkdir()
+        (dist_info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: sala-test-{name}\nVersion: {version}\n"
+        )
+        (dist_info / "entry_points.txt").write_text(f"[sala.plugins]\n{name} = {module}\n")
+        monkeypatch.syspath_prepend(str(site))
+        modules.append(module)
+        return package
+
+    yield install
+    for module in modules:
+        for loaded in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+            del sys.modules[loaded]
+
+
+# ---------------------------------------------------------------- a plugin on every hook
+
+HOOKTEST = '''
+    """Implements every Sala hook and remembers each call."""
+    from pathlib import Path
+
+    import click
+    from flask import Blueprint, render_template_string
+    from markupsafe import Markup
+
+    from app.plugins import JOIN_PENDING, JoinDetails, NavLink, hookimpl
+
+    calls = []
+    sent = []
+    bp = Blueprint("hooktest", __name__)
+
+    PAGE = """{% extends "base.html" %}
+    {% block content %}<p class="hooktest">{{ _("Hello from a plugin") }}</p>{% endblock %}"""
+
+
+    @bp.get("/hooktest")
+    def page():
+        return render_template_string(PAGE)
+
+
+    @hookimpl
+    def sala_config_defaults():
+        calls.append(("config_defaults",))
+        return {"HOOKTEST_GREETING": "plugin default", "SITE_NAME": "plugin must not win"}
+
+
+    @hookimpl
+    def sala_translation_dirs():
+        calls.append(("translation_dirs",))
+        return [Path(__file__).parent / "translations"]
+
+
+    @hookimpl
+    def sala_blueprints():
+        calls.append(("blueprints",))
+        return [bp]
+
+
+    @click.command("hooktest-hello")
+    def hello():
+        click.echo("hello from the hooktest plugin")
+
+
+    @hookimpl
+    def sala_cli_commands():
+        calls.append(("cli_commands",))
+        return [hello]
+
+
+    @hookimpl
+    def sala_app_ready(app):
+        calls.append(("app_ready", app))
+
+
+    @hookimpl
+    def sala_nav_links(user):
+        calls.append(("nav_links", user))
+        return [NavLink("Hooktest page", "hooktest.page")]
+
+
+    @hookimpl
+    def sala_template_slot(slot, context):
+        calls.append(("template_slot", slot))
+        if slot == "head":
+            return Markup('<meta name="hooktest-slot" content="head">')
+        event = context.get("event")
+        suffix = f" for {event.slug}" if event is not None else ""
+        return Markup(f'<span class="hooktest-slot">slot {slot}{suffix}</span>')
+
+
+    @hookimpl
+    def sala_worker_tick(app):
+        calls.append(("worker_tick", app))
+        return 0
+
+
+    class Connection:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send(self, message):
+            sent.append(message.recipient)
+            return f"hooktest-{len(sent)}"
+
+
+    class Provider:
+        def open(self):
+            return Connection()
+
+
+    @hookimpl
+    def sala_email_provider(name, app):
+        calls.append(("email_provider", name))
+        if name == "hooktest":
+            return Provider()
+
+
+    @hookimpl
+    def sala_join_details(registration):
+        calls.append(("join_details", registration))
+        if registration.email.endswith("@personal.test"):
+            return JoinDetails(url="https://meet.test/j/personal", passcode="p", personal=True)
+        if registration.email.endswith("@pending.test"):
+            return JOIN_PENDING
+        return None
+
+
+    @hookimpl
+    def sala_initial_idea_status(idea):
+        calls.append(("initial_idea_status", idea))
+        return "pending"
+
+
+    @hookimpl
+    def sala_registration_confirmed(registration):
+        calls.append(("registration_confirmed", registration))
+
+
+    @hookimpl
+    def sala_registration_cancelled(registration):
+        calls.append(("registration_cancelled", registration))
+
+
+    @hookimpl
+    def sala_registration_erased(registration):
+        calls.append(("registration_erased", registration))
+
+
+    @hookimpl
+    def sala_idea_submitted(idea):
+        calls.append(("idea_submitted", idea))
+
+
+    @hookimpl
+    def sala_idea_moderated(idea, action, actor):
+        calls.append(("idea_moderated", idea, action, actor))
+
+
+    @hookimpl
+    def sala_plan_published(plan_version):
+        calls.append(("plan_published", plan_version))
+'''
+
+
+def khmer_catalog():
+    """The plugin's own compiled Khmer catalog, as a file of its package."""
+    catalog = Catalog(locale="km")
+    catalog.add("Hello from a plugin", "សួស្តីពីកម្មវិធីបន្ថែម")
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return {"translations/km/LC_MESSAGES/messages.mo": buffer.getvalue()}
+
+
+def signed_in_client(app, role):
+    user = create_user(f"{role}@example.org", role)
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture
+def hooktest(install_plugin):
+    install_plugin("hooktest", HOOKTEST, extra=khmer_catalog())
+    import sala_test_hooktest
+
+    return sala_test_hooktest
+
+
+@pytest.fixture
+def hook_app(make_app, hooktest):
+    """An app running only the hooktest plugin (so bundled plugins cannot answer first)."""
+    app = make_app(PLUGINS=["hooktest"])
+    with app.app_context():
+        yield app
+
+
+def called(plugin, hook):
+    return [call for call in plugin.calls if call[0] == hook]
+
+
+def test_the_hooktest_plugin_implements_every_hookspec(hooktest):
+    implemented = sorted(name for name in dir(hooktest) if name.startswith("sala_"))
+    assert implemented == HOOK_NAMES
+
+
+def test_config_defaults_sit_under_every_other_layer(make_app, hooktest, monkeypatch):
+    app = make_app(PLUGINS=["hooktest"])
+    assert called(hooktest, "config_defaults")
+    assert app.config["HOOKTEST_GREETING"] == "plugin default"
+    assert app.config["SITE_NAME"] == "Sala"  # a core default is not overridden
+    monkeypatch.setenv("SALA_HOOKTEST_GREETING", "from the environment")
+    assert make_app(PLUGINS=["hooktest"]).config["HOOKTEST_GREETING"] == "from the environment"
+
+
+def test_translation_dirs_translate_the_plugins_page(hook_app, hooktest):
+    assert called(hooktest, "translation_dirs")
+    client = hook_app.test_client()
+    assert "Hello from a plugin" in client.get("/hooktest?lang=en").text
+    khmer = client.get("/hooktest?lang=km").text
+    assert "សួស្តីពីកម្មវិធីបន្ថែម" in khmer
+    assert "Hello from a plugin" not in khmer
+
+
+def test_blueprints_add_a_page(hook_app, hooktest):
+    assert called(hooktest, "blueprints")
+    response = hook_app.test_client().get("/hooktest")
+    assert response.status_code == 200
+    assert '<p class="hooktest">Hello from a plugin</p>' in response.text
+
+
+def test_cli_commands_join_the_sala_command(hook_app, hooktest):
+    assert called(hooktest, "cli_commands")
+    result = hook_app.test_cli_runner().invoke(args=["hooktest-hello"])
+    assert result.exit_code == 0, result.output
+    assert "hello from the hooktest plugin" in result.output
+
+
+def test_app_ready_receives_the_finished_app(hook_app, hooktest):
+    ready = called(hooktest, "app_ready")
+    assert [call[1] for call in ready] == [hook_app]
+    assert "hooktest.page" in hook_app.view_functions  # called after blueprints
+
+
+def test_nav_links_appear_in_the_navigation(hook_app, hooktest):
+    html = hook_app.test_client().get("/").text
+    nav = html.split('class="site-nav"')[1].split("</nav>")[0]
+    assert '<a href="/hooktest">Hooktest page</a>' in nav
+    users = [call[1] for call in called(hooktest, "nav_links")]
+    assert users and not users[-1].is_authenticated
+
+
+def test_template_slots_show_the_plugins_html_on_the_pages(hook_app, hooktest):
+    client = hook_app.test_client()
+    home = client.get("/").text
+    head = home.split("</head>")[0]
+    assert '<meta name="hooktest-slot" content="head">' in head
+    nav = home.split('class="site-nav"')[1].split("</nav>")[0]
+    assert '<span class="hooktest-slot">slot nav</span>' in nav
+    footer = home.split('class="site-footer"')[1]
+    assert '<span class="hooktest-slot">slot footer</span>' in footer
+
+    load_demo()
+    event_page = client.get(f"/s/{SLUG}").text
+    for slot in ("event_sidebar", "event_after_summary"):
+        assert f'<span class="hooktest-slot">slot {slot} for {SLUG}</span>' in event_page
+
+    event = db.session.scalar(sa.select(Event).where(Event.slug == SLUG))
+    admin = signed_in_client(hook_app, "admin")
+    admin_page = admin.get(f"/admin/events/{event.id}").text
+    assert f'<span class="hooktest-slot">slot admin_event for {SLUG}</span>' in admin_page
+
+    # registration_manage belongs to the registration pages; here, the slot renders in any
+    # template that names it.
+    with hook_app.test_request_context("/"):
+        from flask import render_template_string
+
+        html = render_template_string('{{ slot("registration_manage", event=event) }}', event=event)
+    assert html == f'<span class="hooktest-slot">slot registration_manage for {SLUG}</span>'
+    seen = {call[1] for call in called(hooktest, "template_slot")}
+    assert seen == set(SLOTS)
+
+
+def test_worker_tick_runs_on_every_worker_round(hook_app, hooktest):
+    from app.worker import run_once
+
+    run_once()
+    run_once()
+    assert [call[1] for call in called(hooktest, "worker_tick")] == [hook_app, hook_app]
+
+
+def test_email_provider_sends_the_outbox(make_app, hooktest):
+    app = make_app(PLUGINS=["hooktest"], EMAIL_PROVIDER="hooktest")
+    with app.app_context():
+        from app.worker import run_once
+
+        db.session.add(
+            OutboxMessage(
+                idempotency_key="hooktest-1",
+                recipient="reader@example.org",
+                language="en",
+                subject="Hello",
+                body_text="Hello",
+            )
+        )
+        db.session.commit()
+        stats = run_once()
+        message = db.session.scalar(sa.select(OutboxMessage))
+    assert stats.sent == 1
+    assert hooktest.sent == ["reader@example.org"]
+    assert (message.status, message.provider_id) == ("sent", "hooktest-1")
+    assert ("email_provider", "hooktest") in hooktest.calls
+
+
+def test_join_details_answers_first_and_may_be_pending(hook_app, hooktest):
+    personal = hooks().sala_join_details(registration=Registration(email="a@personal.test"))
+    assert personal == JoinDetails(url="https://meet.test/j/personal", passcode="p", personal=True)
+    assert hooks().sala_join_details(registration=Registration(email="b@pending.test")) is (
+        JOIN_PENDING
+    )
+    assert hooks().sala_join_details(registration=Registration(email="c@shared.test")) is None
+    assert len(called(hooktest, "join_details")) == 3
+
+
+def test_initial_idea_status(hook_app, hooktest):
+    idea = Idea(title="t", body="b")
+    assert hooks().sala_initial_idea_status(idea=idea) == "pending"
+    assert called(hooktest, "initial_idea_status") == [("initial_idea_status", idea)]
+
+
+DOMAIN_EVENTS = [
+    ("sala_registration_confirmed", lambda: {"registration": Registration(email="r@x.test")}),
+    ("sala_registration_cancelled", lambda: {"registration": Registration(email="r@x.test")}),
+    ("sala_registration_erased", lambda: {"registration": Registration(email="r@x.test")}),
+    ("sala_idea_submitted", lambda: {"idea": Idea(title="t", body="b")}),
+    (
+        "sala_idea_moderated",
+        lambda: {
+            "idea": Idea(title="t", body="b"),
+            "action": "approve",
+            "actor": User(email="m@x.test"),
+        },
+    ),
+    ("sala_plan_published", lambda: {"plan_version": PlanVersion()}),
+]
+
+
+@pytest.mark.parametrize("hook, kwargs", DOMAIN_EVENTS)
+def test_domain_events_reach_the_plugin(hook_app, hooktest, hook, kwargs):
+    arguments = kwargs()
+    getattr(hooks(), hook)(**arguments)
+    assert called(hooktest, hook.removeprefix("sala_")) == [
+        (hook.removeprefix("sala_"), *arguments.values())
+    ]
+
+
+def test_every_hookspec_has_a_test_here():
+    """A new hook in app/hookspecs.py fails here until a test above triggers it."""
+    tests = [name for name in globals() if name.startswith("test_")]
+    events = [hook for hook, _ in DOMAIN_EVENTS]
+    untested = [
+        name
+        for name in HOOK_NAMES
+        if name not in events and not any(name.removeprefix("sala_") in t for t in tests)
+    ]
+    assert untested == []
+
+
+# ---------------------------------------------------------------- a tiny separate plugin
+
+TINY = """
+    from flask import Blueprint
+
+    from app.plugins import NavLink, hookimpl
+
+    bp = Blueprint("tiny", __name__)
+
+
+    @bp.get("/tiny")
+    def page():
+        return "<p>A page from the tiny plugin</p>"
+
+
+    @hookimpl
+    def sala_blueprints():
+        return [bp]
+
+
+    @hookimpl
+    def sala_nav_links(user):
+        return [NavLink("Tiny", "tiny.page")]
+"""
+
+
+@pytest.fixture
+def tiny(install_plugin):
+    return install_plugin("tiny", TINY, version="0.3.1")
+
+
+def installed(app, name):
+    return next(p for p in plugin_state(app).installed if p.name == name)
+
+
+def test_a_separate_distribution_is_discovered_and_enabled_by_default(make_app, tiny):
+    app = make_app()
+    plugin = installed(app, "tiny")
+    assert (plugin.distribution, plugin.version, plugin.enabled) == (
+        "sala-test-tiny",
+        "0.3.1",
+        True,
+    )
+    client = app.test_client()
+    assert client.get("/tiny").text == "<p>A page from the tiny plugin</p>"
+    assert '<a href="/tiny">Tiny</a>' in client.get("/").text
+    result = app.test_cli_runner().invoke(plugins_command)
+    line = next(row for row in result.output.splitlines() if row.startswith("tiny "))
+    assert "sala-test-tiny 0.3.1" in line and "enabled" in line
+    assert "sala_blueprints, sala_nav_links" in line
+
+
+@pytest.mark.parametrize("how", ["config list", "environment string"])
+def test_config_switches_a_plugin_off(make_app, tiny, monkeypatch, how):
+    if how == "config list":
+        app = make_app(PLUGINS=["smtp", "moderation"])
+    else:
+        monkeypatch.setenv("SALA_PLUGINS", "smtp, moderation")
+        app = make_app()
+    assert installed(app, "tiny").enabled is False
+    assert installed(app, "smtp").enabled is True
+    client = app.test_client()
+    assert client.get("/tiny").status_code == 404
+    assert "Tiny" not in client.get("/").text
+    result = app.test_cli_runner().invoke(plugins_command)
+    line = next(row for row in result.output.splitlines() if row.startswith("tiny "))
+    assert "disabled" in line
+
+
+def test_two_apps_with_different_plugins_side_by_side(make_app, tiny):
+    with_tiny = make_app(PLUGINS="tiny")
+    without = make_app(PLUGINS="smtp")
+    assert with_tiny.test_client().get("/tiny").status_code == 200
+    assert without.test_client().get("/tiny").status_code == 404
+    assert plugin_state(with_tiny).manager is not plugin_state(without).manager
+    assert plugin_state(with_tiny).manager.has_plugin("tiny")
+    assert not plugin_state(without).manager.has_plugin("tiny")
+    # ... and the first still works after the second was built.
+    assert '<a href="/tiny">Tiny</a>' in with_tiny.test_client().get("/").text
+
+
+BROKEN = """
+    import sala_no_such_module  # noqa: F401
+"""
+
+
+def test_a_broken_plugin_is_skipped_with_one_log_line(
+    make_app, install_plugin, caplog, monkeypatch
+):
+    install_plugin("broken", BROKEN)
+    # migrations/env.py's logging.config.fileConfig disables existing loggers when an
+    # earlier test ran `flask_migrate.upgrade()` in this process.
+    monkeypatch.setattr(logging.getLogger("app.plugins"), "disabled", False)
+    with caplog.at_level(logging.ERROR, logger="app.plugins"):
+        app = make_app(PLUGIN_LOAD_FAILURE="skip")
+    lines = [r.getMessage() for r in caplog.records if "broken" in r.getMessage()]
+    assert len(lines) == 1
+    assert "'broken'" in lines[0] and "No module named 'sala_no_such_module'" in lines[0]
+    assert "\n" not in lines[0]
+    assert app.test_client().get("/").status_code == 200  # the site starts without it
+    result = app.test_cli_runner().invoke(plugins_command)
+    line = next(row for row in result.output.splitlines() if row.startswith("broken "))
+    assert "failed: ModuleNotFoundError: No module named 'sala_no_such_module'" in line
+
+
+def test_a_broken_plugin_can_refuse_the_start(make_app, install_plugin):
+    install_plugin("broken", BROKEN)
+    with pytest.raises(PluginLoadError) as error:
+        make_app(PLUGIN_LOAD_FAILURE="refuse")
+    message = str(error.value)
+    assert "\n" not in message
+    assert "'broken'" in message and "No module named 'sala_no_such_module'" in message
+
+
+def test_sala_plugins_lists_the_bundled_plugins_and_a_dash_for_no_hooks(make_app, install_plugin):
+    install_plugin("hookless", '"""A plugin that implements nothing yet."""\n')
+    app = make_app()
+    output = app.test_cli_runner().invoke(plugins_command).output
+    rows = {row.split()[0]: row for row in output.splitlines()}
+    assert {"moderation", "smtp", "zoom", "hookless"} <= set(rows)
+    assert "sala 0.1.0" in rows["smtp"] and "sala_email_provider" in rows["smtp"]
+    assert rows["hookless"].rstrip().endswith("—")
+
+
+# ---------------------------------------------------------------- the guide
+
+
+def test_the_plugin_guide_documents_every_hook_with_an_example():
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    undocumented = [name for name in HOOK_NAMES if f"`{name}" not in guide]
+    assert undocumented == []
+    code = "\n".join(re.findall(r"```python\n(.*?)```", guide, flags=re.S))
+    without_example = [name for name in HOOK_NAMES if f"def {name}(" not in code]
+    assert without_example == []
+    for slot in SLOTS:
+        assert f"`{slot}`" in guide, slot
+
+
+def test_create_app_with_no_plugins_installed_still_serves(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "PLUGINS": [],
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    assert not any(p.enabled for p in plugin_state(app).installed)
+    assert app.test_client().get("/").status_code == 200
