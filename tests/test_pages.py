@@ -4,11 +4,9 @@ pages in the visitor's language, and a health check that tells when the database
 import re
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from conftest import PASSWORD, ROOT, create_user
+from conftest import PASSWORD, create_user
 
-from app import create_app, i18n
+from app import create_app
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -18,29 +16,6 @@ ERROR_TITLES = {
     429: "Too many requests",
     500: "Something went wrong",
 }
-
-
-@pytest.fixture
-def catalog_with_sidecar(tmp_path, monkeypatch):
-    """Sala's Khmer catalog with this branch's pending translations folded in, until the
-    lead merges translations/km/pending/foundation.po into it (then this changes nothing)."""
-    with (ROOT / "translations/km/LC_MESSAGES/messages.po").open("rb") as f:
-        catalog = read_po(f, locale="km")
-    sidecar = ROOT / "translations/km/pending/foundation.po"
-    if sidecar.exists():
-        with sidecar.open("rb") as f:
-            for message in read_po(f, locale="km"):
-                if not (message.id and message.string):
-                    continue
-                if catalog.get(message.id) is None:
-                    catalog[message.id] = message
-                else:  # babel's catalog[id] = ... would keep the old, empty string
-                    catalog.get(message.id).string = message.string
-    target = tmp_path / "translations/km/LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as f:
-        write_mo(f, catalog)
-    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path / "translations")
 
 
 # ---------------------------------------------------------------- headers and scripts
@@ -115,7 +90,7 @@ def assert_khmer_error(response, code):
     assert_security_headers(response, code)
 
 
-def test_400_for_a_form_without_its_csrf_token(make_app, catalog_with_sidecar):
+def test_400_for_a_form_without_its_csrf_token(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     english = client.post("/login?lang=en", data={"email": "a@b.c", "password": "x"})
@@ -126,14 +101,14 @@ def test_400_for_a_form_without_its_csrf_token(make_app, catalog_with_sidecar):
     assert "This form has expired" not in khmer.text
 
 
-def test_403_for_a_moderator_on_an_organizer_page(catalog_with_sidecar, app, client):
+def test_403_for_a_moderator_on_an_organizer_page(app, client):
     create_user("mod@example.org", "moderator")
     client.post("/login", data={"email": "mod@example.org", "password": PASSWORD})
     assert "Not allowed" in client.get("/admin/?lang=en").text
     assert_khmer_error(client.get("/admin/?lang=km"), 403)
 
 
-def test_404_for_a_missing_page(make_app, catalog_with_sidecar):
+def test_404_for_a_missing_page(make_app):
     client = make_app().test_client()
     english = client.get("/no-such-page", headers={"Accept-Language": "en"})
     assert english.status_code == 404 and "Page not found" in english.text
@@ -141,7 +116,7 @@ def test_404_for_a_missing_page(make_app, catalog_with_sidecar):
     assert_khmer_error(client.get("/s/no-such-session?lang=km"), 404)
 
 
-def test_413_for_a_request_too_large(make_app, catalog_with_sidecar):
+def test_413_for_a_request_too_large(make_app):
     client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
     big = {"email": "a@b.c", "password": "x" * 5000}
     english = client.post("/login?lang=en", data=big)
@@ -149,13 +124,13 @@ def test_413_for_a_request_too_large(make_app, catalog_with_sidecar):
     assert_khmer_error(client.post("/login?lang=km", data=big), 413)
 
 
-def test_429_for_too_many_requests(make_app, catalog_with_sidecar):
+def test_429_for_too_many_requests(make_app):
     client = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute").test_client()
     client.post("/login?lang=km", data={"email": "a@b.c", "password": "x"})
     assert_khmer_error(client.post("/login?lang=km", data={"email": "a@b.c", "password": "x"}), 429)
 
 
-def test_500_for_an_unexpected_error(make_app, catalog_with_sidecar):
+def test_500_for_an_unexpected_error(make_app):
     app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     def broken():
