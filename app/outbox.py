@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models import OutboxMessage, utcnow
@@ -13,6 +14,11 @@ from .models import OutboxMessage, utcnow
 
 class TemporaryFailure(Exception):
     """The provider could not send now; try again later."""
+
+
+class ConnectionLost(TemporaryFailure):
+    """The connection to the provider is gone (server down, network cut). The message is
+    retried later; the worker stops the batch instead of failing every message after it."""
 
 
 class PermanentFailure(Exception):
@@ -57,9 +63,7 @@ def enqueue(
     The caller commits with the change that caused the mail; a rolled-back transaction
     leaves no message. Returns the message (the existing one if `key` was queued before).
     """
-    existing = db.session.scalar(
-        sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
-    )
+    existing = find_queued(key)
     if existing is not None:
         return existing
     context = dict(context or {}, event=event, registration=registration)
@@ -78,12 +82,55 @@ def enqueue(
         registration_id=registration.id if registration is not None else None,
         due_at=due_at or utcnow(),
     )
-    db.session.add(message)
+    # Two requests may pass the look-up above at once (a double-clicked link). The unique
+    # key decides; the loser's SAVEPOINT is rolled back, the rest of its transaction is kept,
+    # and it returns the winner's message instead of answering with an error.
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        existing = find_queued(key)
+        if existing is None:
+            raise
+        return existing
     return message
 
 
+def find_queued(key):
+    """The message queued under idempotency `key`, or None."""
+    return db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+
+
+def retry(message):
+    """An organizer sends a failed message again: it is queued now, with its attempts reset.
+    Records the audit entry; the caller commits. Returns False if it was not failed."""
+    from . import audit
+
+    if message.status != "failed":
+        return False
+    audit.record("outbox.retry", message, error=message.last_error, attempts=message.attempts)
+    message.status = "queued"
+    message.attempts = 0
+    message.due_at = utcnow()
+    message.handed_at = None
+    message.claimed_by = ""
+    message.claimed_until = None
+    return True
+
+
+def mask_address(address):
+    """o***@example.org: enough for an organizer to recognise, not to copy."""
+    local, at, domain = (address or "").partition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
 def init_app(app):
+    from . import worker
+
     app.jinja_env.globals.update(mail_url=mail_url)
+    worker.init_app(app)
 
 
 def to_mail_message(message, sender):
