@@ -68,7 +68,7 @@ def enqueue(
         return existing
     context = dict(context or {}, event=event, registration=registration)
     subject, text, html = render_mail(template, language, **context)
-    message = OutboxMessage(
+    values = dict(
         idempotency_key=key,
         recipient=to,
         language=language,
@@ -82,9 +82,25 @@ def enqueue(
         registration_id=registration.id if registration is not None else None,
         due_at=due_at or utcnow(),
     )
-    # Two requests may pass the look-up above at once (a double-clicked link). The unique
-    # key decides; the loser's SAVEPOINT is rolled back, the rest of its transaction is kept,
-    # and it returns the winner's message instead of answering with an error.
+    # Two requests may both pass the look-up above (a double-clicked link). The unique key
+    # decides, without an error and without touching the rest of the caller's transaction:
+    # INSERT ... ON CONFLICT DO NOTHING where the database has it, else a SAVEPOINT. (Not a
+    # SAVEPOINT on SQLite: pysqlite does not BEGIN before one, so its RELEASE would commit
+    # the caller's transaction, and a later rollback would leave the message behind.)
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        message = db.session.scalar(
+            insert(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OutboxMessage)
+        )
+        return message if message is not None else find_queued(key)
+    message = OutboxMessage(**values)
     try:
         with db.session.begin_nested():
             db.session.add(message)

@@ -79,6 +79,17 @@ def retry_delay(attempts, base=RETRY_BASE_SECONDS, cap=RETRY_MAX_SECONDS):
     return min(cap, base * 2 ** max(0, attempts - 1))
 
 
+def malformed_address(address):
+    """Why `address` cannot be sent to (no provider sees it then), or "" if it is fine."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return f"malformed address: {exc}"
+    return ""
+
+
 def worker_name():
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:100]
 
@@ -278,12 +289,17 @@ class Worker:
             if self.stop.is_set() and index:
                 self.unhand(messages[index:])
                 return ""
+            malformed = malformed_address(message.recipient)
+            if malformed:
+                self.fail(message, malformed, stats)
+                continue
             try:
                 provider_id = connection.send(message)
             except ConnectionLost as exc:
-                self.postpone(message, str(exc), stats)
-                self.unhand(messages[index + 1 :])
-                return str(exc) or type(exc).__name__
+                error = str(exc) or type(exc).__name__
+                self.postpone(message, error, stats)
+                self.unhand(messages[index + 1 :], error, delay=self.retry_base)
+                return error
             except TemporaryFailure as exc:
                 self.postpone(message, str(exc), stats)
             except PermanentFailure as exc:
@@ -300,9 +316,13 @@ class Worker:
                 stats.sent += 1
         return ""
 
-    def unhand(self, messages):
+    def unhand(self, messages, error="", delay=0):
         """Messages marked handed over but never given to the provider: back in the queue."""
         for message in messages:
+            if error:
+                message.last_error = error[:1000]
+            if delay:
+                message.due_at = utcnow() + timedelta(seconds=delay)
             message.status = "queued"
             message.handed_at = None
             message.attempts = max(0, message.attempts - 1)
@@ -355,7 +375,10 @@ def init_app(app):
     serves pages: never in the Werkzeug reloader's watching parent, nor in `sala worker`,
     `sala shell` or other commands. Development only: in production run `sala worker`."""
     if app.config.get("RUN_WORKER_IN_PROCESS"):
-        app.before_request(lambda: start_in_process(app))
+
+        @app.before_request
+        def start_mail_worker():
+            start_in_process(app)
 
 
 def start_in_process(app, idle=2.0):
