@@ -31,10 +31,13 @@ class FileConnection:
         return False
 
     def send(self, message):
-        from .outbox import TemporaryFailure, to_mail_message
+        from .outbox import MalformedMessage, PermanentFailure, TemporaryFailure, to_mime
 
         path = self.directory / f"{message.id:08d}-{message.kind or 'mail'}.eml"
-        data = to_mail_message(message, self.sender).as_bytes()
+        try:
+            _message_id, data = to_mime(message, self.sender)
+        except MalformedMessage as exc:
+            raise PermanentFailure(str(exc)) from exc
         partial = path.with_suffix(".eml.part")
         try:  # written whole or not at all: a reader never opens half a mail
             partial.write_bytes(data)

@@ -530,3 +530,37 @@ def test_enqueue_renders_in_the_recipients_language(app, event):
     )
     assert KM_TITLE in message.subject
     assert 'lang="km"' in message.body_html
+
+
+# ---------------------------------------------------------------- the MIME we write
+
+
+def test_mime_roundtrips_khmer_attachments_and_refuses_header_injection(app, event):
+    from app.outbox import MalformedMessage, to_mime
+
+    message = queue_note(event, "k@example.org", language="km", note="សូមស្វាគមន៍ " * 200)
+    message.attachments = [
+        {"filename": "session.ics", "content_type": "text/calendar", "data": "BEGIN:VCALENDAR"},
+        {
+            "filename": "ផែនការ.pdf",
+            "content_type": "application/pdf",
+            "data": "JVBERi0=",
+            "encoding": "base64",
+        },
+    ]
+    message_id, data = to_mime(message, "សាលា <sala@example.org>")
+
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    mail = message_from_bytes(data, policy=policy.default)
+    assert mail["Message-ID"] == message_id
+    assert mail["Subject"] == message.subject and KM_TITLE in mail["Subject"]
+    assert mail["From"].addresses[0].display_name == "សាលា"
+    assert mail["To"] == "k@example.org"
+    assert mail.get_body(("plain",)).get_content().startswith("សូមស្វាគមន៍ សូមស្វាគមន៍")
+    assert 'lang="km"' in mail.get_body(("html",)).get_content()
+    files = {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+    assert files == {"session.ics": "BEGIN:VCALENDAR", "ផែនការ.pdf": b"%PDF-"}
+
+    message.subject = "Hello\r\nBcc: everyone@example.org"
+    with pytest.raises(MalformedMessage):
+        to_mime(message, "sala@example.org")
