@@ -259,7 +259,7 @@ class Worker:
         try:
             connection_cm = email_provider(self.app).open()
             connection = connection_cm.__enter__()
-        except TemporaryFailure as exc:
+        except (TemporaryFailure, PermanentFailure) as exc:  # the provider, not the messages
             stats.provider_error = str(exc)
             log.warning("email provider unreachable: %s", exc)
             self.release(str(exc), delay=self.retry_base)

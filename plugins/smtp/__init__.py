@@ -65,12 +65,13 @@ class SmtpConnection:
         self.envelope_from = parseaddr(sender)[1]
 
     def __enter__(self):
-        from app.outbox import ConnectionLost, PermanentFailure
+        from app.outbox import ConnectionLost
 
         try:
             self.connection.__enter__()
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentFailure(_reply(exc.smtp_code, exc.smtp_error)) from exc
+        except smtplib.SMTPAuthenticationError as exc:  # the settings, not the messages
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            raise ConnectionLost(f"the SMTP server refused the login: {reply}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise ConnectionLost(f"cannot reach the SMTP server: {exc}") from exc
         return self
