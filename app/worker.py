@@ -275,8 +275,17 @@ class Worker:
                     stats.provider_error = lost
                     self.release(lost, delay=self.retry_base)
                     break
+        except Exception:
+            # Results not yet committed are lost with the transaction; those messages keep
+            # handed_at, so when their claim expires they are marked failed, never resent.
+            db.session.rollback()
+            raise
         finally:
-            self.release()  # whatever is left unhanded after a stop or an error
+            try:
+                self.release()  # whatever is left unhanded after a stop or an error
+            except Exception:
+                db.session.rollback()
+                log.exception("putting unsent messages back failed; their claims will expire")
             try:
                 connection_cm.__exit__(None, None, None)
             except Exception:
@@ -286,7 +295,7 @@ class Worker:
         """Hand each message over and record the result. Returns the error text if the
         connection was lost (the chunk's other messages are put back, not counted as tried)."""
         for index, message in enumerate(messages):
-            if self.stop.is_set() and index:
+            if self.stop.is_set():  # the message before this one was the current one
                 self.unhand(messages[index:])
                 return ""
             malformed = malformed_address(message.recipient)
