@@ -93,6 +93,7 @@ def run_in(app):
 LOGIN = {"MAIL_USERNAME": "sala", "MAIL_PASSWORD": "s3cret"}
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # TLS throughout
 @pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "tls"])
 def test_tls_and_login(make_app, certificate, monkeypatch, implicit):
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # trust the test certificate
