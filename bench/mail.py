@@ -4,7 +4,8 @@ same messages over one connection, both to the same local SMTP sink, in the same
 
     .venv/bin/python bench/mail.py            # 10,000 messages, prints a table
     .venv/bin/python bench/mail.py --quick    # 300 messages: checks every one arrives once
-    .venv/bin/python bench/mail.py --database-url postgresql+psycopg://postgres@127.0.0.1/db
+    .venv/bin/python bench/mail.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    (a database of its own: the tables are created if missing; its outbox must be empty)
 
 The sink (bench/smtp_sink.py) runs in its own process, so it does not share the
 interpreter with what is measured. The bare loop sends the very bytes the worker would send
@@ -33,7 +34,7 @@ from mailtools import add_test_templates, make_event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import OutboxMessage, utcnow  # noqa: E402
+from app.models import Event, OutboxMessage, utcnow  # noqa: E402
 from app.outbox import mail_url, render_mail, to_mime  # noqa: E402
 from app.worker import Worker  # noqa: E402
 
@@ -133,8 +134,9 @@ def main():
     failures = []
     try:
         with app.app_context():
-            db.drop_all()
             db.create_all()
+            if db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)):
+                raise SystemExit("the database's outbox is not empty: use a database of its own")
 
             # 1. The bare loop, over copies of the same messages.
             queue(count, "bare")
@@ -171,6 +173,9 @@ def main():
             if stats.sent != count:
                 failures.append(f"worker reported {stats.sent} sent")
             dialect = db.engine.dialect.name
+            db.session.execute(sa.delete(OutboxMessage))  # leave the database as found
+            db.session.execute(sa.delete(Event).where(Event.slug.like("bench-%")))
+            db.session.commit()
             db.engine.dispose()
     finally:
         sink.terminate()
