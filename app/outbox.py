@@ -2,6 +2,8 @@
 and sent later by the worker (`sala worker`). No web request waits on a mail server."""
 
 import base64
+import functools
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -195,9 +197,15 @@ def _text_header(name, value):
     return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
 
 
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+@functools.lru_cache(maxsize=64)  # the sender, over and over
 def _address_header(value):
     from email.utils import formataddr, parseaddr
 
+    if _PLAIN_ADDRESS.fullmatch(value):
+        return value
     _header_value(value)
     name, address = parseaddr(value)
     if not address or "@" not in address:

@@ -268,13 +268,14 @@ class Worker:
             for start in range(0, len(ids), self.chunk):
                 if self.stop.is_set():
                     break
+                # One commit a chunk: the results of the last chunk go with this marking.
                 messages = self.mark_handed(ids[start : start + self.chunk])
                 lost = self.send_chunk(connection, messages, stats)
-                db.session.commit()
                 if lost:
                     stats.provider_error = lost
                     self.release(lost, delay=self.retry_base)
                     break
+            db.session.commit()
         except Exception:
             # Results not yet committed are lost with the transaction; those messages keep
             # handed_at, so when their claim expires they are marked failed, never resent.
