@@ -128,3 +128,32 @@ def test_outbox_page_in_a_browser_progress_advances_and_retry_is_inline(
     page.wait_for_selector(f"#outbox-{queued.id}.outbox-queued")
     assert page.url == url  # updated in place, no page load
     page.watch.assert_clean()
+
+
+def test_retry_needs_the_csrf_token(make_app):
+    from conftest import create_user
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    add_test_templates(app)
+    with app.app_context():
+        admin = create_user("organizer@example.org", "admin")
+        message = queue_note(make_event(), "refused@example.org")
+        message.status = "failed"
+        db.session.commit()
+        client = app.test_client()
+        page = client.get("/login").text
+        token = re.search(r'name="csrf_token" [^>]*value="([^"]+)"', page).group(1)
+        client.post(
+            "/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token}
+        )
+
+        assert client.post(f"/admin/outbox/{message.id}/retry").status_code == 400
+        db.session.expire_all()
+        assert db.session.get(OutboxMessage, message.id).status == "failed"
+
+        html = client.get("/admin/outbox").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        response = client.post(f"/admin/outbox/{message.id}/retry", headers={"X-CSRFToken": token})
+        assert response.status_code == 302
+        db.session.expire_all()
+        assert db.session.get(OutboxMessage, message.id).status == "queued"
