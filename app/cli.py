@@ -108,27 +108,18 @@ def plugins_command():
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Send everything due, then exit (for cron).")
+@click.option("--batch", type=click.IntRange(1, 10000), default=None, help="Messages per batch.")
+@click.option("--idle", type=float, default=5.0, show_default=True, help="Seconds between polls.")
 @with_appcontext
-def worker_command(once):
-    """Send queued mail and run background work."""
-    import time
+def worker_command(once, batch, idle):
+    """Send queued mail and run background work, until stopped (or --once)."""
+    from .worker import run_worker
 
-    from .worker import run_once
-
-    while True:
-        stats = run_once()
-        if stats.sent or stats.failed or stats.retried:
-            click.echo(
-                _(
-                    "Sent %(sent)d, failed %(failed)d, to retry %(retried)d.",
-                    sent=stats.sent,
-                    failed=stats.failed,
-                    retried=stats.retried,
-                )
-            )
-        if once:
-            return
-        time.sleep(5)
+    stats = run_worker(once=once, batch=batch, idle=idle, echo=click.echo)
+    if stats.provider_error:
+        click.echo(
+            _("The email provider could not be reached: %(error)s", error=stats.provider_error)
+        )
 
 
 def init_app(app):

@@ -1,9 +1,11 @@
 """The embedded default email provider: each mail is written as an .eml file under
-instance/mail/, for development and for trying Sala without a mail server.
+instance/mail/, for development and for trying Sala without a mail server. The path is
+printed, so a person can open the mail in any mail program.
 
 It is an internal plugin: it implements the same hook as plugins/smtp."""
 
 import logging
+import os
 from pathlib import Path
 
 from .plugins import hookimpl
@@ -17,17 +19,31 @@ class FileConnection:
         self.sender = sender
 
     def __enter__(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
+        from .outbox import ConnectionLost
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConnectionLost(f"cannot write to {self.directory}: {exc}") from exc
         return self
 
     def __exit__(self, *exc):
         return False
 
     def send(self, message):
-        from .outbox import to_mail_message
+        from .outbox import MalformedMessage, PermanentFailure, TemporaryFailure, to_mime
 
         path = self.directory / f"{message.id:08d}-{message.kind or 'mail'}.eml"
-        path.write_bytes(to_mail_message(message, self.sender).as_bytes())
+        try:
+            _message_id, data = to_mime(message, self.sender)
+        except MalformedMessage as exc:
+            raise PermanentFailure(str(exc)) from exc
+        partial = path.with_suffix(".eml.part")
+        try:  # written whole or not at all: a reader never opens half a mail
+            partial.write_bytes(data)
+            os.replace(partial, path)
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot write {path}: {exc}") from exc
         log.info("Mail to %s written to %s", message.recipient, path)
         print(f"Mail written to {path}", flush=True)
         return str(path)

@@ -1,11 +1,16 @@
 """The outbox: mail is rendered and stored in the transaction of the change that causes it,
 and sent later by the worker (`sala worker`). No web request waits on a mail server."""
 
+import base64
+import functools
+import re
+import secrets
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models import OutboxMessage, utcnow
@@ -13,6 +18,11 @@ from .models import OutboxMessage, utcnow
 
 class TemporaryFailure(Exception):
     """The provider could not send now; try again later."""
+
+
+class ConnectionLost(TemporaryFailure):
+    """The connection to the provider is gone (server down, network cut). The message is
+    retried later; the worker stops the batch instead of failing every message after it."""
 
 
 class PermanentFailure(Exception):
@@ -57,14 +67,12 @@ def enqueue(
     The caller commits with the change that caused the mail; a rolled-back transaction
     leaves no message. Returns the message (the existing one if `key` was queued before).
     """
-    existing = db.session.scalar(
-        sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
-    )
+    existing = find_queued(key)
     if existing is not None:
         return existing
     context = dict(context or {}, event=event, registration=registration)
     subject, text, html = render_mail(template, language, **context)
-    message = OutboxMessage(
+    values = dict(
         idempotency_key=key,
         recipient=to,
         language=language,
@@ -78,19 +86,76 @@ def enqueue(
         registration_id=registration.id if registration is not None else None,
         due_at=due_at or utcnow(),
     )
-    db.session.add(message)
+    # Two requests may both pass the look-up above (a double-clicked link). The unique key
+    # decides, without an error and without touching the rest of the caller's transaction:
+    # INSERT ... ON CONFLICT DO NOTHING where the database has it, else a SAVEPOINT. (Not a
+    # SAVEPOINT on SQLite: pysqlite does not BEGIN before one, so its RELEASE would commit
+    # the caller's transaction, and a later rollback would leave the message behind.)
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        message = db.session.scalar(
+            insert(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OutboxMessage)
+        )
+        return message if message is not None else find_queued(key)
+    message = OutboxMessage(**values)
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        existing = find_queued(key)
+        if existing is None:
+            raise
+        return existing
     return message
 
 
+def find_queued(key):
+    """The message queued under idempotency `key`, or None."""
+    return db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+
+
+def retry(message):
+    """An organizer sends a failed message again: it is queued now, with its attempts reset.
+    Records the audit entry; the caller commits. Returns False if it was not failed."""
+    from . import audit
+
+    if message.status != "failed":
+        return False
+    audit.record("outbox.retry", message, error=message.last_error, attempts=message.attempts)
+    message.status = "queued"
+    message.attempts = 0
+    message.due_at = utcnow()
+    message.handed_at = None
+    message.claimed_by = ""
+    message.claimed_until = None
+    return True
+
+
+def mask_address(address):
+    """o***@example.org: enough for an organizer to recognise, not to copy."""
+    local, at, domain = (address or "").partition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
 def init_app(app):
+    from . import worker
+
     app.jinja_env.globals.update(mail_url=mail_url)
+    worker.init_app(app)
 
 
 def to_mail_message(message, sender):
-    """The outbox row as a Flask-Mail message: a plain-text part, an HTML alternative, and
-    attachments. Providers that speak MIME (SMTP, files) send exactly this."""
-    import base64
-
+    """The outbox row as a Flask-Mail message, for code that wants Flask-Mail's object.
+    The bundled providers send `to_mime` (the same parts, serialized faster)."""
     from flask_mail import Attachment, Message
 
     attachments = []
@@ -107,3 +172,122 @@ def to_mail_message(message, sender):
         attachments=attachments,
         extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": message.language},
     )
+
+
+# ---------------------------------------------------------------- MIME
+
+
+class MalformedMessage(ValueError):
+    """A header would carry a line break, or an address cannot be written."""
+
+
+def _header_value(value):
+    if "\r" in value or "\n" in value:
+        raise MalformedMessage(f"line break in a header: {value!r}")
+    return value
+
+
+def _text_header(name, value):
+    """An unstructured header (Subject): RFC 2047 encoded when it is not ASCII."""
+    from email.header import Header
+
+    _header_value(value)
+    if value.isascii() and len(value) + len(name) < 76:
+        return value
+    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+@functools.lru_cache(maxsize=64)  # the sender, over and over
+def _address_header(value):
+    from email.utils import formataddr, parseaddr
+
+    if _PLAIN_ADDRESS.fullmatch(value):
+        return value
+    _header_value(value)
+    name, address = parseaddr(value)
+    if not address or "@" not in address:
+        raise MalformedMessage(f"not an address: {value!r}")
+    try:
+        return formataddr((name, address), charset="utf-8")
+    except (UnicodeError, ValueError) as exc:
+        raise MalformedMessage(f"cannot write the address {value!r}: {exc}") from exc
+
+
+def _body_part(content_type, text):
+    """A text part: 7bit when it is short-lined ASCII, base64 otherwise (Khmer, long lines)."""
+    data = text.replace("\r\n", "\n").encode("utf-8")
+    lines = data.split(b"\n")
+    if data.isascii() and max(map(len, lines)) <= 900:
+        encoding, body = "7bit", b"\r\n".join(lines)
+    else:
+        encoding = "base64"
+        body = base64.encodebytes(data).replace(b"\n", b"\r\n").rstrip(b"\r\n")
+    head = f'Content-Type: {content_type}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}'
+    return head.encode() + b"\r\n\r\n" + body
+
+
+def _attachment_part(item):
+    from email.utils import encode_rfc2231
+
+    data = item["data"]
+    raw = base64.b64decode(data) if item.get("encoding") == "base64" else data.encode("utf-8")
+    filename = _header_value(item["filename"])
+    if filename.isascii() and '"' not in filename:
+        disposition = f'attachment; filename="{filename}"'
+    else:
+        disposition = f"attachment; filename*={encode_rfc2231(filename, 'utf-8')}"
+    head = (
+        f"Content-Type: {_header_value(item['content_type'])}\r\n"
+        f"Content-Disposition: {disposition}\r\nContent-Transfer-Encoding: base64"
+    )
+    body = base64.encodebytes(raw).replace(b"\n", b"\r\n").rstrip(b"\r\n")
+    return head.encode() + b"\r\n\r\n" + body
+
+
+def _multipart(subtype, parts):
+    # base64 and 7bit template text cannot contain "=_": the boundary never collides.
+    boundary = f"=_sala_{secrets.token_hex(12)}"
+    head = f'Content-Type: multipart/{subtype}; boundary="{boundary}"'.encode()
+    sep = f"\r\n--{boundary}\r\n".encode()
+    return (
+        head
+        + b"\r\n\r\n"
+        + sep.lstrip(b"\r\n")
+        + sep.join(parts)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+def to_mime(message, sender, domain=None):
+    """(Message-ID, bytes) of an outbox row as a MIME message: a plain-text part, the HTML
+    alternative, and attachments; CRLF line ends, ready for SMTP or an .eml file.
+
+    Written here rather than with the email package's generator (what Flask-Mail uses),
+    which spends several milliseconds per message re-parsing its own headers: more than the
+    SMTP exchange itself when a bulk mail goes out."""
+    from email.utils import formatdate, make_msgid
+
+    domain = domain or (sender.rpartition("@")[2].strip(" >") or "localhost")
+    message_id = make_msgid(domain=domain)
+    parts = [_body_part("text/plain", message.body_text)]
+    if message.body_html:
+        parts.append(_body_part("text/html", message.body_html))
+    body = _multipart("alternative", parts) if len(parts) > 1 else parts[0]
+    if message.attachments:
+        attachments = [_attachment_part(item) for item in message.attachments]
+        body = _multipart("mixed", [body, *attachments])
+    headers = [
+        ("From", _address_header(sender)),
+        ("To", _address_header(message.recipient)),
+        ("Subject", _text_header("Subject", message.subject)),
+        ("Date", formatdate(usegmt=True)),
+        ("Message-ID", message_id),
+        ("MIME-Version", "1.0"),
+        ("Auto-Submitted", "auto-generated"),
+        ("Content-Language", _header_value(message.language)),
+    ]
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
+    return message_id, head + body

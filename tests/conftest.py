@@ -164,16 +164,16 @@ class SmtpSink:
     """An aiosmtpd server on loopback that keeps what it receives, parsed."""
 
     def __init__(self):
-        from aiosmtpd.controller import Controller
+        import socket
 
         self.messages = []
         self.refuse = {}  # address -> (code, text): RCPT refusals to simulate
-        # aiosmtpd's start() connects to the port it was given to check the server is up, so
-        # port 0 fails: take a free port from the OS first.
+        # aiosmtpd's Controller cannot start on port 0 (it probes the port it was given), so
+        # take a free port from the system first.
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            free_port = probe.getsockname()[1]
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port)
+            self.port = probe.getsockname()[1]
+        self.controller = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -190,12 +190,17 @@ class SmtpSink:
         return "250 Message accepted"
 
     def start(self):
+        """Start (or start again, after `stop`) on the same port, keeping what arrived."""
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
-        self.port = self.controller.port
         return self
 
     def stop(self):
-        self.controller.stop()
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     def to(self, address):
         return [m for m in self.messages if address in m["To"]]

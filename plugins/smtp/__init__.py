@@ -1,57 +1,118 @@
 """Email provider "smtp": sends the outbox through an SMTP server with Flask-Mail.
 
-Settings (Flask-Mail's own): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS (STARTTLS), MAIL_USE_SSL,
-MAIL_USERNAME, MAIL_PASSWORD, MAIL_DEFAULT_SENDER, MAIL_TIMEOUT. Choose it with
-SALA_EMAIL_PROVIDER=smtp."""
+Settings (Flask-Mail's own): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS (STARTTLS), MAIL_USE_SSL
+(TLS from the first byte, usually port 465), MAIL_USERNAME, MAIL_PASSWORD,
+MAIL_DEFAULT_SENDER; and MAIL_TIMEOUT (seconds, for every network call). Choose it with
+SALA_EMAIL_PROVIDER=smtp.
 
-import contextlib
+Flask-Mail 0.10 builds ``smtplib.SMTP(server, port)`` without a timeout (a dead server would
+hang the worker for ever), skips sending when TESTING is on, and starts TLS without checking
+the server's certificate. So the connection is built here: with the timeout, with a verifying
+TLS context, and always sending. Messages are serialized by `app.outbox.to_mime` (Flask-Mail's
+serializer took longer per message than the SMTP exchange itself).
+"""
+
 import smtplib
+import ssl
+from email.utils import parseaddr
+
+from flask_mail import Connection as FlaskMailConnection
 
 from app.plugins import hookimpl
+
+
+class _Connection(FlaskMailConnection):
+    def __init__(self, mail, timeout):
+        super().__init__(mail)
+        self.timeout = timeout
+
+    def __enter__(self):
+        self.host = self.configure_host()
+        self.num_emails = 0
+        return self
+
+    def configure_host(self):
+        state = self.mail
+        # Loading the system's certificates takes a noticeable time: only when TLS is used.
+        context = ssl.create_default_context() if state.use_ssl or state.use_tls else None
+        if state.use_ssl:
+            host = smtplib.SMTP_SSL(state.server, state.port, timeout=self.timeout, context=context)
+        else:
+            host = smtplib.SMTP(state.server, state.port, timeout=self.timeout)
+        try:
+            if state.use_tls:
+                host.starttls(context=context)
+            if state.username and state.password:
+                host.login(state.username, state.password)
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+
+def _reply(code, text):
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return f"{code} {text}"
 
 
 class SmtpConnection:
     """One SMTP connection for a batch of messages."""
 
-    def __init__(self, mail, sender):
-        self.mail = mail
+    def __init__(self, mail, sender, timeout):
+        self.connection = _Connection(mail, timeout)
         self.sender = sender
-        self.connection = None
+        self.envelope_from = parseaddr(sender)[1]
 
     def __enter__(self):
-        from app.outbox import TemporaryFailure
+        from app.outbox import ConnectionLost
 
         try:
-            self.connection = self.mail.connect().__enter__()
+            self.connection.__enter__()
+        except smtplib.SMTPAuthenticationError as exc:  # the settings, not the messages
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            raise ConnectionLost(f"the SMTP server refused the login: {reply}") from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc
+            raise ConnectionLost(f"cannot reach the SMTP server: {exc}") from exc
         return self
 
     def __exit__(self, *exc):
-        with contextlib.suppress(OSError, smtplib.SMTPException):
-            self.connection.__exit__(None, None, None)
+        host, self.connection.host = self.connection.host, None
+        if host is not None:
+            try:
+                host.quit()
+            except (OSError, smtplib.SMTPException):
+                host.close()
         return False
 
     def send(self, message):
-        from app.outbox import PermanentFailure, TemporaryFailure, to_mail_message
+        from app.outbox import (
+            ConnectionLost,
+            MalformedMessage,
+            PermanentFailure,
+            TemporaryFailure,
+            to_mime,
+        )
 
-        mail_message = to_mail_message(message, self.sender)
         try:
-            self.connection.send(mail_message)
+            message_id, data = to_mime(message, self.sender)
+            self.connection.host.sendmail(self.envelope_from, [message.recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            error = f"{code} {reply.decode(errors='replace')}"
-            if 500 <= code < 600:
-                raise PermanentFailure(error) from exc
-            raise TemporaryFailure(error) from exc
+            failure = PermanentFailure if 500 <= code < 600 else TemporaryFailure
+            raise failure(_reply(code, reply)) from exc
+        except smtplib.SMTPNotSupportedError as exc:  # e.g. a non-ASCII address, no SMTPUTF8
+            raise PermanentFailure(f"the SMTP server cannot take this address: {exc}") from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            raise ConnectionLost(str(exc) or "the SMTP server closed the connection") from exc
         except smtplib.SMTPResponseException as exc:
-            error = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
-            if 500 <= exc.smtp_code < 600:
-                raise PermanentFailure(error) from exc
-            raise TemporaryFailure(error) from exc
-        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(str(exc) or type(exc).__name__) from exc
-        return mail_message.msgId
+            failure = PermanentFailure if 500 <= exc.smtp_code < 600 else TemporaryFailure
+            raise failure(_reply(exc.smtp_code, exc.smtp_error)) from exc
+        except (OSError, smtplib.SMTPException) as exc:  # timeouts, resets
+            raise ConnectionLost(str(exc) or type(exc).__name__) from exc
+        except (MalformedMessage, UnicodeError) as exc:  # a malformed address or header
+            raise PermanentFailure(f"malformed message or address: {exc}") from exc
+        return message_id
 
 
 class SmtpProvider:
@@ -60,9 +121,10 @@ class SmtpProvider:
     def __init__(self, app):
         self.mail = app.extensions["mail"]
         self.sender = app.config["MAIL_DEFAULT_SENDER"]
+        self.timeout = float(app.config.get("MAIL_TIMEOUT") or 30)
 
     def open(self):
-        return SmtpConnection(self.mail, self.sender)
+        return SmtpConnection(self.mail, self.sender, self.timeout)
 
 
 @hookimpl
