@@ -2,21 +2,26 @@
 PostgreSQL when TEST_DATABASE_URL is set), a client, a CLI runner, signed-in users."""
 
 import os
-import socket
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    Auth,
+    LiveServer,
+    PageWatch,
+    SmtpSink,
+    create_user,
+    require_chromium,
+)
 
 from app import create_app
 from app.extensions import db
-from app.models import User
-
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery staple"
 
 
 def compile_catalogs():
@@ -123,25 +128,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def create_user(email, role, password=PASSWORD):
-    user = User(email=email, role=role, name=email.split("@")[0])
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-class Auth:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email, password=PASSWORD):
-        return self.client.post("/login", data={"email": email, "password": password})
-
-    def logout(self):
-        return self.client.post("/logout")
-
-
 @pytest.fixture
 def auth(client):
     return Auth(client)
@@ -158,60 +144,6 @@ def moderator_user(app):
 
 
 # ---------------------------------------------------------------- a real SMTP server
-
-
-class SmtpSink:
-    """An aiosmtpd server on loopback that keeps what it receives, parsed."""
-
-    def __init__(self):
-        import socket
-
-        self.messages = []
-        self.refuse = {}  # address -> (code, text): RCPT refusals to simulate
-        # aiosmtpd's Controller cannot start on port 0 (it probes the port it was given), so
-        # take a free port from the system first.
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            code, text = self.refuse[address]
-            return f"{code} {text}"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        from email import message_from_bytes, policy
-
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(parsed)
-        return "250 Message accepted"
-
-    def start(self):
-        """Start (or start again, after `stop`) on the same port, keeping what arrived."""
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def to(self, address):
-        return [m for m in self.messages if address in m["To"]]
-
-    @staticmethod
-    def text(message):
-        return message.get_body(("plain",)).get_content()
-
-    @staticmethod
-    def html(message):
-        return message.get_body(("html",)).get_content()
 
 
 @pytest.fixture
@@ -239,38 +171,6 @@ def mail_app(make_app, smtp):
 
 # ---------------------------------------------------------------- a real browser
 
-CHROMIUM = os.environ.get("SALA_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-class LiveServer:
-    """The app served over real HTTP on loopback, in a thread."""
-
-    def __init__(self, app):
-        import threading
-
-        from werkzeug.serving import make_server
-
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-
 
 @pytest.fixture
 def live_server(app):
@@ -278,18 +178,6 @@ def live_server(app):
     app.config["BASE_URL"] = server.url
     yield server
     server.stop()
-
-
-def require_chromium(path, ci=None):
-    """The Chromium at `path`, or skip the test with the reason; where `CI` is set (or `ci`
-    is true), a missing browser fails instead, so CI never passes without browser tests."""
-    if Path(path).exists():
-        return path
-    if ci is None:
-        ci = bool(os.environ.get("CI"))
-    if ci:
-        pytest.fail(f"CI is set but Chromium is missing at {path}")
-    pytest.skip(f"no Chromium at {path} (set SALA_TEST_CHROMIUM)")
 
 
 @pytest.fixture(scope="session")
@@ -303,27 +191,6 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-class PageWatch:
-    """What a page did that a visitor would not want: requests leaving loopback, console
-    errors, uncaught script errors."""
-
-    def __init__(self, page):
-        self.outside = []
-        self.console_errors = []
-        page.on("request", self._request)
-        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
-        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
-
-    def _request(self, request):
-        url = request.url
-        if not (url.startswith("http://127.0.0.1") or url.startswith(("data:", "about:"))):
-            self.outside.append(url)
-
-    def assert_clean(self):
-        assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
-        assert self.console_errors == [], f"console errors: {self.console_errors}"
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ open, ideas created the way the workflow creates them, a registrant's manage lin
 import re
 from datetime import timedelta
 
-import pytest
-
 from app.extensions import db
 from app.ideas import workflow
 from app.models import Event, Idea, LinkToken, Registration, Theme, utcnow
@@ -69,41 +67,3 @@ def link_in(text, path):
     match = re.search(r"https?://\S+?" + re.escape(path) + r"\S+", text)
     assert match, f"no link to {path} in:\n{text}"
     return match.group(0)
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    """conftest's SMTP sink, on a free port chosen first: aiosmtpd 1.4's Controller cannot
-    start on port 0 (its start-up check connects to the port it was given)."""
-    from conftest import SmtpSink
-
-    sink = SmtpSink()
-    sink.controller.port = free_port()
-    sink.start()
-    sink.port = sink.controller.port
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def mail_app(make_app, smtp):
-    """conftest's mail_app, with MAIL_SUPPRESS_SEND off: Flask-Mail suppresses sending in
-    testing by default, and the SMTP server would receive nothing."""
-    app = make_app(
-        EMAIL_PROVIDER="smtp",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp.port,
-        MAIL_USE_TLS=False,
-        MAIL_USE_SSL=False,
-        MAIL_SUPPRESS_SEND=False,
-    )
-    with app.app_context():
-        yield app

@@ -1,7 +1,7 @@
 """The home page in a real browser, in English and in Khmer."""
 
 import pytest
-from conftest import PageWatch
+from support import PageWatch
 
 from app.demo import SLUG, load_demo
 

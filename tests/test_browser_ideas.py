@@ -5,8 +5,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, create_user
 from ideas_support import add_idea, make_event
+from support import PASSWORD, create_user
 
 from app.extensions import db
 from app.models import Idea, OutboxMessage
@@ -73,7 +73,7 @@ def test_khmer_idea_approved_inline_then_on_the_board(app, page, browser, live_s
     context = browser.new_context(base_url=live_server.url)
     mod = context.new_page()
     quiet_favicon(mod)
-    from conftest import PageWatch
+    from support import PageWatch
 
     mod.watch = PageWatch(mod)
     mod.goto("/login")

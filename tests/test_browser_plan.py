@@ -5,9 +5,9 @@ server; the public page reads in both languages, with the source ideas."""
 import re
 
 import pytest
-from conftest import create_user
 from plan_helpers import make_event, make_idea, make_registration
 from playwright.sync_api import expect
+from support import create_user
 
 from app.worker import run_once
 

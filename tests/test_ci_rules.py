@@ -2,7 +2,7 @@
 browser tests with a reason, except where CI is set, where it fails the run."""
 
 import pytest
-from conftest import require_chromium
+from support import require_chromium
 
 
 def test_a_missing_browser_fails_the_run_in_ci(tmp_path, monkeypatch):

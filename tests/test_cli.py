@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
+from support import PASSWORD
 
 from app import create_app
 from app.demo import SLUG

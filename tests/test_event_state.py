@@ -5,7 +5,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, create_user
+from support import PASSWORD, create_user
 
 from app.demo import load_demo
 from app.events import TRANSITIONS, TransitionError, change_state, current_events

@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 import sqlalchemy as sa
-from conftest import Auth
 from ideas_support import add_idea, make_event
+from support import Auth
 
 from app.extensions import db
 from app.models import Event, Idea, utcnow

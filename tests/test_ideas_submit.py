@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from ideas_support import add_idea, link_in, mail_app, make_event, make_registrant, smtp  # noqa: F401
+from ideas_support import add_idea, link_in, make_event, make_registrant
 
 from app import worker
 from app.extensions import db
@@ -25,7 +25,7 @@ def post_idea(client, slug="s1", query="", **changes):
     return client.post(f"/s/{slug}/ideas/new{query}", data=dict(FORM, **changes))
 
 
-def test_visitor_confirms_by_link_then_follows_and_withdraws_the_idea(mail_app, smtp):  # noqa: F811 (fixtures from ideas_support)
+def test_visitor_confirms_by_link_then_follows_and_withdraws_the_idea(mail_app, smtp):
     client = mail_app.test_client()
     make_event()
     response = post_idea(client)
@@ -81,7 +81,7 @@ def test_confirm_link_used_twice_says_so_kindly(client):
     assert client.get("/ideas/confirm/forged-token").status_code == 404
 
 
-def test_registrant_submits_as_themselves_through_the_manage_link(mail_app, smtp):  # noqa: F811 (fixtures from ideas_support)
+def test_registrant_submits_as_themselves_through_the_manage_link(mail_app, smtp):
     client = mail_app.test_client()
     event = make_event()
     registration, token = make_registrant(event)

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import Auth, create_user
 from flask import g
-from ideas_support import add_idea, mail_app, make_event, make_registrant, smtp  # noqa: F401
+from ideas_support import add_idea, make_event, make_registrant
+from support import Auth, create_user
 
 from app import worker
 from app.extensions import db
@@ -174,7 +174,7 @@ def test_approve_without_javascript_redirects_back_to_the_queue(mod):
     assert response.headers["Location"] == f"/moderate/{event.id}"
 
 
-def test_reject_with_a_reason_tells_the_author_kindly_in_their_language(mail_app, smtp):  # noqa: F811 (fixtures from ideas_support)
+def test_reject_with_a_reason_tells_the_author_kindly_in_their_language(mail_app, smtp):
     client = mail_app.test_client()
     moderator = create_user("m@example.org", "moderator")
     Auth(client).login(moderator.email)

@@ -6,8 +6,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
 from mailtools import add_test_templates, make_event, queue_many, queue_note
+from support import PASSWORD
 
 from app.extensions import db
 from app.models import AuditEntry, OutboxMessage
@@ -131,7 +131,7 @@ def test_outbox_page_in_a_browser_progress_advances_and_retry_is_inline(
 
 
 def test_retry_needs_the_csrf_token(make_app):
-    from conftest import create_user
+    from support import create_user
 
     app = make_app(WTF_CSRF_ENABLED=True)
     add_test_templates(app)

@@ -4,7 +4,7 @@ pages in the visitor's language, and a health check that tells when the database
 import re
 
 import pytest
-from conftest import PASSWORD, create_user
+from support import PASSWORD, create_user
 
 from app import create_app
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, create_user
 from plan_helpers import make_event, make_idea
+from support import PASSWORD, create_user
 
 from app.extensions import db
 from app.models import AuditEntry, Event, OutboxMessage, Plan, PlanItem, PlanVersion

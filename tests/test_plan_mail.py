@@ -17,7 +17,7 @@ def client(mail_app):
 
 @pytest.fixture
 def organizer(client, mail_app):
-    from conftest import Auth, create_user
+    from support import Auth, create_user
 
     create_user("organizer@example.org", "admin")
     Auth(client).login("organizer@example.org")

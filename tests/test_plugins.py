@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from conftest import PASSWORD, create_user
+from support import PASSWORD, create_user
 
 from app import create_app, hookspecs
 from app.cli import plugins_command

@@ -10,8 +10,8 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from conftest import SmtpSink
 from mailtools import add_test_templates, make_event, queue_note
+from support import SmtpSink
 
 from app.extensions import db
 from app.worker import Worker
