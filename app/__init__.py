@@ -46,10 +46,11 @@ def create_app(test_config=None):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import admin, cli, outbox, public
+    from . import admin, cli, outbox, public, registration
 
     outbox.init_app(app)
     public.init_app(app)
+    registration.init_app(app)
     admin.init_app(app)
     cli.init_app(app)
 
