@@ -154,11 +154,16 @@ class SmtpSink:
     """An aiosmtpd server on loopback that keeps what it receives, parsed."""
 
     def __init__(self):
-        from aiosmtpd.controller import Controller
+        import socket
 
         self.messages = []
         self.refuse = {}  # address -> (code, text): RCPT refusals to simulate
-        self.controller = Controller(self, hostname="127.0.0.1", port=0)
+        # aiosmtpd's Controller cannot start on port 0 (it probes the port it was given), so
+        # take a free port from the system first.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -175,12 +180,17 @@ class SmtpSink:
         return "250 Message accepted"
 
     def start(self):
+        """Start (or start again, after `stop`) on the same port, keeping what arrived."""
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
-        self.port = self.controller.server.sockets[0].getsockname()[1]
         return self
 
     def stop(self):
-        self.controller.stop()
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     def to(self, address):
         return [m for m in self.messages if address in m["To"]]

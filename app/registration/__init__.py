@@ -34,6 +34,17 @@ def event_time(utc_naive, tz_name, locale=None):
     )
 
 
+def zone_city(tz_name, locale=None):
+    """A time zone as its city, in the reader's language: "Phnom Penh", "ភ្នំពេញ", "Paris"."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import get_timezone_location
+    from flask_babel import get_locale
+
+    return get_timezone_location(ZoneInfo(tz_name), locale=locale or get_locale(), return_city=True)
+
+
 def init_app(app):
     app.register_blueprint(bp)
     app.jinja_env.filters["event_time"] = event_time
+    app.jinja_env.globals["zone_city"] = zone_city

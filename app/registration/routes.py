@@ -60,7 +60,7 @@ def countdown(event, now=None):
     now = now or utcnow()
     if now >= event.starts_at:
         return ""
-    return format_timedelta(event.starts_at - now, add_direction=True, threshold=1.1)
+    return format_timedelta(event.starts_at - now, threshold=1.1)
 
 
 def plan_url(event):
@@ -321,3 +321,10 @@ def erase(token):
     domain.erase(registration)
     db.session.commit()
     return render_template("registration/erased.html", event=event)
+
+
+@bp.teardown_app_request
+def forget_registrant_language(exc=None):
+    # `g` lives as long as the app context, which an embedding caller (a test, a shell) may
+    # keep across requests: the registrant's language belongs to one request only.
+    g.pop("registrant_language", None)
