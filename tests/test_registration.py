@@ -626,3 +626,13 @@ def test_join_details_for_falls_back_to_the_shared_link(client, smtp):
     register_and_confirm(client, smtp)
     details = domain.join_details_for(registration())
     assert details.url == "https://zoom.example.invalid/j/123456" and not details.personal
+
+
+def test_registering_again_after_cancelling_brings_the_mails_again(client, smtp):
+    make_event()
+    register_and_confirm(client, smtp)
+    client.post(manage_path(smtp) + "/cancel")
+    register_and_confirm(client, smtp)
+    assert registration().status == "confirmed"
+    assert len(mails_to(smtp, "dara@example.org", "You are registered")) == 2
+    assert len(mails_to(smtp, "dara@example.org", "Join details")) == 2

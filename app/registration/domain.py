@@ -93,6 +93,12 @@ def find_registration(raw, purpose):
     return token, registration
 
 
+def round_key(registration):
+    """Which confirmation this is: someone who cancels and registers again is a new round,
+    and gets their mails (once each) again."""
+    return f"{registration.id}:{registration.confirmed_at:%Y%m%d%H%M%S%f}"
+
+
 def _mail(registration, template, key, attachments=None, batch="", **context):
     if "manage_url" not in context:
         context["manage_url"] = manage_link(registration)
@@ -208,10 +214,13 @@ def confirm(raw):
     db.session.flush()
     if registration.status == "confirmed":
         _mail(
-            registration, "registration_confirmed", f"confirmed:{registration.id}", **timing(event)
+            registration,
+            "registration_confirmed",
+            f"confirmed:{round_key(registration)}",
+            **timing(event),
         )
     else:
-        _mail(registration, "registration_waitlisted", f"waitlisted:{registration.id}")
+        _mail(registration, "registration_waitlisted", f"waitlisted:{round_key(registration)}")
     hooks().sala_registration_confirmed(registration=registration)
     if registration.status == "confirmed":
         release_join_details(registration)
@@ -394,7 +403,7 @@ def release_join_details(registration, now=None, resend=False, batch=""):
         details = shared_join_details(event)
         registration.join_status = "failed"
         registration.join_error = "personal link not ready in time: the shared link was sent"
-    key = f"join:{registration.id}"
+    key = f"join:{round_key(registration)}"
     if resend and registration.join_details_sent_at is not None:
         key = f"join:{registration.id}:resend:{now.isoformat()}"
     message = _mail(
