@@ -7,6 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from conftest import LiveServer, PageWatch, SmtpSink
+from playwright.sync_api import expect
 from registration_helpers import LINK, make_event, smtp_config
 
 from app.extensions import db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def mail_live_server(make_app, smtp):
     """The app over real HTTP, sending its mail over SMTP to the test server."""
-    app = make_app(**smtp_config(smtp))
+    app = make_app(WTF_CSRF_ENABLED=True, **smtp_config(smtp))
     server = LiveServer(app).start()
     app.config["BASE_URL"] = server.url
     with app.app_context():
@@ -137,6 +138,59 @@ def test_bad_input_in_the_browser_keeps_the_form(browser, mail_live_server):
         )
         assert page.locator("#email").get_attribute("aria-invalid") == "true"
         assert page.locator("#name").input_value() == "Dara"
+        page.watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_organizer_filters_update_in_place_with_htmx(browser, mail_live_server):
+    from conftest import PASSWORD, create_user
+
+    server = mail_live_server
+    with server.app.app_context():
+        create_user("organizer@example.org", "admin")
+        event_id = db.session.scalar(sa.select(Registration.event_id)) or 1
+        for i in range(3):
+            email = f"kh{i}@example.org"
+            db.session.add(
+                Registration(
+                    event_id=event_id,
+                    email=email,
+                    email_key=email,
+                    name=f"Sok {i}",
+                    language="km",
+                    status="confirmed",
+                )
+            )
+        db.session.add(
+            Registration(
+                event_id=event_id,
+                email="fr@example.org",
+                email_key="fr@example.org",
+                name="Marie",
+                language="en",
+                status="waitlisted",
+            )
+        )
+        db.session.commit()
+    context, page = new_page(browser, server, javascript=True)
+    try:
+        page.goto("/login")
+        page.fill("#email", "organizer@example.org")
+        page.fill("#password", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        page.goto(f"/admin/events/{event_id}/registrants")
+        assert "4 registrants match." in page.locator("#results").inner_text()
+        page.evaluate("window.notReloaded = true")
+        page.select_option("#language", "km")
+        page.wait_for_url("**language=km**")
+        expect(page.locator("#results")).to_contain_text("3 registrants match.")
+        page.fill("#q", "sok 1")
+        expect(page.locator("#results")).to_contain_text("1 registrant matches.")
+        assert "q=sok" in page.url
+        # Updated in place: the page itself was not reloaded.
+        assert page.evaluate("window.notReloaded") is True
         page.watch.assert_clean()
     finally:
         context.close()
