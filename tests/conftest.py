@@ -2,6 +2,7 @@
 PostgreSQL when TEST_DATABASE_URL is set), a client, a CLI runner, signed-in users."""
 
 import os
+import socket
 import uuid
 from pathlib import Path
 
@@ -154,16 +155,16 @@ class SmtpSink:
     """An aiosmtpd server on loopback that keeps what it receives, parsed."""
 
     def __init__(self):
-        import socket
+        from aiosmtpd.controller import Controller
 
         self.messages = []
         self.refuse = {}  # address -> (code, text): RCPT refusals to simulate
-        # aiosmtpd's Controller cannot start on port 0 (it probes the port it was given), so
-        # take a free port from the system first.
+        # aiosmtpd's start() connects to the port it was given to check the server is up, so
+        # port 0 fails: take a free port from the OS first.
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = None
+            free_port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -180,17 +181,12 @@ class SmtpSink:
         return "250 Message accepted"
 
     def start(self):
-        """Start (or start again, after `stop`) on the same port, keeping what arrived."""
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
+        self.port = self.controller.port
         return self
 
     def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
+        self.controller.stop()
 
     def to(self, address):
         return [m for m in self.messages if address in m["To"]]
@@ -220,6 +216,8 @@ def mail_app(make_app, smtp):
         MAIL_PORT=smtp.port,
         MAIL_USE_TLS=False,
         MAIL_USE_SSL=False,
+        # Flask-Mail suppresses sending when TESTING is on, unless told otherwise.
+        MAIL_SUPPRESS_SEND=False,
     )
     with app.app_context():
         yield app
