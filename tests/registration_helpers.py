@@ -1,11 +1,35 @@
 """Helpers for the registration tests: a session, mail reading, links from mail."""
 
+import importlib.util
 import re
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 from app.extensions import db
 from app.models import Event, utcnow
 from app.worker import run_once
+
+
+def _root_conftest():
+    """tests/conftest.py as a module of its own name: `from conftest import ...` finds
+    whichever conftest was imported first (tests/zoom/ has one too)."""
+    name = "sala_tests_root_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("conftest.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_conftest = _root_conftest()
+LiveServer = _conftest.LiveServer
+PageWatch = _conftest.PageWatch
+SmtpSink = _conftest.SmtpSink
+PASSWORD = _conftest.PASSWORD
+ROOT = _conftest.ROOT
+create_user = _conftest.create_user
 
 LINK = re.compile(r"(https?://\S+/r/(confirm|manage)/[A-Za-z0-9_\-]+)")
 
@@ -57,8 +81,6 @@ def deliver():
 
 
 def links(message, kind):
-    from conftest import SmtpSink
-
     return [url for url, k in LINK.findall(SmtpSink.text(message)) if k == kind]
 
 

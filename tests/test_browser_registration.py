@@ -6,9 +6,17 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import LiveServer, PageWatch, SmtpSink
 from playwright.sync_api import expect
-from registration_helpers import LINK, make_event, smtp_config
+from registration_helpers import (
+    LINK,
+    PASSWORD,
+    LiveServer,
+    PageWatch,
+    SmtpSink,
+    create_user,
+    make_event,
+    smtp_config,
+)
 
 from app.extensions import db
 from app.models import Registration
@@ -144,8 +152,6 @@ def test_bad_input_in_the_browser_keeps_the_form(browser, mail_live_server):
 
 
 def test_organizer_filters_update_in_place_with_htmx(browser, mail_live_server):
-    from conftest import PASSWORD, create_user
-
     server = mail_live_server
     with server.app.app_context():
         create_user("organizer@example.org", "admin")

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import SmtpSink, create_user
-from registration_helpers import deliver, make_event, smtp_config
+from registration_helpers import PASSWORD, SmtpSink, create_user, deliver, make_event, smtp_config
 
 from app.extensions import db
 from app.models import AuditEntry, OutboxMessage, Registration, utcnow
@@ -27,9 +26,6 @@ def organizer(mail_app):
     create_user("organizer@example.org", "admin")
     client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
     return client
-
-
-from conftest import PASSWORD  # noqa: E402
 
 
 def add(event, n, status="confirmed", language="en", country="KH", name="Person", days_ago=0):

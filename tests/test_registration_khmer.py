@@ -4,10 +4,10 @@ test only (the lead merges sidecars into translations/km/LC_MESSAGES/messages.po
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from conftest import ROOT, SmtpSink
-from registration_helpers import deliver, form, make_event, smtp_config
+from registration_helpers import ROOT, SmtpSink, deliver, form, make_event, smtp_config
 
 import app.i18n
+from app.extensions import babel
 
 SIDECAR = ROOT / "translations" / "km" / "pending" / "registration.po"
 
@@ -25,6 +25,9 @@ def khmer_app(make_app, smtp, tmp_path, monkeypatch):
     with (target / "messages.mo").open("wb") as f:
         write_mo(f, catalog)
     monkeypatch.setattr(app.i18n, "TRANSLATIONS", tmp_path / "translations")
+    # Flask-Babel keeps loaded catalogs on the one Babel object every app shares: start
+    # this app with an empty cache, and give the others theirs back afterwards.
+    monkeypatch.setattr(babel.domain_instance, "cache", {})
     built = make_app(**smtp_config(smtp))
     with built.app_context():
         yield built

@@ -7,8 +7,7 @@ import urllib.request
 
 import pytest
 import sqlalchemy as sa
-from conftest import LiveServer
-from registration_helpers import make_event
+from registration_helpers import LiveServer, make_event
 
 from app.extensions import db
 from app.models import LinkToken, Registration

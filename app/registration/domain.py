@@ -366,7 +366,7 @@ def join_released(event, now=None):
 def join_fallback_at(registration):
     """When a personal link still pending gives way to the session's shared link."""
     event = registration.event
-    base = max(filter(None, [join_release_at(event), registration.confirmed_at]))
+    base = max([t for t in (join_release_at(event), registration.confirmed_at) if t] or [utcnow()])
     return max(base, min(base + JOIN_GRACE, event.starts_at - JOIN_LAST_CALL))
 
 
