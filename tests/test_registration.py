@@ -183,6 +183,9 @@ def test_confirm_link_asks_first_then_confirms_and_sends_join_details_with_calen
     # Opening the link (a mail scanner might) does not confirm.
     assert "Confirm my registration" in client.get(path_of(url)).text
     assert registration().status == "unconfirmed"
+    # Consent is recorded with its time.
+    assert registration().consent_text == "privacy-notice"
+    assert registration().consented_at is not None
     done = client.post(path_of(url))
     assert "You are registered" in done.text
     deliver()
