@@ -53,10 +53,11 @@ def create_app(test_config=None):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import admin, cli, ideas, outbox, plan, public
+    from . import admin, cli, ideas, outbox, plan, public, registration
 
     outbox.init_app(app)
     public.init_app(app)
+    registration.init_app(app)
     admin.init_app(app)
     plan.init_app(app)
     ideas.init_app(app)

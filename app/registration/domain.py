@@ -1,0 +1,557 @@
+"""Registration as a set of state changes. Each function here owns one change: it checks
+the transition, saves, records the audit entry (organizer actions), queues the mail in the
+same transaction and fires the plugin hook. Views call these and commit."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import audit
+from ..extensions import db
+from ..models import Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from ..outbox import enqueue, mail_url
+from ..plugins import JOIN_PENDING, JoinDetails, hooks
+from .ics import ics_attachment
+
+CONFIRM_TTL = timedelta(days=7)
+CONSENT_TEXT = "privacy-notice"
+# A personal link still pending this long after it was due falls back to the shared one,
+# and never later than this before the start.
+JOIN_GRACE = timedelta(minutes=15)
+JOIN_LAST_CALL = timedelta(hours=1)
+
+
+# ---------------------------------------------------------------- the session's state
+
+
+def event_phase(event, now=None):
+    """Where a session stands for a visitor: "soon" (registration opens later), "open",
+    "closed" (registration closed, not started), "live", "concluded", "plan"."""
+    now = now or utcnow()
+    if event.state == "plan_published":
+        return "plan"
+    if event.state in ("concluded", "archived") or now >= event.ends_at:
+        return "concluded"
+    if now >= event.starts_at:
+        return "live"
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return "soon"
+    if registration_open(event, now):
+        return "open"
+    return "closed"
+
+
+def registration_open(event, now=None):
+    now = now or utcnow()
+    if event.state != "published":
+        return False
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return False
+    closes = event.registration_closes_at or event.ends_at
+    return now < closes and now < event.ends_at
+
+
+def confirmed_count(event):
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+    )
+
+
+def seats_left(event):
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed_count(event), 0)
+
+
+def lock_event(event):
+    """Lock the session's row until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE;
+    SQLite serializes writers anyway), so seats are counted by one confirmation at a time."""
+    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+
+
+# ---------------------------------------------------------------- links
+
+
+def manage_link(registration):
+    """A fresh manage link: only the hash is stored, so each mail issues its own."""
+    _, raw = LinkToken.issue("manage", registration)
+    return mail_url("registration.manage", token=raw)
+
+
+def find_registration(raw, purpose):
+    """(token, registration) for a raw token, or (None, None) if it is unknown, forged or
+    its registration was erased."""
+    token = LinkToken.find(raw, purpose)
+    if token is None or token.subject_type != "registration":
+        return None, None
+    registration = db.session.get(Registration, token.subject_id)
+    if registration is None or registration.erased_at is not None:
+        return None, None
+    return token, registration
+
+
+def round_key(registration):
+    """Which confirmation this is: someone who cancels and registers again is a new round,
+    and gets their mails (once each) again."""
+    return f"{registration.id}:{registration.confirmed_at:%Y%m%d%H%M%S%f}"
+
+
+def _mail(registration, template, key, attachments=None, batch="", **context):
+    if "manage_url" not in context:
+        context["manage_url"] = manage_link(registration)
+    return enqueue(
+        template,
+        to=registration.email,
+        language=registration.language,
+        key=key,
+        context=context,
+        event=registration.event,
+        registration=registration,
+        attachments=attachments,
+        batch=batch,
+    )
+
+
+# ---------------------------------------------------------------- register
+
+
+def register(event, *, email, name, language, country="", affiliation=""):
+    """Register an address, or answer a known one. Returns (registration, created).
+
+    The visitor sees the same answer either way; the mail differs: a confirmation link for
+    a new (or not yet confirmed) address, a note with the manage link for a known one."""
+    key = Registration.key_for(email)
+    registration = db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.email_key == key
+        )
+    )
+    created = registration is None
+    if created:
+        registration = Registration(
+            event=event, email=email.strip(), email_key=key, status="unconfirmed"
+        )
+        db.session.add(registration)
+    if registration.status in ("unconfirmed", "cancelled"):
+        # A new registration, or an old one started again: take what they typed now.
+        registration.email = email.strip()
+        registration.name = name
+        registration.language = language
+        registration.country = country or ""
+        registration.affiliation = affiliation or ""
+        registration.consent_text = CONSENT_TEXT
+        registration.consented_at = utcnow()
+        if registration.status == "cancelled":
+            registration.status = "unconfirmed"
+            registration.cancelled_at = None
+            registration.confirmed_at = None
+            registration.join_details_sent_at = None
+        db.session.flush()
+        token, raw = LinkToken.issue("confirm", registration, CONFIRM_TTL)
+        db.session.flush()
+        _mail(
+            registration,
+            "registration_confirm",
+            f"confirm:{registration.id}:{token.id}",
+            confirm_url=mail_url("registration.confirm", token=raw),
+            expires_days=CONFIRM_TTL.days,
+            manage_url=None,
+        )
+    else:
+        manage_url = manage_link(registration)
+        db.session.flush()
+        _mail(
+            registration,
+            "registration_known",
+            f"known:{registration.id}:{utcnow().isoformat()}",
+            manage_url=manage_url,
+        )
+    return registration, created
+
+
+# ---------------------------------------------------------------- confirm
+
+
+class ConfirmResult:
+    CONFIRMED, WAITLISTED, FULL = "confirmed", "waitlisted", "full"
+    ALREADY, EXPIRED, INVALID, CLOSED = "already", "expired", "invalid", "closed"
+
+    def __init__(self, outcome, registration=None):
+        self.outcome = outcome
+        self.registration = registration
+
+
+def confirm(raw):
+    """Confirm a registration from its link. The session row is locked before seats are
+    counted, so two confirmations for the last seat never both get it."""
+    token, registration = find_registration(raw, "confirm")
+    if registration is None:
+        return ConfirmResult(ConfirmResult.INVALID)
+    if token.used_at is not None or registration.status in ("confirmed", "waitlisted"):
+        return ConfirmResult(ConfirmResult.ALREADY, registration)
+    if token.expired or registration.status != "unconfirmed":
+        return ConfirmResult(ConfirmResult.EXPIRED, registration)
+    event = registration.event
+    if event_phase(event) in ("concluded", "plan"):
+        return ConfirmResult(ConfirmResult.CLOSED, registration)
+    lock_event(event)
+    db.session.refresh(registration)  # another request may have confirmed it meanwhile
+    if registration.status != "unconfirmed":
+        return ConfirmResult(ConfirmResult.ALREADY, registration)
+    left = seats_left(event)
+    now = utcnow()
+    if left is not None and left <= 0:
+        if not event.waitlist_enabled:
+            return ConfirmResult(ConfirmResult.FULL, registration)
+        registration.status = "waitlisted"
+    else:
+        registration.status = "confirmed"
+    registration.confirmed_at = now
+    token.used_at = now
+    db.session.flush()
+    if registration.status == "confirmed":
+        _mail(
+            registration,
+            "registration_confirmed",
+            f"confirmed:{round_key(registration)}",
+            **timing(event),
+        )
+    else:
+        _mail(registration, "registration_waitlisted", f"waitlisted:{round_key(registration)}")
+    hooks().sala_registration_confirmed(registration=registration)
+    if registration.status == "confirmed":
+        release_join_details(registration)
+    return ConfirmResult(registration.status, registration)
+
+
+def timing(event):
+    return {"join_release_at": join_release_at(event), "released": join_released(event)}
+
+
+# ---------------------------------------------------------------- waitlist
+
+
+def promote_waitlisted(event):
+    """Give free seats to the first on the waitlist (in the order they confirmed); each is
+    told by mail. Call with the session row locked. Returns the promoted registrations."""
+    promoted = []
+    left = seats_left(event)
+    while left is None or left > 0:
+        first = db.session.scalar(
+            sa.select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+            .order_by(Registration.confirmed_at, Registration.id)
+            .limit(1)
+        )
+        if first is None:
+            break
+        first.status = "confirmed"
+        db.session.flush()
+        _mail(first, "registration_promoted", f"promoted:{first.id}:{utcnow().isoformat()}")
+        hooks().sala_registration_confirmed(registration=first)
+        release_join_details(first)
+        promoted.append(first)
+        if left is not None:
+            left -= 1
+    return promoted
+
+
+# ---------------------------------------------------------------- cancel, change, erase
+
+
+def cancel(registration, actor=None, notify=True):
+    """Cancel a registration; a freed seat goes to the first on the waitlist."""
+    if registration.status == "cancelled":
+        return []
+    event = registration.event
+    lock_event(event)
+    was_confirmed = registration.status == "confirmed"
+    before = registration.status
+    registration.status = "cancelled"
+    registration.cancelled_at = utcnow()
+    db.session.flush()
+    if actor is not None:
+        audit.record("registration.cancel", registration, actor=actor, before=before)
+    if notify and before != "unconfirmed":
+        _mail(
+            registration,
+            "registration_cancelled",
+            f"cancelled:{registration.id}:{registration.cancelled_at.isoformat()}",
+        )
+    hooks().sala_registration_cancelled(registration=registration)
+    # Drop mail for them that is still waiting (reminders, join details).
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.status == "queued",
+            OutboxMessage.kind.in_(("registration_join", "registration_reminder")),
+        )
+        .values(status="cancelled")
+    )
+    return promote_waitlisted(event) if was_confirmed else []
+
+
+def update_details(registration, *, name, language):
+    registration.name = name
+    registration.language = language
+    db.session.flush()
+
+
+def erase(registration, actor=None):
+    """Delete a registrant's personal data now. Plugins are told first; a confirmed seat is
+    cancelled (and passed on); what stays is what the counts need: status, times, language.
+    Their ideas stay, without a name."""
+    if registration.erased_at is not None:
+        return
+    hooks().sala_registration_erased(registration=registration)
+    if registration.status in ("confirmed", "waitlisted", "unconfirmed"):
+        cancel(registration, actor=actor, notify=False)
+    placeholder = f"erased-{registration.id}"  # not an address, unique per row
+    registration.email = placeholder
+    registration.email_key = placeholder
+    registration.name = ""
+    registration.country = ""
+    registration.affiliation = ""
+    registration.join_url = ""
+    registration.join_ref = ""
+    registration.join_error = ""
+    registration.erased_at = utcnow()
+    db.session.execute(
+        sa.update(Idea)
+        .where(Idea.registration_id == registration.id)
+        .values(author_name="", author_email="", display="anonymous")
+    )
+    # Their address must not outlive them in the outbox either.
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "queued")
+        .values(status="cancelled")
+    )
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.status != "sending",
+        )
+        .values(recipient=placeholder, subject="", body_text="", body_html="", attachments=[])
+    )
+    db.session.execute(
+        sa.delete(LinkToken).where(
+            LinkToken.subject_type == "registration", LinkToken.subject_id == registration.id
+        )
+    )
+    audit.record("registration.erase", registration, actor=actor)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- join details
+
+
+def join_release_at(event):
+    """When join details go out: None for "on confirmation"."""
+    if event.join_release == "before_start":
+        return event.starts_at - timedelta(hours=event.join_release_hours or 0)
+    return None
+
+
+def join_released(event, now=None):
+    release = join_release_at(event)
+    return release is None or (now or utcnow()) >= release
+
+
+def join_fallback_at(registration):
+    """When a personal link still pending gives way to the session's shared link."""
+    event = registration.event
+    base = max([t for t in (join_release_at(event), registration.confirmed_at) if t] or [utcnow()])
+    return max(base, min(base + JOIN_GRACE, event.starts_at - JOIN_LAST_CALL))
+
+
+def shared_join_details(event):
+    return JoinDetails(
+        url=event.join_url, passcode=event.join_passcode, meeting_id=event.meeting_id
+    )
+
+
+def join_details_for(registration):
+    """What a plugin answers (a personal link, or JOIN_PENDING), else the shared link."""
+    details = hooks().sala_join_details(registration=registration)
+    if details is None:
+        return shared_join_details(registration.event)
+    return details
+
+
+def release_join_details(registration, now=None, resend=False, batch=""):
+    """Send the join details if they are due. Each confirmed registrant gets them once
+    (key ``join:<id>``); a resend gets a key of its own. Returns the message, or None when
+    not due yet or still pending."""
+    now = now or utcnow()
+    event = registration.event
+    if registration.status != "confirmed" or registration.erased_at is not None:
+        return None
+    if not join_released(event, now):
+        return None
+    if registration.join_details_sent_at is not None and not resend:
+        return None
+    details = join_details_for(registration)
+    if details is JOIN_PENDING:
+        if now < join_fallback_at(registration):
+            return None  # the worker asks again on its next round
+        details = shared_join_details(event)
+        registration.join_status = "failed"
+        registration.join_error = "personal link not ready in time: the shared link was sent"
+    key = f"join:{round_key(registration)}"
+    if resend and registration.join_details_sent_at is not None:
+        key = f"join:{registration.id}:resend:{now.isoformat()}"
+    message = _mail(
+        registration,
+        "registration_join",
+        key,
+        join=details,
+        batch=batch,
+        attachments=[ics_attachment(event, registration.language, details)],
+    )
+    registration.join_details_sent_at = now
+    db.session.flush()
+    return message
+
+
+def enqueue_reminders(event, now=None, limit=500):
+    """Queue the 24-hour and 1-hour reminders that are due. The key holds the start time,
+    so a session moved to another time reminds again for the new one."""
+    now = now or utcnow()
+    if now >= event.starts_at:
+        return 0
+    stamp = event.starts_at.strftime("%Y%m%d%H%M")
+    due = []
+    hour_before, day_before = (event.starts_at - timedelta(hours=h) for h in (1, 24))
+    if event.reminder_1h and now >= hour_before:
+        due.append(("1h", hour_before))
+    elif event.reminder_24h and day_before <= now < hour_before:
+        due.append(("24h", day_before))
+    queued = 0
+    for which, at in due:
+        prefix = f"remind{which}:"
+        key_expr = sa.literal(prefix) + sa.cast(Registration.id, sa.String) + f":{stamp}"
+        already = (
+            sa.select(OutboxMessage.id)
+            .where(
+                OutboxMessage.registration_id == Registration.id,
+                OutboxMessage.idempotency_key == key_expr,
+            )
+            .exists()
+        )
+        rows = db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == "confirmed",
+                Registration.erased_at.is_(None),
+                # Someone who confirmed after the reminder time has just had everything.
+                Registration.confirmed_at < at,
+                ~already,
+            )
+            .order_by(Registration.id)
+            .limit(limit)
+        ).all()
+        for registration in rows:
+            details = None
+            if registration.join_details_sent_at is not None:
+                details = join_details_for(registration)
+                if details is JOIN_PENDING:
+                    details = None
+            _mail(
+                registration,
+                "registration_reminder",
+                f"{prefix}{registration.id}:{stamp}",
+                which=which,
+                join=details,
+            )
+            queued += 1
+    return queued
+
+
+def release_due(now=None, limit=500):
+    """The worker's sweep: join details that are due, and reminders. Returns how many mails
+    were queued."""
+    now = now or utcnow()
+    queued = 0
+    events = db.session.scalars(
+        sa.select(Event).where(
+            Event.state == "published", Event.starts_at > now - timedelta(days=1)
+        )
+    ).all()
+    for event in events:
+        if now >= event.ends_at:
+            continue
+        if join_released(event, now):
+            waiting = db.session.scalars(
+                sa.select(Registration)
+                .where(
+                    Registration.event_id == event.id,
+                    Registration.status == "confirmed",
+                    Registration.erased_at.is_(None),
+                    Registration.join_details_sent_at.is_(None),
+                )
+                .order_by(Registration.confirmed_at, Registration.id)
+                .limit(limit)
+            ).all()
+            for registration in waiting:
+                if release_join_details(registration, now) is not None:
+                    queued += 1
+        queued += enqueue_reminders(event, now, limit)
+    return queued
+
+
+# ---------------------------------------------------------------- announcements
+
+
+def announce(event, texts, actor, batch):
+    """Queue one announcement to every confirmed registrant, in their language (else the
+    session's default). `texts` is {lang: (subject, body)}. Returns how many were queued."""
+    rows = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.status == "confirmed",
+            Registration.erased_at.is_(None),
+        )
+    ).all()
+    for registration in rows:
+        lang = registration.language
+        if not (texts.get(lang) and texts[lang][0] and texts[lang][1]):
+            lang = event.default_language
+        subject, body = texts[lang]
+        message = enqueue(
+            "registration_announcement",
+            to=registration.email,
+            language=lang,
+            key=f"announce:{batch}:{registration.id}",
+            context={
+                "announcement_subject": subject,
+                "announcement_body": body,
+                "manage_url": manage_link(registration),
+            },
+            event=event,
+            registration=registration,
+            batch=batch,
+        )
+        message.batch = batch
+    audit.record("registration.announce", event, actor=actor, batch=batch, recipients=len(rows))
+    return len(rows)
+
+
+def send_again(event, registrations, actor, batch):
+    """Organizer: send the join details again (or for the first time, if released)."""
+    sent = 0
+    for registration in registrations:
+        if release_join_details(registration, resend=True, batch=batch) is not None:
+            sent += 1
+    audit.record("registration.resend_join", event, actor=actor, batch=batch, count=sent)
+    return sent
+
+
+def config_limit(name, default):
+    return current_app.config.get(name, default)

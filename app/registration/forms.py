@@ -1,0 +1,156 @@
+"""Forms of the registration pages. Every message is in the visitor's language."""
+
+from babel import Locale
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+NAME_MAX = 200
+AFFILIATION_MAX = 200
+
+
+class OneOf:
+    """Like AnyOf, with our own message: a value must be one of the offered choices."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data not in [value for value, _label in field.choices]:
+            raise ValidationError(self.message)
+
+
+def language_choices():
+    from ..i18n import language_name
+
+    return [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+
+
+def country_choices():
+    """Countries and territories, named in the reader's language, sorted by that name."""
+    locale = get_locale() or Locale.parse("en")
+    names = [
+        (code, name)
+        for code, name in locale.territories.items()
+        if len(code) == 2 and code.isalpha() and code not in ("ZZ", "EU", "EZ", "UN", "QO")
+    ]
+    names.sort(key=lambda item: item[1])
+    return [("", _l("— Prefer not to say —"))] + names
+
+
+def language_field(label):
+    return SelectField(
+        label,
+        validate_choice=False,
+        validators=[
+            DataRequired(_l("Please choose a language.")),
+            OneOf(_l("Please choose one of the languages offered.")),
+        ],
+    )
+
+
+class RegistrationForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(_l("This does not look like an email address. Please check it.")),
+        ],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Please enter a name. A pseudonym is fine.")),
+            Length(max=NAME_MAX, message=_l("Please keep the name under 200 characters.")),
+        ],
+    )
+    language = language_field(_l("Language for emails"))
+    country = SelectField(
+        _l("Country (optional)"),
+        validate_choice=False,
+        validators=[Optional(), OneOf(_l("Please choose a country from the list."))],
+    )
+    affiliation = StringField(
+        _l("Organization or affiliation (optional)"),
+        validators=[
+            Optional(),
+            Length(max=AFFILIATION_MAX, message=_l("Please keep this under 200 characters.")),
+        ],
+    )
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree that my details are used for this session."),
+        validators=[DataRequired(_l("Please agree to the privacy notice to register."))],
+    )
+    # A field people never see; bots fill it.
+    website = StringField(_l("Leave this field empty"), validators=[Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+        self.country.choices = country_choices()
+
+
+class ManageForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Please enter a name. A pseudonym is fine.")),
+            Length(max=NAME_MAX, message=_l("Please keep the name under 200 characters.")),
+        ],
+    )
+    language = language_field(_l("Language for emails"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class EraseForm(FlaskForm):
+    sure = BooleanField(
+        _l("Yes, delete my data. This cannot be undone."),
+        validators=[DataRequired(_l("Please tick the box to confirm."))],
+    )
+
+
+class AnnouncementForm(FlaskForm):
+    """Subject and body per language; built per app, since the languages are config."""
+
+
+def announcement_form(languages, formdata=None):
+    class Form(AnnouncementForm):
+        pass
+
+    for code in languages:
+        setattr(
+            Form,
+            f"subject_{code}",
+            StringField(
+                _l("Subject"),
+                validators=[
+                    Optional(),
+                    Length(max=200, message=_l("Please keep the subject under 200 characters.")),
+                ],
+            ),
+        )
+        setattr(
+            Form,
+            f"body_{code}",
+            TextAreaField(
+                _l("Message"),
+                validators=[
+                    Optional(),
+                    Length(
+                        max=10000, message=_l("Please keep the message under 10,000 characters.")
+                    ),
+                ],
+            ),
+        )
+    return Form(formdata=formdata)

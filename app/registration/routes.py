@@ -1,0 +1,330 @@
+"""The public side of registration: the form on the session page, the confirmation link,
+the registrant's own manage page, and the session's calendar file."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_timedelta, refresh
+from flask_babel import gettext as _
+
+from ..events import get_public_event
+from ..extensions import db, limiter
+from ..models import Registration, utcnow
+from . import domain
+from .forms import ActionForm, EraseForm, ManageForm, RegistrationForm
+from .ics import build_ics, ics_filename
+
+bp = Blueprint("registration", __name__, template_folder="templates")
+
+
+def public_post_limit():
+    return current_app.config["RATELIMIT_PUBLIC_POST"]
+
+
+def address_limit():
+    return current_app.config.get("RATELIMIT_REGISTER_ADDRESS", "5 per hour")
+
+
+def address_key():
+    """Rate-limit key for one address: registering it over and over floods its inbox."""
+    return "register:" + Registration.key_for(request.form.get("email", ""))[:254]
+
+
+def token_key():
+    return "manage:" + request.view_args.get("token", "")[:100]
+
+
+# ---------------------------------------------------------------- the session page helpers
+
+
+def registration_form_for(event):
+    from ..i18n import current_language
+
+    form = RegistrationForm(formdata=None)
+    form.language.data = current_language()
+    return form
+
+
+def countdown(event, now=None):
+    """ "in 3 days", in the reader's language; empty once it has started."""
+    now = now or utcnow()
+    if now >= event.starts_at:
+        return ""
+    return format_timedelta(event.starts_at - now, threshold=1.1)
+
+
+def plan_url(event):
+    if "plan.public_plan" in current_app.view_functions:
+        return url_for("plan.public_plan", slug=event.slug)
+    return None
+
+
+@bp.app_context_processor
+def registration_helpers():
+    return {
+        "registration_form_for": registration_form_for,
+        "event_phase": domain.event_phase,
+        "seats_left": domain.seats_left,
+        "countdown": countdown,
+        "plan_url": plan_url,
+    }
+
+
+def public_event_or_404(slug):
+    event = get_public_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def render_event(event, form, status=200, notice=None):
+    return render_template("public/event.html", event=event, form=form, notice=notice), status
+
+
+# ---------------------------------------------------------------- register
+
+
+@bp.post("/s/<slug>/register")
+@limiter.limit(public_post_limit, methods=["POST"])
+@limiter.limit(address_limit, key_func=address_key, methods=["POST"])
+def register(slug):
+    event = public_event_or_404(slug)
+    form = RegistrationForm()
+    if not domain.registration_open(event):
+        return render_event(event, form, notice=_("Registration for this session is closed."))
+    if not form.validate():
+        return render_event(event, form)
+    if form.website.data:
+        # A bot filled the field humans never see: answer as usual, do nothing.
+        return redirect(url_for("registration.registered", slug=event.slug))
+    try:
+        domain.register(
+            event,
+            email=form.email.data,
+            name=form.name.data.strip(),
+            language=form.language.data,
+            country=form.country.data or "",
+            affiliation=(form.affiliation.data or "").strip(),
+        )
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same address registered twice at the same moment: the other request won,
+        # so this one is an already known address.
+        db.session.rollback()
+        domain.register(
+            event,
+            email=form.email.data,
+            name=form.name.data.strip(),
+            language=form.language.data,
+        )
+        db.session.commit()
+    return redirect(url_for("registration.registered", slug=event.slug))
+
+
+@bp.get("/s/<slug>/register")
+def register_page(slug):
+    event = public_event_or_404(slug)
+    return redirect(url_for("public.event", slug=event.slug) + "#register")
+
+
+@bp.get("/s/<slug>/registered")
+def registered(slug):
+    event = public_event_or_404(slug)
+    return render_template("registration/check_email.html", event=event)
+
+
+@bp.get("/s/<slug>/calendar.ics")
+def calendar(slug):
+    from ..i18n import current_language
+
+    event = public_event_or_404(slug)
+    body = build_ics(event, current_language())
+    return current_app.response_class(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{ics_filename(event)}"'},
+    )
+
+
+# ---------------------------------------------------------------- confirm
+
+
+@bp.route("/r/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
+def confirm(token):
+    found, registration = domain.find_registration(token, "confirm")
+    if registration is None:
+        return render_template("registration/link_invalid.html"), 404
+    g.registrant_language = registration.language
+    refresh()
+    event = registration.event
+    form = ActionForm()
+    if found.used_at is not None or registration.status in ("confirmed", "waitlisted"):
+        return render_template(
+            "registration/confirm.html",
+            outcome="already",
+            registration=registration,
+            event=event,
+            form=form,
+            token=token,
+        )
+    if found.expired or registration.status != "unconfirmed":
+        return render_template(
+            "registration/confirm.html",
+            outcome="expired",
+            registration=registration,
+            event=event,
+            form=form,
+            token=token,
+        )
+    if request.method == "POST" and form.validate():
+        result = domain.confirm(token)
+        db.session.commit()
+        return render_template(
+            "registration/confirm.html",
+            outcome=result.outcome,
+            registration=registration,
+            event=event,
+            form=form,
+            token=token,
+            timing=domain.timing(event),
+        )
+    return render_template(
+        "registration/confirm.html",
+        outcome="ask",
+        registration=registration,
+        event=event,
+        form=form,
+        token=token,
+    )
+
+
+@bp.post("/r/confirm/<token>/link")
+@limiter.limit(public_post_limit)
+@limiter.limit("3 per hour", key_func=lambda: "confirm-link:" + request.view_args["token"][:100])
+def send_manage_link(token):
+    """A used confirmation link: send the personal link by mail (never shown on the page,
+    since a used link may have been forwarded)."""
+    found, registration = domain.find_registration(token, "confirm")
+    if registration is None or found.used_at is None or not ActionForm().validate():
+        return render_template("registration/link_invalid.html"), 404
+    domain.register(
+        registration.event,
+        email=registration.email,
+        name=registration.name,
+        language=registration.language,
+    )
+    db.session.commit()
+    flash(_("We have sent you an email with your personal link."), "success")
+    return redirect(url_for("registration.confirm", token=token))
+
+
+# ---------------------------------------------------------------- manage
+
+
+def manage_context(token):
+    found, registration = domain.find_registration(token, "manage")
+    if registration is None:
+        abort(make_response(render_template("registration/link_invalid.html"), 404))
+    g.registrant_language = registration.language
+    refresh()
+    return registration
+
+
+def render_manage(token, registration, form=None, erase_form=None, status=200):
+    event = registration.event
+    if form is None:
+        form = ManageForm(formdata=None, obj=registration)
+    return render_template(
+        "registration/manage.html",
+        token=token,
+        registration=registration,
+        event=event,
+        form=form,
+        action=ActionForm(formdata=None),
+        erase_form=erase_form or EraseForm(formdata=None),
+        join_released=domain.join_released(event),
+        join_release_at=domain.join_release_at(event),
+    ), status
+
+
+@bp.get("/r/manage/<token>")
+def manage(token):
+    registration = manage_context(token)
+    return render_manage(token, registration)
+
+
+@bp.post("/r/manage/<token>")
+@limiter.limit(public_post_limit)
+def update(token):
+    registration = manage_context(token)
+    form = ManageForm()
+    if registration.status == "cancelled" or not form.validate():
+        return render_manage(token, registration, form=form)
+    domain.update_details(registration, name=form.name.data.strip(), language=form.language.data)
+    db.session.commit()
+    # The page follows the language they chose for mails, unless they picked one explicitly.
+    g.registrant_language = registration.language
+    refresh()
+    flash(_("Your details are saved."), "success")
+    return redirect(url_for("registration.manage", token=token))
+
+
+@bp.post("/r/manage/<token>/resend")
+@limiter.limit(public_post_limit)
+@limiter.limit("3 per hour", key_func=token_key)
+def resend(token):
+    registration = manage_context(token)
+    if not ActionForm().validate():
+        abort(400)
+    if registration.status != "confirmed" or not domain.join_released(registration.event):
+        flash(_("The join details are not available yet."), "error")
+    elif domain.release_join_details(registration, resend=True) is None:
+        flash(_("Your personal link is still being prepared. It will reach you soon."), "info")
+    else:
+        db.session.commit()
+        flash(_("The join details are on their way to your inbox."), "success")
+    return redirect(url_for("registration.manage", token=token))
+
+
+@bp.post("/r/manage/<token>/cancel")
+@limiter.limit(public_post_limit)
+def cancel(token):
+    registration = manage_context(token)
+    if not ActionForm().validate():
+        abort(400)
+    if registration.status != "cancelled":
+        domain.cancel(registration)
+        db.session.commit()
+        flash(_("Your registration is cancelled. You can register again at any time."), "success")
+    return redirect(url_for("registration.manage", token=token))
+
+
+@bp.post("/r/manage/<token>/erase")
+@limiter.limit(public_post_limit)
+def erase(token):
+    registration = manage_context(token)
+    erase_form = EraseForm()
+    if not erase_form.validate():
+        return render_manage(token, registration, erase_form=erase_form)
+    event = registration.event
+    domain.erase(registration)
+    db.session.commit()
+    return render_template("registration/erased.html", event=event)
+
+
+@bp.teardown_app_request
+def forget_registrant_language(exc=None):
+    # `g` lives as long as the app context, which an embedding caller (a test, a shell) may
+    # keep across requests: the registrant's language belongs to one request only.
+    g.pop("registrant_language", None)
