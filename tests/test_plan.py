@@ -321,8 +321,8 @@ def test_public_page_falls_back_visibly_and_links_source_ideas(organizer, client
     assert "untranslated-note" in preview
     public = client.get(f"/s/{event.slug}/plan?lang=km").get_data(as_text=True)
     assert "The coalition" not in public  # the draft is not public
-    assert idea.title in public  # the source idea, one click away
-    assert f'id="item-{item.id}-idea-{idea.id}"' in public
+    assert idea.title in public  # the source idea, one click away on the board
+    assert f'href="/s/{event.slug}/ideas#idea-{idea.id}"' in public
 
 
 def test_plan_page_has_print_header_and_permanent_link(organizer, client, event):
@@ -355,15 +355,11 @@ def test_double_publish_click_does_not_double_the_mail(organizer, event):
     assert "0 sent, 1 waiting, 0 failed" in page
 
 
-def test_source_ideas_link_to_the_public_board_when_there_is_one(make_app):
-    """With an ideas board (the ideas feature's `ideas.board`), each source idea is a link
-    to its place on the board; without one, its title is shown in a <details>."""
-    from flask import Blueprint
-
-    board = Blueprint("ideas", __name__)
-    board.add_url_rule("/s/<slug>/ideas", "board", lambda slug: f"board of {slug}")
-    app = make_app()
-    app.register_blueprint(board)
+@pytest.mark.parametrize("plugins", [None, "smtp"])
+def test_source_ideas_link_to_the_board_only_when_ideas_are_public(make_app, plugins):
+    """With the moderation plugin the board shows approved ideas, and each source idea links
+    to its place there; without it nothing is public, so the title is shown in a <details>."""
+    app = make_app(PLUGINS=plugins)
     with app.app_context():
         event = make_event()
         idea = make_idea(event, "Free all political prisoners", theme=event.themes[0])
@@ -374,5 +370,8 @@ def test_source_ideas_link_to_the_public_board_when_there_is_one(make_app):
         fill_plan(client, event)
         assert client.post(plan_url(event, "/publish"), data={}).status_code == 302
         html = client.get(f"/s/{event.slug}/plan?lang=en").get_data(as_text=True)
-        assert f'<a href="/s/{event.slug}/ideas#idea-{idea.id}" lang="en">{idea.title}</a>' in html
-        assert "<details" not in html
+        link = f'<a href="/s/{event.slug}/ideas#idea-{idea.id}" lang="en">{idea.title}</a>'
+        if plugins is None:
+            assert link in html and "<details" not in html
+        else:
+            assert link not in html and "<details" in html and idea.title in html

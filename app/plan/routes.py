@@ -456,8 +456,12 @@ def unlink_idea(event_id, item_id, idea_id):
 
 
 def idea_link_base(slug):
-    """Where a source idea is one click away: the public ideas board, if there is one."""
-    if "ideas.board" in current_app.view_functions:
+    """Where a source idea is one click away: the public ideas board, when ideas are shown
+    publicly (that takes a plugin reviewing them); otherwise None, and the plan shows the
+    idea's title in place."""
+    from ..ideas.routes import board_is_public
+
+    if "ideas.board" in current_app.view_functions and board_is_public():
         return url_for("ideas.board", slug=slug)
     return None
 

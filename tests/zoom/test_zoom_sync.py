@@ -71,8 +71,10 @@ def test_the_plugin_is_inert_without_credentials_or_meeting(make_app, fake_zoom)
         confirm(registration)
         assert registration.join_status == ""
         assert join_details(registration) is None
-        assert hooks().sala_worker_tick(app=app) == []  # pluggy drops the plugin's None
         worker.run_once()
+        # The core sends the session's shared link; Zoom was never asked.
+        (mail,) = db.session.scalars(sa.select(OutboxMessage)).all()
+        assert mail.kind == "registration_join" and "https://zoom.example/j/shared" in mail.body_text
     assert fake_zoom.calls == [] and fake_zoom.token_requests == 0
 
 
@@ -115,7 +117,14 @@ def test_a_zoom_outage_loses_no_registration_and_adds_nobody_twice(zoom_app, fak
     on_zoom = fake_zoom.registrants(meeting)
     assert sorted(r["email"] for r in on_zoom) == sorted(r.email for r in people)
     assert all(n == 1 for n in fake_zoom.meetings[int(meeting)]["adds"].values())
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    # Once the links are known, each registrant gets one join-details mail with their own.
+    worker.run_once()
+    mails = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert sorted(m.recipient for m in mails) == sorted(r.email for r in people)
+    for registration in people:
+        (mail,) = [m for m in mails if m.recipient == registration.email]
+        assert mail.kind == "registration_join" and registration.join_url in mail.body_text
+        assert "https://zoom.example/j/shared" not in mail.body_text
 
 
 def test_a_slow_answer_is_retried_and_gives_one_registrant(make_app, zoom_config, fake_zoom):
@@ -255,10 +264,10 @@ def test_each_worker_round_does_a_bounded_amount_of_zoom_work(make_app, zoom_con
         people = [make_registration(event, f"p{i}@example.org") for i in range(5)]
         for registration in people:
             confirm(registration)
-        worker.run_once()
+        hooks().sala_worker_tick(app=app)  # one worker round
         assert [r.join_status for r in people].count("synced") == 2
-        worker.run_once()
-        worker.run_once()
+        for _round in range(2):
+            hooks().sala_worker_tick(app=app)
         assert all(r.join_status == "synced" for r in people)
 
 
