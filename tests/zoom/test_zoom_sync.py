@@ -74,7 +74,8 @@ def test_the_plugin_is_inert_without_credentials_or_meeting(make_app, fake_zoom)
         worker.run_once()
         # The core sends the session's shared link; Zoom was never asked.
         (mail,) = db.session.scalars(sa.select(OutboxMessage)).all()
-        assert mail.kind == "registration_join" and "https://zoom.example/j/shared" in mail.body_text
+        assert mail.kind == "registration_join"
+        assert "https://zoom.example/j/shared" in mail.body_text
     assert fake_zoom.calls == [] and fake_zoom.token_requests == 0
 
 
