@@ -25,7 +25,7 @@ run: $(BIN)/sala translations-compile
 	SALA_DEV=1 SALA_RUN_WORKER_IN_PROCESS=1 $(BIN)/sala run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev translations-compile
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -7,8 +7,12 @@ from .workflow import BODY_MAX, TITLE_MAX
 
 
 class IdeaForm(FlaskForm):
+    """Its fields' ids start with "idea-": the form shares the session page with the
+    registration form, and ids must be unique on a page."""
+
     title = StringField(
         _l("Title"),
+        id="idea-title",
         validators=[
             DataRequired(_l("Please give your idea a short title.")),
             Length(max=TITLE_MAX, message=_l("The title can have at most %(max)d characters.")),
@@ -16,6 +20,7 @@ class IdeaForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Your idea"),
+        id="idea-body",
         validators=[
             DataRequired(_l("Please write your idea.")),
             Length(
@@ -27,10 +32,11 @@ class IdeaForm(FlaskForm):
             ),
         ],
     )
-    theme = SelectField(_l("Theme"), choices=[], validate_choice=True, default="")
-    language = SelectField(_l("Language of your idea"), choices=[])
+    theme = SelectField(_l("Theme"), id="idea-theme", choices=[], validate_choice=True, default="")
+    language = SelectField(_l("Language of your idea"), id="idea-language", choices=[])
     display = RadioField(
         _l("Show me as"),
+        id="idea-display",
         choices=[
             ("name", _l("my name")),
             ("initials", _l("my initials")),
@@ -40,12 +46,14 @@ class IdeaForm(FlaskForm):
     )
     name = StringField(
         _l("Name (optional; a pseudonym is fine)"),
+        id="idea-name",
         validators=[
             Length(max=200, message=_l("The name can have at most %(max)d characters.")),
         ],
     )
     email = EmailField(
         _l("Email"),
+        id="idea-email",
         validators=[
             DataRequired(_l("Please give your email address: we send you a link to confirm.")),
             Email(_l("This does not look like an email address."), check_deliverability=False),
@@ -53,7 +61,9 @@ class IdeaForm(FlaskForm):
         ],
     )
     # Humans never see this field and leave it empty.
-    website = StringField(_l("Leave this empty"), validators=[Optional(), Length(max=200)])
+    website = StringField(
+        _l("Leave this empty"), id="idea-website", validators=[Optional(), Length(max=200)]
+    )
 
     def validate_name(self, field):
         if self.display.data in ("name", "initials") and not (field.data or "").strip():
