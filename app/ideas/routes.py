@@ -198,19 +198,6 @@ def withdraw(token):
 SORTS = ("newest", "discussed")
 
 
-def merged_counts(ids):
-    """{survivor id: number of ideas merged into it}, in one query."""
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            sa.select(Idea.merged_into_id, sa.func.count())
-            .where(Idea.merged_into_id.in_(ids), Idea.status == "merged")
-            .group_by(Idea.merged_into_id)
-        ).all()
-    )
-
-
 @bp.get("/s/<slug>/ideas")
 def board(slug):
     event = get_public_event(slug)
@@ -248,7 +235,7 @@ def board(slug):
         else:
             query = query.order_by(Idea.created_at.desc(), Idea.id.desc())
         page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-        counts = merged_counts([i.id for i in page.items])
+        counts = workflow.merged_counts([i.id for i in page.items])
         theme_counts = dict(
             db.session.execute(
                 sa.select(Idea.theme_id, sa.func.count())

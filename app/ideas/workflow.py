@@ -397,3 +397,16 @@ def undo(idea, actor, revision):
 
 TITLE_MAX = 150
 BODY_MAX = 4000
+
+
+def merged_counts(ids):
+    """{survivor id: number of ideas merged into it}, in one query."""
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Idea.merged_into_id, sa.func.count())
+            .where(Idea.merged_into_id.in_(ids), Idea.status == "merged")
+            .group_by(Idea.merged_into_id)
+        ).all()
+    )

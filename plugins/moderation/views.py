@@ -104,18 +104,6 @@ def queue_query(event, f):
     return query.order_by(Idea.created_at, Idea.id)
 
 
-def merged_counts(ids):
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            sa.select(Idea.merged_into_id, sa.func.count())
-            .where(Idea.merged_into_id.in_(ids), Idea.status == "merged")
-            .group_by(Idea.merged_into_id)
-        ).all()
-    )
-
-
 def base_context(event, f):
     return {
         "event": event,
@@ -143,7 +131,7 @@ def queue_context(event, f, message=None):
     return dict(
         base_context(event, f),
         page=page,
-        counts=merged_counts([i.id for i in page.items]),
+        counts=workflow.merged_counts([i.id for i in page.items]),
         message=message,
     )
 
@@ -176,7 +164,7 @@ def row_response(event, idea, message=None, kind="status", status=200, edit=None
     context = dict(
         base_context(event, f),
         idea=idea,
-        counts=merged_counts([idea.id]),
+        counts=workflow.merged_counts([idea.id]),
         row_message=message,
         row_kind=kind,
         edit=edit,
