@@ -28,7 +28,6 @@ def purge_confirm(event_id):
         registrations=registrations,
         ideas=ideas,
         messages=messages,
-        counts=purge.status_counts(event),
     )
 
 
