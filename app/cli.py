@@ -122,8 +122,89 @@ def worker_command(once, batch, idle):
         )
 
 
+@click.command("purge")
+@click.argument("session")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--force", is_flag=True, help="Erase even though the retention period has not passed."
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="YYYY-MM-DDTHH:MM",
+    default=None,
+    help="Act as if it were this UTC time (for testing).",
+)
+@with_appcontext
+def purge_command(session, yes, force, now_text):
+    """Erase the personal data of a concluded session's registrants (SESSION: its slug),
+    after its retention period. Writes an export first; keeps counts, ideas and the plan."""
+    from datetime import datetime
+
+    from .models import Event
+    from .registration import purge
+
+    event = db.session.scalar(sa.select(Event).where(Event.slug == session))
+    if event is None:
+        raise click.ClickException(_("No session with the address %(slug)s.", slug=session))
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from exc
+    reason = purge.refusal(event, now, force)
+    if reason is not None:
+        raise click.ClickException(str(reason))
+    if force and purge.refusal(event, now) is not None:
+        click.echo(
+            _(
+                "Warning: the retention period of this session has not passed yet. "
+                "Registrants were told their data would be kept until %(date)s (UTC).",
+                date=purge.available_at(event).strftime("%Y-%m-%d %H:%M"),
+            ),
+            err=True,
+        )
+    registrations, ideas, messages = purge.pending(event)
+    if not (registrations or ideas or messages):
+        click.echo(_("Nothing left to erase for %(slug)s.", slug=event.slug))
+        return
+    export = purge.write_export(event, now)
+    click.echo(_("Export written to %(path)s (keep it safe).", path=export))
+    click.echo(
+        _(
+            "This erases the names, email addresses, countries, affiliations and meeting "
+            "links of %(registrations)d registrations, the author details of %(ideas)d ideas "
+            "and %(messages)d mails of %(slug)s. It cannot be undone.",
+            registrations=registrations,
+            ideas=ideas,
+            messages=messages,
+            slug=event.slug,
+        )
+    )
+    if not yes and not click.confirm(_("Erase now?")):
+        click.echo(_("Nothing was erased. The export stays at %(path)s.", path=export))
+        return
+    result = purge.purge(event, now=now, force=force, export_path=export)
+    db.session.commit()
+    click.echo(
+        _(
+            "Erased: %(registrations)d registrations, %(ideas)d idea authors, %(messages)d "
+            "mails. Counts, ideas and the plan remain.",
+            registrations=result.registrations,
+            ideas=result.ideas,
+            messages=result.messages,
+        )
+    )
+
+
 def init_app(app):
-    for command in (init_command, demo_command, user_group, plugins_command, worker_command):
+    for command in (
+        init_command,
+        demo_command,
+        user_group,
+        plugins_command,
+        worker_command,
+        purge_command,
+    ):
         app.cli.add_command(command)
     for commands in plugin_state(app).hook.sala_cli_commands():
         for command in commands or []:

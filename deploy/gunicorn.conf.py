@@ -2,9 +2,11 @@
 outbox), so a few sync workers with threads serve a large session well."""
 
 import multiprocessing
+import os
 
 bind = "127.0.0.1:8000"
-workers = min(multiprocessing.cpu_count() * 2 + 1, 9)
+# WEB_CONCURRENCY (the usual name) chooses the number of worker processes.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 9))
 threads = 4
 worker_class = "gthread"
 timeout = 30

@@ -9,7 +9,7 @@ from flask import current_app
 
 from .. import audit
 from ..extensions import db
-from ..models import Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from ..models import AuditEntry, Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
 from ..outbox import enqueue, mail_url
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
 from .ics import ics_attachment
@@ -301,14 +301,18 @@ def update_details(registration, *, name, language):
     db.session.flush()
 
 
-def erase(registration, actor=None):
+def erase(registration, actor=None, keep_status=False, record=True):
     """Delete a registrant's personal data now. Plugins are told first; a confirmed seat is
     cancelled (and passed on); what stays is what the counts need: status, times, language.
-    Their ideas stay, without a name."""
+    Their ideas stay, without a name.
+
+    ``keep_status`` (a concluded session's purge) leaves the status as it was, so the counts
+    by status stay true, and passes no seat on. ``record=False`` leaves the audit entry to
+    the caller (the purge writes one for the whole session)."""
     if registration.erased_at is not None:
         return
     hooks().sala_registration_erased(registration=registration)
-    if registration.status in ("confirmed", "waitlisted", "unconfirmed"):
+    if not keep_status and registration.status in ("confirmed", "waitlisted", "unconfirmed"):
         cancel(registration, actor=actor, notify=False)
     placeholder = f"erased-{registration.id}"  # not an address, unique per row
     registration.email = placeholder
@@ -339,12 +343,37 @@ def erase(registration, actor=None):
         )
         .values(recipient=placeholder, subject="", body_text="", body_html="", attachments=[])
     )
+    idea_ids = sa.select(Idea.id).where(Idea.registration_id == registration.id)
     db.session.execute(
         sa.delete(LinkToken).where(
-            LinkToken.subject_type == "registration", LinkToken.subject_id == registration.id
+            sa.or_(
+                sa.and_(
+                    LinkToken.subject_type == "registration",
+                    LinkToken.subject_id == registration.id,
+                ),
+                sa.and_(LinkToken.subject_type == "idea", LinkToken.subject_id.in_(idea_ids)),
+            )
         )
     )
-    audit.record("registration.erase", registration, actor=actor)
+    # Where they acted from (their own requests) goes too.
+    db.session.execute(
+        sa.update(AuditEntry)
+        .where(
+            sa.or_(
+                sa.and_(
+                    AuditEntry.target_type == "registration",
+                    AuditEntry.target_id == registration.id,
+                ),
+                sa.and_(AuditEntry.target_type == "idea", AuditEntry.target_id.in_(idea_ids)),
+            ),
+            AuditEntry.actor_id.is_(None),
+        )
+        .values(ip="")
+    )
+    if record:
+        entry = audit.record("registration.erase", registration, actor=actor)
+        if actor is None:
+            entry.ip = ""
     db.session.flush()
 
 

@@ -1,0 +1,249 @@
+"""Personal data over time: after a concluded session's retention period, its registrants'
+personal data is erased, while the counts, the approved ideas (without names) and the
+published plan remain. First an export the organizer can keep is written; each registrant
+is erased by `domain.erase` (the same code as a registrant's own "delete my data"), and then
+what is left of the session's idea authors and mails is blanked."""
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import audit
+from ..extensions import db
+from ..models import AuditEntry, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from . import domain
+
+PURGEABLE_STATES = ("concluded", "plan_published", "archived")
+EXPORT_FIELDS = (
+    "id",
+    "email",
+    "name",
+    "language",
+    "country",
+    "affiliation",
+    "status",
+    "consent_text",
+    "consented_at",
+    "created_at",
+    "confirmed_at",
+    "cancelled_at",
+    "attended",
+    "join_status",
+)
+IDEA_FIELDS = ("id", "registration_id", "author_email", "author_name", "display", "status")
+
+
+class PurgeRefused(Exception):
+    """The session's personal data cannot be purged (yet): the message says why."""
+
+
+@dataclass
+class PurgeResult:
+    export_path: Path | None = None
+    registrations: int = 0
+    ideas: int = 0
+    messages: int = 0
+    nothing_left: bool = False
+    counts: dict = field(default_factory=dict)
+
+
+def available_at(event):
+    """When the purge becomes possible: the session's end plus its retention period."""
+    return event.ends_at + timedelta(days=event.retention_days or 0)
+
+
+def refusal(event, now=None, force=False):
+    """Why the purge cannot run now (a translated message), or None. `force` skips only the
+    retention period, never the state: a session still running keeps its registrants."""
+    if event.state not in PURGEABLE_STATES:
+        return _l("Personal data can only be erased once the session is concluded.")
+    if not force and (now or utcnow()) < available_at(event):
+        return _l(
+            "The retention period has not passed yet: personal data can be erased from "
+            "%(date)s (UTC).",
+            date=available_at(event).strftime("%Y-%m-%d %H:%M"),
+        )
+    return None
+
+
+def _registrations(event, only_left=True):
+    query = sa.select(Registration).where(Registration.event_id == event.id)
+    if only_left:
+        query = query.where(Registration.erased_at.is_(None))
+    return db.session.scalars(query.order_by(Registration.id)).all()
+
+
+def _ideas_with_authors(event):
+    return db.session.scalars(
+        sa.select(Idea)
+        .where(Idea.event_id == event.id, sa.or_(Idea.author_email != "", Idea.author_name != ""))
+        .order_by(Idea.id)
+    ).all()
+
+
+def _messages_left(event, registration_ids):
+    """The session's mails that still hold an address or a text."""
+    return (
+        sa.select(OutboxMessage.id)
+        .where(
+            sa.or_(
+                OutboxMessage.event_id == event.id,
+                OutboxMessage.registration_id.in_(registration_ids),
+            ),
+            sa.or_(
+                ~OutboxMessage.recipient.like("erased-%"),
+                OutboxMessage.body_text != "",
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def pending(event):
+    """(registrations, ideas, mails) that still hold personal data."""
+    registration_ids = sa.select(Registration.id).where(Registration.event_id == event.id)
+    messages = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.id.in_(_messages_left(event, registration_ids)))
+    )
+    return len(_registrations(event)), len(_ideas_with_authors(event)), messages
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def export_data(event, now=None):
+    """What is about to be erased, as data the organizer can keep."""
+    registrations = _registrations(event)
+    return {
+        "session": event.slug,
+        "exported_at": _iso(now or utcnow()),
+        "registrations": [{f: _iso(getattr(r, f)) for f in EXPORT_FIELDS} for r in registrations],
+        "idea_authors": [
+            {f: getattr(i, f) for f in IDEA_FIELDS} for i in _ideas_with_authors(event)
+        ],
+    }
+
+
+def write_export(event, now=None):
+    """Write the export to instance/exports/<slug>-<time>.json, readable by its owner only."""
+    now = now or utcnow()
+    folder = Path(current_app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{event.slug}-{now:%Y%m%dT%H%M%S}.json"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{event.slug}-{now:%Y%m%dT%H%M%S}-{n}.json"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+        json.dump(export_data(event, now), f, ensure_ascii=False, indent=1)
+    return path
+
+
+def status_counts(event):
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    ).all()
+    return dict(rows)
+
+
+def purge(event, actor=None, now=None, force=False, export_path=None):
+    """Erase the personal data of every registrant of a concluded session, after writing an
+    export (unless the caller wrote one already: `export_path`). Running it again finds
+    nothing left and changes nothing. The caller commits."""
+    now = now or utcnow()
+    reason = refusal(event, now, force)
+    if reason is not None:
+        raise PurgeRefused(str(reason))
+    registrations, ideas, messages = pending(event)
+    result = PurgeResult()
+    if not (registrations or ideas or messages):
+        result.nothing_left = True
+        result.counts = status_counts(event)
+        return result
+    result.export_path = export_path or write_export(event, now)
+    for registration in _registrations(event):
+        domain.erase(registration, actor=actor, keep_status=True, record=False)
+        result.registrations += 1
+
+    # Ideas sent by visitors who never registered, and their links.
+    idea_ids = sa.select(Idea.id).where(Idea.event_id == event.id)
+    result.ideas = ideas
+    db.session.execute(
+        sa.update(Idea)
+        .where(Idea.event_id == event.id)
+        .values(author_email="", author_name="", display="anonymous")
+    )
+    db.session.execute(
+        sa.delete(LinkToken).where(
+            LinkToken.subject_type == "idea", LinkToken.subject_id.in_(idea_ids)
+        )
+    )
+    db.session.execute(
+        sa.update(AuditEntry)
+        .where(
+            AuditEntry.target_type == "idea",
+            AuditEntry.target_id.in_(idea_ids),
+            AuditEntry.actor_id.is_(None),
+        )
+        .values(ip="")
+    )
+
+    # Every mail of the session: nothing waiting goes out, and no copy keeps an address.
+    registration_ids = sa.select(Registration.id).where(Registration.event_id == event.id)
+    mine = sa.or_(
+        OutboxMessage.event_id == event.id, OutboxMessage.registration_id.in_(registration_ids)
+    )
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(mine, OutboxMessage.status.in_(("queued", "sending")))
+        .values(status="cancelled")
+    )
+    result.messages = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(_messages_left(event, registration_ids)))
+        .values(
+            recipient=sa.literal("erased-message-") + sa.cast(OutboxMessage.id, sa.String),
+            subject="",
+            body_text="",
+            body_html="",
+            attachments=[],
+            last_error="",
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    # Organizers' searches of the registrants (an address, a name) logged with their exports.
+    db.session.execute(
+        sa.update(AuditEntry)
+        .where(
+            AuditEntry.action == "registration.export",
+            AuditEntry.target_type == "event",
+            AuditEntry.target_id == event.id,
+        )
+        .values(detail={"erased": True})
+    )
+    event.purged_at = now
+    result.counts = status_counts(event)
+    audit.record(
+        "event.purge",
+        event,
+        actor=actor,
+        registrations=result.registrations,
+        ideas=result.ideas,
+        messages=result.messages,
+        forced=bool(force and now < available_at(event)),
+        export=result.export_path.name,
+    )
+    db.session.flush()
+    return result

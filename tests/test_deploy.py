@@ -1,0 +1,223 @@
+"""The production files in deploy/, the Dockerfile and compose.yaml say what the code does:
+the settings in env.example reach the app under those names, gunicorn serves the app with
+deploy/gunicorn.conf.py after `sala init` has created the schema, nginx serves the core's static
+files from where they are and passes the rest to the app, and every file the Dockerfile
+copies exists. (Docker itself is not run here.)"""
+
+import inspect
+import os
+import re
+import runpy
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import sqlalchemy as sa
+from support import ROOT
+
+from app import create_app
+
+DEPLOY = ROOT / "deploy"
+SERVER_ROOT = "/srv/sala"  # where deploy/ expects the checkout
+
+
+def env_file(path):
+    """KEY=VALUE lines the way systemd's EnvironmentFile reads them (quotes removed)."""
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        values[key] = shlex.split(value)[0] if value else ""
+    return values
+
+
+def on_disk(server_path):
+    """A /srv/sala/... path of the deploy files, as a path in this checkout."""
+    assert server_path.startswith(SERVER_ROOT + "/"), server_path
+    return ROOT / server_path[len(SERVER_ROOT) + 1 :]
+
+
+def test_env_example_settings_reach_the_app(monkeypatch, tmp_path):
+    import flask_mail
+
+    values = env_file(DEPLOY / "env.example")
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    # What cannot run here: the PostgreSQL URL is checked for its form, Redis is not there.
+    assert sa.engine.make_url(values["SALA_SQLALCHEMY_DATABASE_URI"]).drivername == (
+        "postgresql+psycopg"
+    )
+    monkeypatch.setenv("SALA_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    monkeypatch.setenv("SALA_RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("SALA_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SALA_PLUGIN_LOAD_FAILURE", "refuse")
+    app = create_app()
+
+    assert app.config["SECRET_KEY"] == values["SALA_SECRET_KEY"]
+    assert app.config["BASE_URL"] == "https://sala.example.org"
+    assert app.config["PROXY_FIX"] == 1
+    assert type(app.wsgi_app).__name__ == "ProxyFix"
+    assert app.config["EMAIL_PROVIDER"] == "smtp"
+    assert app.config["MAIL_DEFAULT_SENDER"] == "Sala <sala@example.org>"
+    mail = app.extensions["mail"]
+    assert (mail.server, mail.port, mail.use_tls, mail.username) == (
+        "smtp.example.org",
+        587,
+        True,
+        "sala@example.org",
+    )
+    enabled = {p.name for p in app.extensions["sala.plugins"].installed if p.enabled}
+    assert enabled == {"moderation", "smtp"}
+    assert app.instance_path == str(tmp_path / "instance")
+
+    # Every SALA_X names a setting something reads: the app's own, or Flask-Mail's.
+    defaults = create_app({"TESTING": True, "SECRET_KEY": "x"}).config
+    mail_source = inspect.getsource(flask_mail)
+    for key in values:
+        name = key.removeprefix("SALA_")
+        assert name in defaults or f'"{name}"' in mail_source, f"{key} is read by nothing"
+
+
+def test_gunicorn_conf_loads(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert conf["bind"] == "127.0.0.1:8000"
+    assert 1 <= conf["workers"] <= 9
+    assert conf["worker_class"] == "gthread"
+    assert conf["accesslog"] is None  # links carry tokens
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["workers"] == 3
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode()
+
+
+def test_sala_init_then_gunicorn_serves_the_app(tmp_path):
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "SALA_SECRET_KEY": "a" * 64,
+        "SALA_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SALA_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sala.sqlite'}",
+        "WEB_CONCURRENCY": "1",
+    }
+    env.pop("SALA_DEV", None)
+    init = subprocess.run(
+        [str(bin_dir / "sala"), "init"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert init.returncode == 0, init.stderr
+    engine = sa.create_engine(env["SALA_SQLALCHEMY_DATABASE_URI"])
+    tables = set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"alembic_version", "event", "registration", "outbox_message"} <= tables
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
+        + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 45
+        while True:
+            try:
+                status, body = get(f"{base}/healthz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.3)
+        assert status == 200 and '"database":"ok"' in body.replace(" ", "")
+        status, body = get(base + "/")
+        assert status == 200 and "<html" in body
+        # Files nginx leaves to the app (they are not in app/static).
+        assert get(base + "/static/vendor/htmx/htmx.min.js")[0] == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_nginx_serves_core_static_from_disk_and_passes_the_rest_to_the_app():
+    conf = (DEPLOY / "nginx.conf").read_text()
+    block = re.search(r"location /static/ \{(.*?)\}", conf, re.S).group(1)
+    root = re.search(r"root\s+(\S+);", block).group(1)
+    assert (on_disk(root) / "static" / "css" / "sala.css").is_file()
+    assert re.search(r"try_files \$uri @sala;", block)
+    assert re.search(r"location @sala \{[^}]*proxy_pass http://127\.0\.0\.1:8000;", conf)
+    assert "access_log off;" in conf
+
+
+def test_systemd_units_run_what_exists():
+    web = (DEPLOY / "sala-web.service").read_text()
+    command = shlex.split(re.search(r"^ExecStart=(.*)$", web, re.M).group(1))
+    assert command[0] == f"{SERVER_ROOT}/.venv/bin/gunicorn"
+    assert on_disk(command[command.index("--config") + 1]).is_file()
+    assert command[-1] == "wsgi:app" and (ROOT / "wsgi.py").is_file()
+
+    worker = (DEPLOY / "sala-worker.service").read_text()
+    command = shlex.split(re.search(r"^ExecStart=(.*)$", worker, re.M).group(1))
+    assert command == [f"{SERVER_ROOT}/.venv/bin/sala", "worker"]
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert "worker" in app.cli.commands and "init" in app.cli.commands
+    for unit in (web, worker):
+        assert "EnvironmentFile=/etc/sala/env" in unit
+        assert f"ReadWritePaths={SERVER_ROOT}/instance" in unit
+    # The cron alternative in the guide uses the same command, once.
+    assert "sala worker --once" in (ROOT / "docs" / "deploy.md").read_text()
+
+
+def dockerfile_instructions():
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            yield word.upper(), rest.strip()
+
+
+def test_dockerfile_copies_files_that_exist():
+    copies = [rest for word, rest in dockerfile_instructions() if word == "COPY"]
+    assert copies
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for rest in copies:
+        *sources, _dest = shlex.split(rest)
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY {source}: no such file"
+            assert source.rstrip("/") not in ignored, f"{source} is in .dockerignore"
+    cmd = dict(dockerfile_instructions())["CMD"]
+    assert "deploy/gunicorn.conf.py" in cmd and (DEPLOY / "gunicorn.conf.py").is_file()
+    # The package and the migrations `sala init` runs are in the image.
+    copied = {shlex.split(rest)[0] for rest in copies}
+    assert {"app", "plugins", "migrations", "translations"} <= copied
+
+
+def test_compose_initializes_then_serves_and_runs_a_worker():
+    compose = (ROOT / "compose.yaml").read_text()
+    assert re.search(
+        r'command: \["sh", "-c", "sala init && exec gunicorn --config '
+        r'deploy/gunicorn.conf.py --bind 0.0.0.0:8000 wsgi:app"\]',
+        compose,
+    )
+    assert 'command: ["sala", "worker"]' in compose
+    assert compose.count("SALA_SQLALCHEMY_DATABASE_URI: postgresql+psycopg://") == 2
+    assert "SALA_RATELIMIT_STORAGE_URI: redis://redis:6379" in compose
