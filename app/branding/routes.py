@@ -207,7 +207,7 @@ def page(form, languages, brand, rows, link_errors, status=200):
         render_template(
             "branding/edit.html",
             form=form,
-            languages=languages,
+            form_languages=languages,
             brand=brand,
             link_rows=rows,
             link_errors=link_errors,

@@ -18,7 +18,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from ..models import Event
 
@@ -96,9 +104,29 @@ def utc_to_local(value, zone):
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
+class WhenGiven:
+    """A date and time typed by hand or picked: required or optional, and one clear message
+    for a value that is not a date (instead of WTForms' own)."""
+
+    def __init__(self, required):
+        self.required = required
+
+    def __call__(self, form, field):
+        raw = " ".join(field.raw_data or []).strip()
+        if not raw:
+            field.errors[:] = []
+            if self.required:
+                raise StopValidation(_l("Please enter a date and time."))
+            raise StopValidation()
+        if field.data is None:
+            field.errors[:] = []
+            raise StopValidation(
+                _l("Please enter the date and time as YYYY-MM-DD HH:MM, such as 2024-11-01 19:00.")
+            )
+
+
 def when_field(label, required=False):
-    first = DataRequired(_l("Please enter a date and time.")) if required else Optional()
-    return DateTimeLocalField(label, format=TIME_FORMATS, validators=[first])
+    return DateTimeLocalField(label, format=TIME_FORMATS, validators=[WhenGiven(required)])
 
 
 class EventFormBase(FlaskForm):
@@ -115,7 +143,7 @@ class EventFormBase(FlaskForm):
         _l("Duration in minutes"),
         default=120,
         validators=[
-            DataRequired(_l("Please enter the duration in minutes.")),
+            InputRequired(_l("Please enter the duration in minutes.")),
             NumberRange(1, 24 * 60, _l("The duration is between 1 minute and 24 hours.")),
         ],
     )
@@ -190,7 +218,7 @@ class EventFormBase(FlaskForm):
         _l("Keep personal data for (days after the session)"),
         default=90,
         validators=[
-            DataRequired(_l("Please enter a number of days.")),
+            InputRequired(_l("Please enter a number of days.")),
             NumberRange(1, 3650, _l("Between 1 and 3650 days.")),
         ],
     )
