@@ -179,7 +179,7 @@ def edit():
     changed = []
     for key in ("site_name", "organization_name", "contact_email", "accent", "ink"):
         save(key, (form[key].data or "").strip(), changed)
-    privacy = {lang: form[f"privacy_{lang}"].data.strip() for lang in languages}
+    privacy = {lang: (form[f"privacy_{lang}"].data or "").strip() for lang in languages}
     save("privacy", {k: v for k, v in privacy.items() if v}, changed)
     save("footer_links", links, changed)
     if logo_ext:
