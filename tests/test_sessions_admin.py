@@ -147,7 +147,7 @@ def test_bad_input_is_refused_next_to_its_field_and_the_form_kept(
 ):
     data = valid_form(summary_en="Kept text", **overrides)
     response = organizer.post("/admin/events/new", data=data)
-    assert response.status_code == 422
+    assert response.status_code == 200
     message = error_for(response.text, field_id)
     assert message and words.lower() in message.lower(), (field_id, message)
     assert "Kept text" in response.text  # what was typed stays
@@ -240,7 +240,7 @@ def test_a_theme_without_any_name_or_a_bad_order_is_refused(organizer):
         {f"theme-{theme.id}-en": "", "theme-new0-en": "New one", "theme-new0-position": "first"}
     )
     response = organizer.post(f"/admin/events/{event.id}/edit", data=data)
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert "needs a name in at least one language" in response.text
     assert "A whole number between" in response.text
     assert 'value="New one"' in response.text and "Kept" in response.text
@@ -305,7 +305,7 @@ def test_duplicate_with_a_new_start_leaves_the_windows_empty(organizer):
 def test_duplicate_refuses_bad_input(organizer, data, field_id, words):
     event = make_event(slug="planning")
     response = organizer.post(f"/admin/events/{event.id}/duplicate", data=data)
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert words.lower() in (error_for(response.text, field_id) or "").lower()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1
 

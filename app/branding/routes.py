@@ -175,7 +175,7 @@ def edit():
             form.logo.errors = [problem]
             valid = False
     if not valid or link_errors:
-        return page(form, languages, brand, rows, link_errors, status=422)
+        return page(form, languages, brand, rows, link_errors, status=200)
     changed = []
     for key in ("site_name", "organization_name", "contact_email", "accent", "ink"):
         save(key, (form[key].data or "").strip(), changed)

@@ -86,10 +86,10 @@ def new_event():
         form.notify_rejected_authors.data = True
         return render_form(form, languages)[0]
     if not (form.validate_on_submit() & check_slug(form)):
-        return render_form(form, languages, status=422)
+        return render_form(form, languages, status=200)
     changes, errors, rows = service.parse_themes(request.form, None, languages)
     if errors:
-        return render_form(form, languages, theme_rows=rows, theme_errors=errors, status=422)
+        return render_form(form, languages, theme_rows=rows, theme_errors=errors, status=200)
     event = service.create_event(form, languages, zoom_enabled(), actor())
     service.apply_themes(event, changes)
     db.session.commit()
@@ -109,7 +109,7 @@ def edit_event(event_id):
     valid = form.validate_on_submit() & check_slug(form, event)
     changes, errors, rows = service.parse_themes(request.form, event, languages)
     if not valid or errors:
-        return render_form(form, languages, event, rows, errors, status=422)
+        return render_form(form, languages, event, rows, errors, status=200)
     changed = service.update_event(event, form, languages, zoom_enabled(), changes, actor())
     db.session.commit()
     if changed:
@@ -127,7 +127,7 @@ def duplicate_event(event_id):
         form.slug.data = next_slug(source.slug)
         return render_template("sessions/duplicate.html", form=form, event=source)
     if not (form.validate_on_submit() & check_slug(form)):
-        return render_template("sessions/duplicate.html", form=form, event=source), 422
+        return render_template("sessions/duplicate.html", form=form, event=source), 200
     if form.dates.data == "new":
         copy = service.duplicate_event(
             source,
