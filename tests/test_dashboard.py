@@ -97,6 +97,7 @@ def test_dashboard_numbers_match_known_data(organizer):
 
 def test_the_current_dashboard_is_one_click_from_the_organizer_home(organizer):
     draft = make_event(slug="draft", state="draft")
+    make_event(slug="old", state="concluded", starts_at=utcnow() - timedelta(days=100))
     current = make_event(slug="current")
     home = organizer.get("/admin/").text
     assert 'href="/admin/dashboard"' in home

@@ -128,11 +128,18 @@ def dashboard_charts(event, numbers):
 
 @bp.get("/dashboard")
 def current_dashboard():
-    """The dashboard of the current session: the first one the public sees."""
-    current = current_events()
-    if not current:
+    """The dashboard of the current session: the next published one, else the latest."""
+    public = current_events()
+    upcoming = [e for e in public if e.state == "published"]
+    candidates = upcoming or public
+    current = (
+        candidates[0]
+        if candidates
+        else db.session.scalar(sa.select(Event).order_by(Event.starts_at.desc()).limit(1))
+    )
+    if current is None:
         return redirect(url_for("admin.index"))
-    return redirect(url_for("sessions.dashboard", event_id=current[0].id))
+    return redirect(url_for("sessions.dashboard", event_id=current.id))
 
 
 @bp.get("/events/<int:event_id>/dashboard")
