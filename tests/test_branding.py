@@ -189,3 +189,17 @@ def test_an_instance_template_overrides_sala_s_own(make_app, isolated_instance):
     with app.app_context():
         page = app.test_client().get("/privacy").text
     assert "Our own privacy page" in page and "We keep only what you give us" not in page
+
+
+def test_mails_carry_the_organizer_s_site_name(organizer, client):
+    from registration_helpers import form, make_event
+
+    from app.models import OutboxMessage
+
+    post(organizer, site_name="Partner Hall")
+    event = make_event()
+    client.post(f"/s/{event.slug}/register", data=form(email="reader@example.org"))
+    message = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.recipient == "reader@example.org")
+    )
+    assert message is not None and "Partner Hall" in message.body_text

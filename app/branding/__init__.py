@@ -12,6 +12,7 @@ An instance may also override any template: files in ``<instance>/templates/`` a
 before Sala's own (see docs/branding.md)."""
 
 import logging
+import time
 from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,12 +82,13 @@ def stored_settings():
 
 
 def current_brand():
-    """The brand of this app context (read once per request, or per CLI command)."""
-    brand = g.get("sala_brand")
-    if brand is None:
-        brand = build_brand(stored_settings(), current_app.config)
-        g.sala_brand = brand
-    return brand
+    """The brand of this app context: read once per request; a long-lived context (the mail
+    worker, which renders reminders) reads it again after a minute."""
+    cached = g.get("sala_brand")
+    if cached is None or time.monotonic() - cached[0] > 60:
+        cached = (time.monotonic(), build_brand(stored_settings(), current_app.config))
+        g.sala_brand = cached
+    return cached[1]
 
 
 def build_brand(stored, config):
