@@ -53,7 +53,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import admin, cli, ideas, outbox, plan, public, registration
+    from . import admin, branding, cli, ideas, outbox, plan, public, registration, sessions
 
     outbox.init_app(app)
     public.init_app(app)
@@ -61,6 +61,8 @@ def create_app(test_config=None):
     admin.init_app(app)
     plan.init_app(app)
     ideas.init_app(app)
+    sessions.init_app(app)
+    branding.init_app(app)
     cli.init_app(app)
 
     for blueprints in state.hook.sala_blueprints():

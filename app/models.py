@@ -400,3 +400,15 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.Index("ix_outbox_due", "status", "due_at"),)
+
+
+# ---------------------------------------------------------------- instance settings
+
+
+class Setting(db.Model):
+    """One instance-wide setting an organizer changes in the browser (branding and texts):
+    a key and a JSON value. A key with no row takes its default from config."""
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    value: Mapped[dict | list | str | None] = mapped_column(sa.JSON, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -5,15 +5,13 @@ of the approved ideas for the Plan of Action."""
 import csv
 import io
 import json
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
+from .. import charts
 from ..auth import admin_required
 from ..extensions import db
 from ..i18n import current_language
@@ -34,71 +32,10 @@ def require_admin():
 
 def per_day(event):
     """[(local date, count)] of confirmed ideas, in the session's time zone, no gaps."""
-    zone = ZoneInfo(event.timezone)
     stamps = db.session.scalars(
         sa.select(Idea.created_at).where(Idea.event_id == event.id, Idea.status != "unconfirmed")
-    ).all()
-    days = {}
-    for stamp in stamps:
-        day = stamp.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
-        days[day] = days.get(day, 0) + 1
-    if not days:
-        return []
-    first, last = min(days), max(days)
-    out = []
-    day = first
-    while day <= last and len(out) < 366:
-        out.append((day, days.get(day, 0)))
-        day += timedelta(days=1)
-    return out
-
-
-def bar_chart(rows, label):
-    """A small bar chart drawn on the server as SVG: no chart library, no script."""
-    if not rows:
-        return Markup("")
-    width, height, pad = max(240, 24 * len(rows)), 140, 20
-    top = max(count for _day, count in rows) or 1
-    bar = (width - pad) / len(rows)
-    parts = [
-        Markup(
-            '<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-            'aria-label="{label}"><title>{label}</title>'
-        ).format(w=width, h=height + 20, label=label)
-    ]
-    for i, (day, count) in enumerate(rows):
-        h = round((height - pad) * count / top)
-        x = round(pad / 2 + i * bar, 1)
-        parts.append(
-            Markup(
-                '<g><title>{day}: {count}</title><rect x="{x}" y="{y}" width="{bw}" '
-                'height="{h}" class="bar"></rect>'
-                '<text x="{tx}" y="{ty}" class="count">{count}</text></g>'
-            ).format(
-                day=day.isoformat(),
-                count=count,
-                x=x,
-                y=height - h,
-                bw=round(bar * 0.8, 1),
-                h=h,
-                tx=round(x + bar * 0.4, 1),
-                ty=height - h - 4,
-            )
-        )
-    first, last = rows[0][0].isoformat(), rows[-1][0].isoformat()
-    parts.append(
-        Markup('<text x="{x0}" y="{y}" class="axis">{first}</text>').format(
-            x0=pad / 2, y=height + 16, first=first
-        )
     )
-    if last != first:
-        parts.append(
-            Markup('<text x="{x}" y="{y}" class="axis" text-anchor="end">{last}</text>').format(
-                x=width - pad / 2, y=height + 16, last=last
-            )
-        )
-    parts.append(Markup("</svg>"))
-    return Markup("").join(parts)
+    return charts.per_day(stamps, event.timezone)
 
 
 @bp.get("/events/<int:event_id>/ideas")
@@ -140,7 +77,7 @@ def overview(event_id):
         status=status,
         status_label=status_label,
         page=page,
-        chart=bar_chart(days, _("Ideas per day")),
+        chart=charts.bar_chart(days, _("Ideas per day")),
         days=days,
     )
 

@@ -1,0 +1,10 @@
+"""Sessions from the browser (create, edit, duplicate, archive), the public archive of past
+sessions, and the organizer's dashboard of one session."""
+
+from . import dashboard  # noqa: F401  (its routes attach to bp)
+from .routes import bp, public_bp
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+    app.register_blueprint(public_bp)

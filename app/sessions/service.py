@@ -1,0 +1,237 @@
+"""Creating, changing, duplicating and archiving sessions: one function each, which saves,
+records the audit entry and leaves the commit to the caller (one transaction)."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db
+from ..models import Event, Idea, Theme
+from .forms import TEXTS, split_zones
+
+# The settings a duplicate copies as they are (texts, themes and dates are handled apart).
+COPIED = [
+    "default_language",
+    "duration_minutes",
+    "timezone",
+    "extra_timezones",
+    "capacity",
+    "waitlist_enabled",
+    "join_release",
+    "join_release_hours",
+    "join_url",
+    "join_passcode",
+    "meeting_id",
+    "reminder_24h",
+    "reminder_1h",
+    "notify_rejected_authors",
+    "retention_days",
+]
+DATES = [
+    "starts_at",
+    "registration_opens_at",
+    "registration_closes_at",
+    "ideas_open_at",
+    "ideas_close_at",
+]
+SIMPLE = [
+    "slug",
+    "default_language",
+    "duration_minutes",
+    "capacity",
+    "waitlist_enabled",
+    "join_release",
+    "join_release_hours",
+    "join_url",
+    "join_passcode",
+    "reminder_24h",
+    "reminder_1h",
+    "notify_rejected_authors",
+    "retention_days",
+]
+
+
+def slug_taken(slug, except_id=None):
+    query = sa.select(Event.id).where(Event.slug == slug)
+    if except_id is not None:
+        query = query.where(Event.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def apply_form(event, form, languages, show_meeting_id):
+    """Copy a valid form into a session; returns the names of the fields that changed."""
+    before = snapshot(event)
+    for name in SIMPLE:
+        value = form[name].data
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(event, name, value)
+    if event.join_release_hours is None:
+        event.join_release_hours = 24
+    if show_meeting_id:
+        event.meeting_id = (form.meeting_id.data or "").strip()
+    event.timezone = form.zone()
+    event.extra_timezones = split_zones(form.extra_timezones.data)
+    for name in DATES:
+        setattr(event, name, form.utc(name))
+    texts = {code: dict(values) for code, values in (event.texts or {}).items()}
+    texts.update(form.texts(languages))
+    for code in languages:
+        if code not in form.texts(languages):
+            texts.pop(code, None)
+    event.texts = texts
+    after = snapshot(event)
+    return sorted(key for key in after if after[key] != before.get(key))
+
+
+def snapshot(event):
+    values = {name: getattr(event, name, None) for name in SIMPLE + DATES + ["meeting_id"]}
+    values.update(timezone=event.timezone, extra_timezones=list(event.extra_timezones or []))
+    values["texts"] = {code: dict(v) for code, v in (event.texts or {}).items()}
+    return values
+
+
+def create_event(form, languages, show_meeting_id, actor=None):
+    event = Event(state="draft", texts={}, extra_timezones=[])
+    apply_form(event, form, languages, show_meeting_id)
+    db.session.add(event)
+    db.session.flush()
+    audit.record("event.create", event, actor=actor, slug=event.slug)
+    return event
+
+
+def update_event(event, form, languages, show_meeting_id, theme_changes, actor=None):
+    changed = apply_form(event, form, languages, show_meeting_id)
+    changed += apply_themes(event, theme_changes)
+    db.session.flush()
+    if changed:
+        audit.record("event.edit", event, actor=actor, changed=changed)
+    return changed
+
+
+def apply_themes(event, changes):
+    """Rename, reorder, remove and add themes. A removed theme's ideas stay, without theme
+    (the foreign key says SET NULL; we clear them here too, so every database agrees)."""
+    done = []
+    by_id = {theme.id: theme for theme in event.themes}
+    for theme_id in changes["remove"]:
+        theme = by_id.pop(theme_id, None)
+        if theme is None:
+            continue
+        db.session.execute(sa.update(Idea).where(Idea.theme_id == theme.id).values(theme_id=None))
+        event.themes.remove(theme)
+        done.append("theme.remove")
+    for theme_id, (labels, position) in changes["edit"].items():
+        theme = by_id.get(theme_id)
+        if theme is None:
+            continue
+        if labels != (theme.labels or {}) or position != theme.position:
+            theme.labels = labels
+            theme.position = position
+            done.append("theme.edit")
+    for labels, position in changes["add"]:
+        event.themes.append(Theme(labels=labels, position=position))
+        done.append("theme.add")
+    return sorted(set(done))
+
+
+def parse_themes(formdata, event, languages):
+    """The theme rows of the form: (changes, errors keyed by input name, rows to show)."""
+    changes = {"remove": [], "edit": {}, "add": []}
+    errors = {}
+    rows = []
+
+    def read(prefix, fallback_position):
+        labels = {}
+        for lang in languages:
+            name = f"{prefix}-{lang}"
+            value = (formdata.get(name) or "").strip()
+            if len(value) > 120:
+                errors[name] = True
+            if value:
+                labels[lang] = value[:120]
+        raw = (formdata.get(f"{prefix}-position") or "").strip()
+        try:
+            position = int(raw) if raw else fallback_position
+            if not -1000 <= position <= 1000:
+                raise ValueError
+        except ValueError:
+            errors[f"{prefix}-position"] = True
+            position = fallback_position
+        return labels, position
+
+    for i, theme in enumerate(event.themes if event is not None else []):
+        prefix = f"theme-{theme.id}"
+        labels, position = read(prefix, theme.position if theme.position is not None else i)
+        remove = bool(formdata.get(f"{prefix}-remove"))
+        rows.append({"prefix": prefix, "labels": labels, "position": position, "remove": remove})
+        if remove:
+            changes["remove"].append(theme.id)
+        elif not labels:
+            errors[f"{prefix}-{languages[0]}"] = "empty"
+        else:
+            changes["edit"][theme.id] = (labels, position)
+    for n in range(3):
+        prefix = f"theme-new{n}"
+        labels, position = read(prefix, 100 + n)
+        rows.append({"prefix": prefix, "labels": labels, "position": position, "new": True})
+        if labels:
+            changes["add"].append((labels, position))
+    return changes, errors, rows
+
+
+def theme_rows(event, languages):
+    rows = [
+        {"prefix": f"theme-{t.id}", "labels": dict(t.labels or {}), "position": t.position}
+        for t in (event.themes if event is not None else [])
+    ]
+    rows += [
+        {"prefix": f"theme-new{n}", "labels": {}, "position": "", "new": True} for n in range(3)
+    ]
+    return rows
+
+
+def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
+    """A new draft for next time: texts, themes and settings copied; no registrations,
+    ideas or plan. Dates move by `shift_days`, or the start is `new_start` (naive UTC) and
+    the registration and ideas windows stay empty."""
+    copy = Event(slug=slug, state="draft", is_demo=False)
+    for name in COPIED:
+        value = getattr(source, name)
+        setattr(copy, name, list(value) if isinstance(value, list) else value)
+    copy.texts = {code: dict(values) for code, values in (source.texts or {}).items()}
+    if new_start is not None:
+        copy.starts_at = new_start
+        for name in DATES[1:]:
+            setattr(copy, name, None)
+    else:
+        delta = timedelta(days=shift_days or 0)
+        for name in DATES:
+            value = getattr(source, name)
+            setattr(copy, name, value + delta if value is not None else None)
+    copy.themes = [
+        Theme(labels=dict(theme.labels or {}), position=theme.position) for theme in source.themes
+    ]
+    db.session.add(copy)
+    db.session.flush()
+    audit.record("event.duplicate", copy, actor=actor, source=source.slug, shift_days=shift_days)
+    return copy
+
+
+ARCHIVABLE = ("concluded", "plan_published")
+
+
+def archive_event(event, actor=None):
+    """Take a past session off the home page; its page and plan stay readable at the same
+    address and it is listed on the archive page."""
+    if event.state not in ARCHIVABLE:
+        raise ValueError(event.state)
+    before = event.state
+    event.state = "archived"
+    audit.record("event.archive", event, actor=actor, before=before)
+    db.session.flush()
+    return event
+
+
+__all__ = ["TEXTS"]
