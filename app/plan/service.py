@@ -36,6 +36,14 @@ def languages():
     return list(current_app.config["LANGUAGES"])
 
 
+def required_languages():
+    """The configured languages a plan must be complete in to be published (all of them
+    when PLAN_REQUIRED_LANGUAGES is unset)."""
+    wanted = current_app.config.get("PLAN_REQUIRED_LANGUAGES")
+    langs = languages()
+    return [lang for lang in langs if wanted is None or lang in wanted] or langs[:1]
+
+
 def get_plan(event, create=True):
     plan = db.session.scalar(sa.select(Plan).where(Plan.event_id == event.id))
     if plan is None and create:
@@ -225,8 +233,9 @@ def item_label(s_index, i_index, item, lang):
 def missing_texts(plan, lang_for_labels):
     """What publishing needs and lacks, exactly: every configured language needs the
     introduction, every section's title and every item's "what"; an optional text (a
-    section's body, an item's "who") written in one language is needed in all."""
-    langs = languages()
+    section's body, an item's "who") written in one language is needed in all. "Every
+    language" means every language of PLAN_REQUIRED_LANGUAGES that is configured."""
+    langs = required_languages()
     missing = []
 
     def need(texts, where, field, required=True):
