@@ -123,7 +123,10 @@ def worker_command(once, batch, idle):
 
 
 def init_app(app):
-    for command in (init_command, demo_command, user_group, plugins_command, worker_command):
+    from .translate import translate_group
+
+    commands = (init_command, demo_command, user_group, plugins_command, worker_command)
+    for command in (*commands, translate_group):
         app.cli.add_command(command)
     for commands in plugin_state(app).hook.sala_cli_commands():
         for command in commands or []:
