@@ -8,7 +8,7 @@ import contextlib
 from pathlib import Path
 
 import click
-from babel.messages.frontend import CommandLineInterface
+from babel.messages.frontend import BaseError, CommandLineInterface
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
@@ -23,6 +23,8 @@ def pybabel(*args):
     """Run one pybabel command in-process; returns its exit status (0: fine)."""
     try:
         return CommandLineInterface().run(["pybabel", "-q", *args]) or 0
+    except BaseError:  # `update --check` when a catalog is behind
+        return 1
     except SystemExit as stop:  # pybabel exits on bad arguments and on `update --check`
         return stop.code if isinstance(stop.code, int) else 1
 
@@ -64,6 +66,21 @@ def update(pot=POT, directory=TRANSLATIONS, check=False):
     return pybabel(*args, "--width", "100")
 
 
+def behind(pot=POT, directory=TRANSLATIONS):
+    """{language: messages of the code its catalog does not have yet}. Only the messages
+    count, not their line numbers, so moving code around does not put a catalog behind."""
+    from babel.messages.pofile import read_po
+
+    with open(pot, "rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    missing = {}
+    for lang, po in catalogs(directory).items():
+        with po.open("rb") as f:
+            have = {m.id for m in read_po(f, locale=lang) if m.id}
+        missing[lang] = sorted((w if isinstance(w, str) else w[0]) for w in wanted - have)
+    return missing
+
+
 def compile_catalogs(directory=TRANSLATIONS):
     """.po to .mo for every language (the .mo files are built, never committed)."""
     return pybabel("compile", "-d", str(directory))
@@ -97,11 +114,18 @@ def extract_command():
 def update_command(check):
     """Extract, then merge new messages into every catalog (they arrive untranslated)."""
     _done(extract(), _("Messages extracted to %(path)s.", path=POT))
-    status = update(check=check)
-    if check and status:
-        raise click.ClickException(
-            _("Some catalogs are behind the code: run “sala translate update”.")
-        )
+    if check:
+        late = {lang: ids for lang, ids in behind().items() if ids}
+        for lang, ids in late.items():
+            for msgid in ids:
+                click.echo(f"{lang}: {msgid}")
+        if late:
+            raise click.ClickException(
+                _("Some catalogs are behind the code: run “sala translate update”.")
+            )
+        click.echo(_("Catalogs up to date: %(languages)s.", languages=", ".join(catalogs())))
+        return
+    status = update()
     _done(status, _("Catalogs up to date: %(languages)s.", languages=", ".join(catalogs())))
 
 
