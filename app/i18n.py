@@ -44,6 +44,14 @@ def select_locale():
     )
 
 
+def remember_choice():
+    """An explicit ?lang= is remembered even by a page that only redirects (the choice must
+    survive to the page it redirects to)."""
+    wanted = request.args.get("lang")
+    if wanted in languages() and session.get("lang") != wanted:
+        session["lang"] = wanted
+
+
 def current_language():
     locale = get_locale()
     return str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -67,6 +75,7 @@ def init_app(app, babel):
     # Flask-Babel caches the locale on `g`, which outlives a request when an app context is
     # already pushed (the CLI, tests): choose it anew for every request.
     app.before_request(refresh)
+    app.before_request(remember_choice)
     app.jinja_env.globals.update(
         current_language=current_language, languages=languages, language_name=language_name
     )
