@@ -63,6 +63,16 @@ def language_name(code):
     return name[:1].upper() + name[1:]
 
 
+def language_in_text(code):
+    """A language's name inside a sentence, in the reader's language: "missing in Khmer",
+    « affiché en anglais », "បង្ហាញជាភាសាអង់គ្លេស". (The switcher and pickers use the
+    language's own name instead, so a reader finds theirs whatever the page's language.)"""
+    try:
+        return Locale.parse(code).get_display_name(current_language()) or code
+    except (ValueError, TypeError):
+        return code
+
+
 def init_app(app, babel):
     dirs = [str(TRANSLATIONS)]
     for extra in hooks(app).sala_translation_dirs():
@@ -77,6 +87,9 @@ def init_app(app, babel):
     app.before_request(refresh)
     app.before_request(remember_choice)
     app.jinja_env.globals.update(
-        current_language=current_language, languages=languages, language_name=language_name
+        current_language=current_language,
+        languages=languages,
+        language_name=language_name,
+        language_in_text=language_in_text,
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")

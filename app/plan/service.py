@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
-from ..i18n import language_name
+from ..i18n import language_in_text
 from ..models import (
     Event,
     Idea,
@@ -211,7 +211,7 @@ class Missing:
             "%(where)s: %(field)s is missing in %(language)s.",
             where=self.where,
             field=self.field,
-            language=language_name(self.language),
+            language=language_in_text(self.language),
         )
 
 
