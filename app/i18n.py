@@ -5,12 +5,14 @@ registrant's saved language on their own pages (``g.registrant_language``), then
 browser's Accept-Language, then the site default.
 """
 
+import functools
 import os
 from pathlib import Path
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_babel, get_locale, refresh
+from flask_babel import Babel, get_babel, get_locale, get_translations, refresh
+from flask_babel import lazy_gettext as _l
 
 from .plugins import hooks
 
@@ -73,6 +75,47 @@ def language_in_text(code):
         return code
 
 
+# WTForms' own messages that a visitor can meet (a forged choice, a number that is not one).
+# WTForms ships no Khmer, so our catalog carries them; listed here for extraction.
+WTFORMS_MESSAGES = (
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid integer value."),
+    _l("This field is required."),
+    _l("Invalid input."),
+)
+
+
+@functools.cache
+def _wtforms_catalog(locale):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class FormTranslations:
+    """What Flask-WTF uses for WTForms' built-in messages: our catalog first, then the one
+    WTForms ships, in the language chosen for this request (looked up at each call, since a
+    view may settle the language after the form is built)."""
+
+    def ugettext(self, string):
+        ours = get_translations().ugettext(string)
+        if ours != string:
+            return ours
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        ours = get_translations().ungettext(singular, plural, n)
+        if ours not in (singular, plural):
+            return ours
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+def use_form_translations():
+    request.wtforms_translations = FormTranslations()
+
+
 def init_app(app, babel):
     dirs = [str(TRANSLATIONS)]
     for extra in hooks(app).sala_translation_dirs():
@@ -86,6 +129,7 @@ def init_app(app, babel):
     # already pushed (the CLI, tests): choose it anew for every request.
     app.before_request(refresh)
     app.before_request(remember_choice)
+    app.before_request(use_form_translations)
     app.jinja_env.globals.update(
         current_language=current_language,
         languages=languages,

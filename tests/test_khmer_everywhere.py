@@ -126,3 +126,18 @@ def test_every_mail_to_a_khmer_reader_is_in_khmer(app, world):
             leaks[f"{message.kind} #{message.id}"] = found
     assert leaks == {}
     assert all('lang="km"' in m.body_html for m in messages)
+
+
+def test_forged_choices_are_refused_in_khmer(app, world):
+    """WTForms' own messages (a choice that is not offered) come from our catalog."""
+    client = app.test_client()
+    slug = world.event.slug
+    idea = {"title": "គំនិត", "body": "អត្ថបទ", "theme": "zz", "language": "xx"}
+    idea |= {"display": "weird", "email": "a@example.org"}
+    response = client.post(f"/s/{slug}/ideas/new?lang=km", data=idea)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (200, 422) and 'aria-invalid="true"' in html
+    assert "សូមជ្រើសរើសពីក្នុងបញ្ជី។" in html
+    assert english_in_html(html) == []
+    french = client.post(f"/s/{slug}/ideas/new?lang=fr", data=idea).get_data(as_text=True)
+    assert "Veuillez choisir dans la liste." in french
