@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations-extract translations-update translations-compile clean
+.PHONY: run test lint translations-extract translations-update translations-check translations-compile clean
 
 # One install per target (the venv's own pip is recent enough for editable installs).
 $(BIN)/sala: pyproject.toml
@@ -32,10 +32,15 @@ lint: $(VENV)/.dev
 
 # Translations: one catalog for the core and the bundled plugins.
 translations-extract: $(BIN)/sala
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --width 100 \
+		--project Sala -o translations/messages.pot .
 
 translations-update: translations-extract
-	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q update -N --ignore-obsolete --width 100 -i translations/messages.pot -d translations
+
+# Fails while a catalog lacks a message of the code (`sala translate update --check`).
+translations-check: $(BIN)/sala
+	SALA_DEV=1 $(BIN)/sala translate update --check
 
 translations-compile: $(BIN)/sala
 	$(BIN)/pybabel -q compile -d translations

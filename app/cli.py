@@ -197,6 +197,8 @@ def purge_command(session, yes, force, now_text):
 
 
 def init_app(app):
+    from .translate import translate_group
+
     for command in (
         init_command,
         demo_command,
@@ -204,6 +206,7 @@ def init_app(app):
         plugins_command,
         worker_command,
         purge_command,
+        translate_group,
     ):
         app.cli.add_command(command)
     for commands in plugin_state(app).hook.sala_cli_commands():

@@ -10,7 +10,11 @@ DEFAULTS = dict(
     BASE_URL="http://127.0.0.1:5000",
     SQLALCHEMY_DATABASE_URI=None,  # filled in by create_app: instance/sala.sqlite
     SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-    LANGUAGES=["en", "km"],
+    # The languages offered (each needs a catalog in translations/<code>/, except English).
+    LANGUAGES=["en", "km", "fr"],
+    # The languages a Plan of Action must be complete in before it can be published; the
+    # others fall back visibly to the session's default language where a text is missing.
+    PLAN_REQUIRED_LANGUAGES=["en", "km"],
     BABEL_DEFAULT_LOCALE="en",
     BABEL_DEFAULT_TIMEZONE="UTC",
     # None: every installed plugin. Otherwise a list or comma-separated names.

@@ -5,12 +5,14 @@ registrant's saved language on their own pages (``g.registrant_language``), then
 browser's Accept-Language, then the site default.
 """
 
+import functools
 import os
 from pathlib import Path
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_babel, get_locale, refresh
+from flask_babel import Babel, get_babel, get_locale, get_translations, refresh
+from flask_babel import lazy_gettext as _l
 
 from .plugins import hooks
 
@@ -44,6 +46,14 @@ def select_locale():
     )
 
 
+def remember_choice():
+    """An explicit ?lang= is remembered even by a page that only redirects (the choice must
+    survive to the page it redirects to)."""
+    wanted = request.args.get("lang")
+    if wanted in languages() and session.get("lang") != wanted:
+        session["lang"] = wanted
+
+
 def current_language():
     locale = get_locale()
     return str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -53,6 +63,57 @@ def language_name(code):
     """A language's own name for itself: English, ខ្មែរ, Français."""
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
+
+
+def language_in_text(code):
+    """A language's name inside a sentence, in the reader's language: "missing in Khmer",
+    « affiché en anglais », "បង្ហាញជាភាសាអង់គ្លេស". (The switcher and pickers use the
+    language's own name instead, so a reader finds theirs whatever the page's language.)"""
+    try:
+        return Locale.parse(code).get_display_name(current_language()) or code
+    except (ValueError, TypeError):
+        return code
+
+
+# WTForms' own messages that a visitor can meet (a forged choice, a number that is not one).
+# WTForms ships no Khmer, so our catalog carries them; listed here for extraction.
+WTFORMS_MESSAGES = (
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid integer value."),
+    _l("This field is required."),
+    _l("Invalid input."),
+)
+
+
+@functools.cache
+def _wtforms_catalog(locale):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class FormTranslations:
+    """What Flask-WTF uses for WTForms' built-in messages: our catalog first, then the one
+    WTForms ships, in the language chosen for this request (looked up at each call, since a
+    view may settle the language after the form is built)."""
+
+    def ugettext(self, string):
+        ours = get_translations().ugettext(string)
+        if ours != string:
+            return ours
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        ours = get_translations().ungettext(singular, plural, n)
+        if ours not in (singular, plural):
+            return ours
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+def use_form_translations():
+    request.wtforms_translations = FormTranslations()
 
 
 def init_app(app, babel):
@@ -67,7 +128,12 @@ def init_app(app, babel):
     # Flask-Babel caches the locale on `g`, which outlives a request when an app context is
     # already pushed (the CLI, tests): choose it anew for every request.
     app.before_request(refresh)
+    app.before_request(remember_choice)
+    app.before_request(use_form_translations)
     app.jinja_env.globals.update(
-        current_language=current_language, languages=languages, language_name=language_name
+        current_language=current_language,
+        languages=languages,
+        language_name=language_name,
+        language_in_text=language_in_text,
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -230,12 +230,34 @@ def test_publishing_with_a_missing_language_says_exactly_what_is_missing(organiz
     response = organizer.post(plan_url(event, "/publish"), data={})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Introduction: the introduction is missing in ខ្មែរ." in html
-    assert "Section 1 “Section en”: the title is missing in ខ្មែរ." in html
-    assert f"Item 1.1 “Do {item.id} (en)”: “what” is missing in ខ្មែរ." in html
+    assert "Introduction: the introduction is missing in Khmer." in html
+    assert "Section 1 “Section en”: the title is missing in Khmer." in html
+    assert f"Item 1.1 “Do {item.id} (en)”: “what” is missing in Khmer." in html
     assert "missing in English" not in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanVersion)) == 0
     assert db.session.get(Event, event.id).state == "concluded"
+
+
+def test_french_is_offered_but_not_required_unless_configured(organizer, client, event, app):
+    """LANGUAGES offers French; PLAN_REQUIRED_LANGUAGES (en, km by default) decides what a
+    plan needs before publishing. The French page then falls back visibly."""
+    assert "fr" in app.config["LANGUAGES"]
+    make_idea(event, "Free all political prisoners", theme=event.themes[0])
+    organizer.post(plan_url(event, "/draft-from-ideas"))
+    fill_plan(organizer, event)  # en and km only
+    editor = organizer.get(plan_url(event)).get_data(as_text=True)
+    assert 'name="intro-intro_fr"' in editor  # French can be written...
+    app.config["PLAN_REQUIRED_LANGUAGES"] = None  # ...and, if every language is required:
+    refused = organizer.post(plan_url(event, "/publish"), data={})
+    assert refused.status_code == 422
+    assert "Introduction: the introduction is missing in French." in refused.get_data(as_text=True)
+    app.config["PLAN_REQUIRED_LANGUAGES"] = ["en", "km"]
+    assert organizer.post(plan_url(event, "/publish"), data={}).status_code == 302
+    french = client.get(f"/s/{event.slug}/plan?lang=fr").get_data(as_text=True)
+    assert '<html lang="fr">' in french
+    assert "Plan d’action" in french
+    assert re.search(r'class="plan-intro plan-fallback" lang="en"><p>Intro in en</p>', french)
+    assert "Pas encore traduit" in french
 
 
 def test_publish_versions_freeze_the_snapshot_and_say_what_changed(organizer, client, event, app):

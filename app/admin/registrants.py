@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -233,7 +234,14 @@ def registrants_resend_all(event_id):
         event, confirmed, current_user, batch=f"resend-{event.id}-{utcnow():%Y%m%d%H%M%S}"
     )
     db.session.commit()
-    flash(_("The join details are queued for %(count)d registrants.", count=sent), "success")
+    flash(
+        ngettext(
+            "The join details are queued for %(num)d registrant.",
+            "The join details are queued for %(num)d registrants.",
+            sent,
+        ),
+        "success",
+    )
     return back_to_list(event)
 
 
@@ -246,7 +254,14 @@ def registrant_cancel(event_id, registration_id):
         db.session.commit()
         flash(_("The registration is cancelled."), "success")
         if promoted:
-            flash(_("%(count)d people moved up from the waitlist.", count=len(promoted)), "info")
+            flash(
+                ngettext(
+                    "%(num)d person moved up from the waitlist.",
+                    "%(num)d people moved up from the waitlist.",
+                    len(promoted),
+                ),
+                "info",
+            )
     return back_to_list(event)
 
 
@@ -296,7 +311,12 @@ def announce(event_id):
             count = domain.announce(event, texts, current_user, batch)
             db.session.commit()
             flash(
-                _("The announcement is queued for %(count)d registrants.", count=count), "success"
+                ngettext(
+                    "The announcement is queued for %(num)d registrant.",
+                    "The announcement is queued for %(num)d registrants.",
+                    count,
+                ),
+                "success",
             )
             return redirect(url_for("admin.registrants", event_id=event.id))
         else:

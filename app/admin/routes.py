@@ -96,9 +96,23 @@ def state_action(event, state):
     }[state]
 
 
+def registration_status_label(status):
+    """A registration's status as organizers read it (the same words as the counts)."""
+    return {
+        "unconfirmed": _("not confirmed yet"),
+        "confirmed": _("registered"),
+        "waitlisted": _("on the waitlist"),
+        "cancelled": _("cancelled"),
+    }.get(status, status)
+
+
 @bp.app_context_processor
 def state_helpers():
-    return {"state_label": state_label, "state_action": state_action}
+    return {
+        "state_label": state_label,
+        "state_action": state_action,
+        "registration_status_label": registration_status_label,
+    }
 
 
 @bp.get("/events/<int:event_id>")

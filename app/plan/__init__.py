@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..i18n import language_name
+from ..i18n import language_in_text
 from ..models import localized
 from .markdown import plain_text, render_markdown
 from .routes import bp
@@ -32,7 +32,7 @@ def plan_tx(texts, lang, fallback, md=False, tag="div", class_=""):
     body = render_markdown(value) if md else value
     if used == lang:
         return Markup('<{0} class="{1}">{2}</{0}>').format(Markup(tag), class_, body)
-    note = _("Not yet translated; shown in %(language)s.", language=language_name(used))
+    note = _("Not yet translated; shown in %(language)s.", language=language_in_text(used))
     return Markup(
         '<{0} class="{1} plan-fallback" lang="{2}">{3}</{0}>'
         '<span class="untranslated-note" lang="{4}">{5}</span>'

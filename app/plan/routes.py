@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
@@ -224,7 +225,14 @@ def draft_from_ideas(event_id):
     added = service.draft_from_ideas(plan)
     db.session.commit()
     if added:
-        flash(_("%(count)d items drafted from the ideas. Edit them below.", count=added), "success")
+        flash(
+            ngettext(
+                "%(num)d item drafted from the ideas. Edit it below.",
+                "%(num)d items drafted from the ideas. Edit them below.",
+                added,
+            ),
+            "success",
+        )
     else:
         flash(_("Every approved or discussed idea is already in the plan."), "info")
     return back_to_editor(event, "plan-sections")
@@ -533,7 +541,7 @@ def send(event_id, number):
     queued = service.send_version(version, actor=current_user._get_current_object())
     db.session.commit()
     if queued:
-        flash(_("%(count)d mails queued.", count=queued), "success")
+        flash(ngettext("%(num)d mail queued.", "%(num)d mails queued.", queued), "success")
     else:
         flash(_("Nothing new to queue: every mail of this version was queued before."), "info")
     return back_to_editor(event, "plan-versions")

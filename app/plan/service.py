@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
-from ..i18n import language_name
+from ..i18n import language_in_text
 from ..models import (
     Event,
     Idea,
@@ -34,6 +34,14 @@ USABLE_IDEA_STATUSES = ("approved", "discussed")
 
 def languages():
     return list(current_app.config["LANGUAGES"])
+
+
+def required_languages():
+    """The configured languages a plan must be complete in to be published (all of them
+    when PLAN_REQUIRED_LANGUAGES is unset)."""
+    wanted = current_app.config.get("PLAN_REQUIRED_LANGUAGES")
+    langs = languages()
+    return [lang for lang in langs if wanted is None or lang in wanted] or langs[:1]
 
 
 def get_plan(event, create=True):
@@ -203,7 +211,7 @@ class Missing:
             "%(where)s: %(field)s is missing in %(language)s.",
             where=self.where,
             field=self.field,
-            language=language_name(self.language),
+            language=language_in_text(self.language),
         )
 
 
@@ -225,8 +233,9 @@ def item_label(s_index, i_index, item, lang):
 def missing_texts(plan, lang_for_labels):
     """What publishing needs and lacks, exactly: every configured language needs the
     introduction, every section's title and every item's "what"; an optional text (a
-    section's body, an item's "who") written in one language is needed in all."""
-    langs = languages()
+    section's body, an item's "who") written in one language is needed in all. "Every
+    language" means every language of PLAN_REQUIRED_LANGUAGES that is configured."""
+    langs = required_languages()
     missing = []
 
     def need(texts, where, field, required=True):

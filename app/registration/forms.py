@@ -35,7 +35,9 @@ def country_choices():
     names = [
         (code, name)
         for code, name in locale.territories.items()
-        if len(code) == 2 and code.isalpha() and code not in ("ZZ", "EU", "EZ", "UN", "QO")
+        if len(code) == 2
+        and code.isalpha()
+        and code not in ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")
     ]
     names.sort(key=lambda item: item[1])
     return [("", _l("— Prefer not to say —"))] + names
