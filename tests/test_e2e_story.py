@@ -186,7 +186,6 @@ def test_the_whole_story(browser, app, smtp, site, lang):
     moderator = browser.new_context()
     mod_page = sign_in(moderator, site, "moderator@example.org")
     mod_page.goto(f"{site}/moderate/{event_id}")
-    url_before = mod_page.url
     mod_page.click(f"tr:has-text('{title}') form[action$='/approve'] button")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
