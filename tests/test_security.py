@@ -709,3 +709,33 @@ def test_arbitrary_token_links_never_fail(client, fuzz_world, path):
     for prefix in ("/r/manage/", "/r/confirm/", "/ideas/status/", "/ideas/confirm/"):
         response = client.get(prefix + segment)
         assert_no_500(response, path)
+
+
+@pytest.mark.parametrize(
+    "method, path, data",
+    [
+        ("POST", "/login", {"email": "\x00", "password": "x"}),
+        ("POST", "/login", {"email": "organizer\x00@example.org", "password": "x\x00"}),
+        ("GET", "/s/open%00", None),
+        ("GET", "/s/%00/ideas", None),
+        ("GET", "/s/open/ideas?theme=%00&sort=%00", None),
+        ("POST", "/s/open/register", "nul-register"),
+        ("POST", "/s/open/ideas/new", "nul-idea"),
+    ],
+)
+def test_a_nul_character_is_never_a_500(app, client, method, path, data):
+    """PostgreSQL refuses NUL in text: found by the property tests above on PostgreSQL."""
+    World()
+    if data == "nul-register":
+        data = {"email": "n@example.org", "name": "A\x00B", "language": "en", "consent": "y"}
+    if data == "nul-idea":
+        data = {"title": "T\x00", "body": "B\x00", "email": "n@example.org", "language": "en"}
+        data.update(display="anonymous", theme="")
+    response = client.open(path, method=method, data=data)
+    assert response.status_code < 500
+    if path.endswith("/register"):
+        assert response.status_code == 302
+        name = db.session.scalar(
+            sa.select(Registration.name).where(Registration.email_key == "n@example.org")
+        )
+        assert name == "AB"
