@@ -207,18 +207,23 @@ class Served:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    break
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()) from None
-                time.sleep(0.2)
-        # Every worker up and warm before measuring.
-        for _ in range(20):
-            Client(self.port, timeout=180).get("/")
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                        break
+                except OSError:
+                    if self.process.poll() is not None:
+                        raise RuntimeError(self.process.stderr.read().decode()) from None
+                    time.sleep(0.2)
+            # Every worker up and warm before measuring.
+            for _ in range(20):
+                Client(self.port, timeout=180).get("/")
+        except BaseException:
+            self.process.kill()  # never leave a server behind
+            self.process.wait()
+            raise
 
     def stop(self):
         self.process.terminate()
@@ -516,7 +521,11 @@ def measure(kind, args, tmp):
             PYTHONPATH=str(ROOT / "bench"),
         )
         hello = Served("hello_app:app", env)
-        sala = Served("wsgi:app", env)
+        try:
+            sala = Served("wsgi:app", env)
+        except BaseException:
+            hello.stop()
+            raise
         seconds, threads = args.seconds, args.threads
         try:
             # Alternate bare and Sala measurements so that drift falls on both.
