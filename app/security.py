@@ -2,7 +2,7 @@
 script, no framing, and no Referer: links carry tokens. And no NUL character from a visitor
 ever reaches the database (PostgreSQL refuses them in text: a query would fail with a 500)."""
 
-from flask import Request, abort, request
+from flask import abort, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 CSP = "; ".join(
@@ -38,9 +38,10 @@ def _without_nul(data):
     )
 
 
-class CleanRequest(Request):
+class CleanRequestMixin:
     """Form fields and query arguments with NUL characters taken out: no person types one,
-    and no text column of ours can hold one."""
+    and no text column of ours can hold one. Mixed into whatever request class the app has
+    (htmx-flask brings its own)."""
 
     def _load_form_data(self):
         super()._load_form_data()
@@ -65,6 +66,6 @@ def set_security_headers(response):
 
 
 def init_app(app):
-    app.request_class = CleanRequest
+    app.request_class = type("CleanRequest", (CleanRequestMixin, app.request_class), {})
     app.before_request(refuse_nul_in_path)
     app.after_request(set_security_headers)
