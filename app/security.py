@@ -1,5 +1,9 @@
 """Security headers on every response. Nothing is loaded from another origin, no inline
-script, no framing, and no Referer: links carry tokens."""
+script, no framing, and no Referer: links carry tokens. And no NUL character from a visitor
+ever reaches the database (PostgreSQL refuses them in text: a query would fail with a 500)."""
+
+from flask import abort, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 CSP = "; ".join(
     [
@@ -26,6 +30,35 @@ HEADERS = {
 }
 
 
+def _without_nul(data):
+    if not any("\x00" in key or "\x00" in value for key, value in data.items(multi=True)):
+        return data
+    return ImmutableMultiDict(
+        [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in data.items(multi=True)]
+    )
+
+
+class CleanRequestMixin:
+    """Form fields and query arguments with NUL characters taken out: no person types one,
+    and no text column of ours can hold one. Mixed into whatever request class the app has
+    (htmx-flask brings its own)."""
+
+    def _load_form_data(self):
+        super()._load_form_data()
+        self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+    @property
+    def args(self):
+        if "_clean_args" not in self.__dict__:
+            self.__dict__["_clean_args"] = _without_nul(super().args)
+        return self.__dict__["_clean_args"]
+
+
+def refuse_nul_in_path():
+    if "\x00" in request.path:
+        abort(404)
+
+
 def set_security_headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
@@ -33,4 +66,6 @@ def set_security_headers(response):
 
 
 def init_app(app):
+    app.request_class = type("CleanRequest", (CleanRequestMixin, app.request_class), {})
+    app.before_request(refuse_nul_in_path)
     app.after_request(set_security_headers)
