@@ -58,6 +58,9 @@ PUBLIC = {
     "registration.cancel",
     "registration.erase",
     "zoom.webhook",
+    "archive.archive",
+    "branding_assets.logo",
+    "branding_assets.stylesheet",
 }
 MODERATOR_PREFIXES = ("moderation.",)
 ORGANIZER_PREFIXES = ("admin.", "ideas_admin.", "plan.")
