@@ -2,7 +2,6 @@
 PostgreSQL when TEST_DATABASE_URL is set), a client, a CLI runner, signed-in users."""
 
 import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from support import (
     SmtpSink,
     create_user,
     require_chromium,
+    scratch_postgres_database,
 )
 
 from app import create_app
@@ -55,19 +55,8 @@ def database_url(tmp_path_factory):
     if not base:
         yield None  # each app gets its own SQLite file
         return
-    name = f"sala_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with scratch_postgres_database(base) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,9 +2,12 @@
 served over HTTP, and what a browser page did. Imported as `from support import ...`."""
 
 import os
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
@@ -152,3 +155,19 @@ class PageWatch:
     def assert_clean(self):
         assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
         assert self.console_errors == [], f"console errors: {self.console_errors}"
+
+
+@contextmanager
+def scratch_postgres_database(base_url, prefix="sala_test"):
+    """A new PostgreSQL database on the server of `base_url`, dropped on exit (connections
+    still open to it included), so that parallel runs on one server never meet."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    server = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()

@@ -3,12 +3,12 @@ TEST_DATABASE_URL) on PostgreSQL: an instance upgraded by `sala init` is the one
 expects. After a model change, regenerate the migration (`flask --app wsgi db migrate`)."""
 
 import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from support import scratch_postgres_database
 
 from app import create_app
 from app.extensions import db
@@ -40,17 +40,8 @@ def test_migrations_match_the_models_on_sqlite(tmp_path):
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set")
 def test_migrations_match_the_models_on_postgresql():
     base = os.environ["TEST_DATABASE_URL"]
-    name = f"sala_migrate_{uuid.uuid4().hex[:10]}"
-    server = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    with scratch_postgres_database(base, "sala_migrate") as url:
         diff, tables = schema_diff(url)
-    finally:
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
     assert {t.name for t in db.metadata.sorted_tables} <= tables
     assert diff == [], "migrations and models differ; regenerate the migration:\n" + "\n".join(
         map(str, diff)

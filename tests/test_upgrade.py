@@ -6,13 +6,13 @@ Alembic's script directory, so the test stays right as migrations are added. On 
 PostgreSQL (a database of its own) when TEST_DATABASE_URL is set."""
 
 import os
-import uuid
 from datetime import datetime
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
+from support import scratch_postgres_database
 
 from app import create_app
 from app.extensions import db
@@ -326,15 +326,6 @@ def test_upgrade_from_the_first_migration_keeps_every_row_on_sqlite(tmp_path):
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set")
 def test_upgrade_from_the_first_migration_keeps_every_row_on_postgresql():
     base = os.environ["TEST_DATABASE_URL"]
-    name = f"sala_upgrade_{uuid.uuid4().hex[:10]}"
-    server = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    with scratch_postgres_database(base, "sala_upgrade") as url:
         first, version, head = upgrade_keeps_everything(url)
-    finally:
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
     assert version == head
