@@ -40,8 +40,13 @@ def tab_to(page, selector, limit=80):
 
 
 def focus_on(page, element_id):
-    """Wait until the element with this id has the focus (htmx settles the swap first)."""
-    page.wait_for_function("id => document.activeElement.id === id", arg=element_id)
+    """Wait until the element with this id has the focus and htmx has wired it (htmx
+    focuses a swapped-in row before it processes it)."""
+    page.wait_for_function(
+        "id => document.activeElement.id === id"
+        " && !document.activeElement.classList.contains('htmx-added')",
+        arg=element_id,
+    )
 
 
 def navigations(page):

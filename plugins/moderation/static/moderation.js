@@ -41,6 +41,13 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     var row = rowOf(document.activeElement);
+    // htmx focuses a swapped-in row before it wires its buttons (the row is "htmx-added"
+    // until then): a key pressed in that moment would submit the plain form and leave the
+    // page. Swallow it; the row is ready a few milliseconds later.
+    if (row && row.classList.contains("htmx-added")) {
+      event.preventDefault();
+      return;
+    }
     switch (event.key) {
       case "j": move(1); break;
       case "k": move(-1); break;
