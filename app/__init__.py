@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors, i18n, security, templating
+from . import auth, errors, i18n, security, sqlite, templating
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .plugins import build_manager, nav_links, render_slot
@@ -41,6 +41,8 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    with app.app_context():
+        sqlite.prepare(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)

@@ -193,7 +193,7 @@ class Worker:
         if dialect == "sqlite":
             # One claimer at a time: take the write lock before reading what is due.
             db.session.commit()
-            db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            db.session.connection(execution_options={"sqlite_write": True})
         elif dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
         else:
