@@ -1,12 +1,16 @@
 """Forms of the registration pages. Every message is in the visitor's language."""
 
+import functools
+
 from babel import Locale
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import Select, html_params
 
 NAME_MAX = 200
 AFFILIATION_MAX = 200
@@ -31,16 +35,41 @@ def language_choices():
 
 def country_choices():
     """Countries and territories, named in the reader's language, sorted by that name."""
-    locale = get_locale() or Locale.parse("en")
+    return [("", _l("— Prefer not to say —"))] + country_names(str(get_locale() or "en"))
+
+
+@functools.cache
+def country_names(locale):
     names = [
         (code, name)
-        for code, name in locale.territories.items()
+        for code, name in Locale.parse(locale).territories.items()
         if len(code) == 2
         and code.isalpha()
         and code not in ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")
     ]
-    names.sort(key=lambda item: item[1])
-    return [("", _l("— Prefer not to say —"))] + names
+    return sorted(names, key=lambda item: item[1])
+
+
+class CountrySelect(Select):
+    """The country list: some 250 options, rendered once per language and selection and
+    kept. Rendered option by option through WTForms, they took most of the session page."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        if field.flags.required:
+            kwargs.setdefault("required", True)
+        options = country_options(str(get_locale() or "en"), field.data or "")
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+@functools.lru_cache(maxsize=64)
+def country_options(locale, selected):
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(
+            code, Markup(" selected") if code == selected else "", label
+        )
+        for code, label in country_choices()
+    )
 
 
 def language_field(label):
@@ -74,6 +103,7 @@ class RegistrationForm(FlaskForm):
     country = SelectField(
         _l("Country (optional)"),
         validate_choice=False,
+        widget=CountrySelect(),
         validators=[Optional(), OneOf(_l("Please choose a country from the list."))],
     )
     affiliation = StringField(
