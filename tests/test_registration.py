@@ -115,11 +115,12 @@ def test_next_step_follows_the_state_of_the_session(client, fields, expected):
 
 
 def test_plan_link_only_when_the_plan_page_exists(make_app, monkeypatch):
-    app = make_app()
+    # The page is rendered afresh each time: the test changes the app, not the data.
+    app = make_app(PAGE_CACHE_SECONDS=0)
     if "plan.public_plan" not in app.view_functions:
         plan = Blueprint("plan", __name__)
         plan.add_url_rule("/s/<slug>/plan", "public_plan", lambda slug: "plan")
-        app = make_app()
+        app = make_app(PAGE_CACHE_SECONDS=0)
         app.register_blueprint(plan)
 
     def next_step():

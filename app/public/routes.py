@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, render_template
 
 from ..events import current_events, get_public_event
 from ..extensions import db
+from ..pagecache import visitor_page
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -19,6 +20,7 @@ vendor = Blueprint(
 
 
 @bp.get("/")
+@visitor_page
 def index():
     events = current_events()
     return render_template("public/index.html", events=events)
@@ -41,6 +43,7 @@ def healthz():
 
 
 @bp.get("/s/<slug>")
+@visitor_page
 def event(slug):
     found = get_public_event(slug)
     if found is None:

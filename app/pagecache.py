@@ -1,0 +1,105 @@
+"""A short-lived cache of the public pages most visitors open at once (the session page when
+the invitation mail goes out), as an anonymous visitor sees them.
+
+Each page is kept per path and language for PAGE_CACHE_SECONDS (0 turns the cache off).
+The one part of such a page that differs between visitors, their CSRF token, is cut out
+before the page is kept and put back for each visitor. A visitor who is signed in, has a
+message waiting (a flash) or asks through htmx always gets the page rendered afresh.
+
+The cache is Flask-Caching's: each app server process keeps its own (SimpleCache), or set
+PAGE_CACHE_TYPE to "RedisCache" and PAGE_CACHE_REDIS_URL to share one. A change to what
+these pages show (the session, its themes, its plan, the site's settings) empties the cache
+of the process that made it at once; others see it within PAGE_CACHE_SECONDS."""
+
+import functools
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app, request, session
+from flask_caching import Cache
+from flask_login import current_user
+from flask_sqlalchemy.session import Session as FlaskSession
+from flask_wtf.csrf import generate_csrf
+
+from .i18n import current_language
+from .models import Event, Plan, PlanItem, PlanSection, Setting, Theme
+
+cache = Cache()
+
+# Stands in for the visitor's CSRF token in a kept page; unguessable, so no text on the page
+# can contain it by chance or on purpose.
+TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
+
+
+def init_app(app):
+    app.config.setdefault("PAGE_CACHE_SECONDS", 5)
+    cache.init_app(
+        app,
+        config={
+            "CACHE_TYPE": app.config.get("PAGE_CACHE_TYPE", "SimpleCache"),
+            "CACHE_KEY_PREFIX": "sala-page:",
+            "CACHE_DEFAULT_TIMEOUT": app.config["PAGE_CACHE_SECONDS"],
+            "CACHE_REDIS_URL": app.config.get("PAGE_CACHE_REDIS_URL"),
+            "CACHE_THRESHOLD": 1000,
+        },
+    )
+
+
+def visitor_page(view):
+    """Serve `view` from the cache to anonymous visitors; render and keep it on a miss."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not cacheable():
+            return view(*args, **kwargs)
+        key = f"{request.full_path}|{current_language()}"
+        page = cache.get(key)
+        if page is None:
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code != 200 or response.direct_passthrough:
+                return response
+            html = response.get_data(as_text=True)
+            cache.set(key, html.replace(generate_csrf(), TOKEN_MARK))
+            return response
+        return page.replace(TOKEN_MARK, generate_csrf())
+
+    return wrapper
+
+
+def cacheable():
+    return (
+        current_app.config["PAGE_CACHE_SECONDS"] > 0
+        and request.method == "GET"
+        and not request.headers.get("HX-Request")
+        and not session.get("_flashes")
+        and not current_user.is_authenticated
+    )
+
+
+def forget_pages():
+    cache.clear()
+
+
+# ---------------------------------------------------------------- invalidation
+
+# What the cached pages show. A change to anything else (registrations, mail, ideas waiting
+# for moderation) leaves the cache alone; seats left may lag by PAGE_CACHE_SECONDS.
+SHOWN = (Event, Theme, Setting, Plan, PlanSection, PlanItem)
+
+
+@sa.event.listens_for(FlaskSession, "after_flush")
+def note_changes(session, _flush_context):
+    changed = session.new | session.dirty | session.deleted
+    if any(isinstance(obj, SHOWN) for obj in changed):
+        session.info["sala_pages_changed"] = True
+
+
+@sa.event.listens_for(FlaskSession, "after_commit")
+def forget_pages_after_change(session):
+    if session.info.pop("sala_pages_changed", False):
+        forget_pages()
+
+
+@sa.event.listens_for(FlaskSession, "after_rollback")
+def forget_note(session):
+    session.info.pop("sala_pages_changed", None)
