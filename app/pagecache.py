@@ -12,7 +12,6 @@ these pages show (the session, its themes, its plan, the site's settings) emptie
 of the process that made it at once; others see it within PAGE_CACHE_SECONDS."""
 
 import functools
-import secrets
 
 import sqlalchemy as sa
 from flask import current_app, request, session
@@ -25,10 +24,6 @@ from .i18n import current_language
 from .models import Event, Plan, PlanItem, PlanSection, Setting, Theme
 
 cache = Cache()
-
-# Stands in for the visitor's CSRF token in a kept page; unguessable, so no text on the page
-# can contain it by chance or on purpose.
-TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
 
 
 def init_app(app):
@@ -58,10 +53,10 @@ def visitor_page(view):
             response = current_app.make_response(view(*args, **kwargs))
             if response.status_code != 200 or response.direct_passthrough:
                 return response
-            html = response.get_data(as_text=True)
-            cache.set(key, html.replace(generate_csrf(), TOKEN_MARK))
+            # Kept as the pieces around the token, to be joined by each visitor's own.
+            cache.set(key, response.get_data(as_text=True).split(generate_csrf()))
             return response
-        return page.replace(TOKEN_MARK, generate_csrf())
+        return generate_csrf().join(page)
 
     return wrapper
 

@@ -1,15 +1,16 @@
 """Load and reliability of Sala as it is deployed: gunicorn with deploy/gunicorn.conf.py on
 loopback, on SQLite and on PostgreSQL, beside a bare Flask "hello" served the same way.
 
-    .venv/bin/python bench/load.py [--quick] [--db sqlite|postgres|both] [--seconds 5]
+    .venv/bin/python bench/load.py [--quick] [--db sqlite|postgres|both] [--seconds 4] [--rounds 3]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--write bench/RESULTS.md]
 
-Measures, with a load generator of threads over http.client keep-alive connections:
-the session page (GET), a registration (GET the page for its CSRF token, then POST), and a
-moderation action (approve via the htmx endpoint, signed in), as requests/s and p95 latency;
-a burst of registrations from concurrent clients that must end with exactly that many
-registrations and confirmation mails queued and no error; the bytes of the session page with
-what it loads (gzip); SQL statements per page with 10 and 10,000 registrations and ideas.
+Measures, with a load generator of threads over http.client keep-alive connections: the
+session page (GET; and again with the page cache off), a registration (GET the page for its
+CSRF token, then POST), and a moderation action (approve via the htmx endpoint, signed in),
+as requests/s and p95 latency; a burst of registrations from concurrent clients that must
+end with exactly that many registrations and confirmation mails queued and no error; the
+bytes of the session page with what it loads (gzip); SQL statements per page with 10 and
+10,000 registrations and ideas.
 
 --quick: small counts, correctness only (exact counts, no errors, flat statement counts);
 exits non-zero on a failed check. Run by tests/test_bench_load.py."""
@@ -339,6 +340,13 @@ def run_load(port, seconds, threads, make_step, setup=None):
 # ---------------------------------------------------------------- measurements
 
 
+def median_round(runs):
+    """The run with the median rate, with every run's errors."""
+    middle = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+    errors = [error for run in runs for error in run[2]]
+    return middle[0], middle[1], errors, sum(run[3] for run in runs)
+
+
 def bare(port, seconds, threads):
     def make(client, _i, _s):
         return lambda: client.get("/")[0] == 200
@@ -469,7 +477,8 @@ def page_bytes(port):
 def statements(url, tmp, size):
     """SQL statements for each page, with `size` registrations and ideas."""
     app = build_app(url, tmp)
-    app.config.update(WTF_CSRF_ENABLED=False)
+    # What rendering costs: with the page cache on, a kept page would cost no statement.
+    app.config.update(WTF_CSRF_ENABLED=False, PAGE_CACHE_SECONDS=0)
     event_id = seed(app, size, size, pending=size)
     count = [0]
 
@@ -520,19 +529,32 @@ def measure(kind, args, tmp):
             SALA_INSTANCE_PATH=f"{tmp}/instance",
             PYTHONPATH=str(ROOT / "bench"),
         )
-        hello = Served("hello_app:app", env)
+        servers = []
         try:
+            hello = Served("hello_app:app", env)
+            servers.append(hello)
             sala = Served("wsgi:app", env)
+            servers.append(sala)
+            # The same app rendering every page, to show what the page cache saves.
+            fresh = Served("wsgi:app", dict(env, SALA_PAGE_CACHE_SECONDS="0"))
+            servers.append(fresh)
         except BaseException:
-            hello.stop()
+            for server in servers:
+                server.stop()
             raise
         seconds, threads = args.seconds, args.threads
         try:
-            # Alternate bare and Sala measurements so that drift falls on both.
-            result["bare"] = bare(hello.port, seconds, threads)
-            result["session"] = session_page(sala.port, seconds, threads)
-            result["register"] = registration(sala.port, seconds, threads, f"load-{kind}-")
-            result["bare2"] = bare(hello.port, seconds, threads)
+            # Rounds alternating bare and Sala, so that the machine's drift falls on both;
+            # each line of the table is the median of its rounds.
+            rounds = {"bare": [], "session": [], "session_fresh": [], "register": []}
+            for n in range(args.rounds):
+                rounds["bare"].append(bare(hello.port, seconds, threads))
+                rounds["session"].append(session_page(sala.port, seconds, threads))
+                rounds["session_fresh"].append(session_page(fresh.port, seconds, threads))
+                rounds["register"].append(
+                    registration(sala.port, seconds, threads, f"load-{kind}-{n}-")
+                )
+            result.update({key: median_round(runs) for key, runs in rounds.items()})
             result["moderate"] = moderation(
                 sala.port, seconds, threads, event_id, pending_ideas(app, event_id)
             )
@@ -543,7 +565,7 @@ def measure(kind, args, tmp):
             result["burst_counts"] = counts(app, event_id)
             result["bytes"] = page_bytes(sala.port)
         finally:
-            result["server_errors"] = sala.stop() + hello.stop()
+            result["server_errors"] = [line for server in servers for line in server.stop()]
         with build_app(url, tmp).app_context():
             db.drop_all()
             db.engine.dispose()
@@ -571,18 +593,19 @@ def report(results, args):
     lines.append(f"Run {now} on `{' '.join(platform.uname())}`, {os.cpu_count()} CPUs.")
     lines.append(
         f"gunicorn -c deploy/gunicorn.conf.py (loopback); {args.threads} client threads, "
-        f"{args.seconds}s per measure; burst of {args.burst} registrations from "
-        f"{args.burst_clients} clients."
+        f"{args.seconds}s per measure, median of {args.rounds} alternating rounds; burst of "
+        f"{args.burst} registrations from {args.burst_clients} clients."
     )
     lines.append("")
     lines.append("| database | what | requests/s | p95 ms | vs bare | goal | errors |")
     lines.append("|---|---|---:|---:|---:|---|---:|")
     failures = []
     for r in results:
-        bare_rate = (r["bare"][0] + r["bare2"][0]) / 2
+        bare_rate = r["bare"][0]
         for key, label, goal in (
             ("bare", "bare Flask hello", None),
             ("session", "session page (GET)", 0.5),
+            ("session_fresh", "session page, page cache off", None),
             ("register", "registration (GET + POST)", 0.25),
             ("moderate", "moderation approve (htmx)", None),
         ):
@@ -642,14 +665,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--burst-clients", type=int, default=50)
     parser.add_argument("--write", default=None, help="write the table into this file")
     args = parser.parse_args(argv)
     if args.quick:
-        args.seconds, args.threads, args.burst = 1.0, 4, 100
+        args.seconds, args.threads, args.burst, args.rounds = 1.0, 4, 100, 1
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     with tempfile.TemporaryDirectory() as tmp:
         results = [measure(kind, args, tmp) for kind in kinds]
