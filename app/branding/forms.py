@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, StringField, TextAreaField
 from wtforms.validators import Email, Length, Optional, ValidationError
 
+from ..forms import Form
 from .colors import MIN_CONTRAST, contrast, parse_hex
 
 
@@ -25,7 +25,7 @@ def color_validator(form, field):
     field.data = color
 
 
-class BrandingForm(FlaskForm):
+class BrandingForm(Form):
     site_name = StringField(
         _l("Site name"),
         validators=[Length(max=100, message=_l("At most %(max)d characters, please."))],

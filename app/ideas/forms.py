@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..forms import Form
 from .workflow import BODY_MAX, TITLE_MAX
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     """Its fields' ids start with "idea-": the form shares the session page with the
     registration form, and ids must be unique on a page."""
 

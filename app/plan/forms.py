@@ -4,10 +4,10 @@ configured languages: one field per text and language, named ``<text>_<lang>``."
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from ..forms import Form
 from ..models import PlanItem
 
 LIMITS = {"intro": 20000, "title": 300, "body": 10000, "what": 2000, "who": 300, "note": 1000}
@@ -34,7 +34,7 @@ def status_choices():
     ]
 
 
-class _Base(FlaskForm):
+class _Base(Form):
     # The site-wide CSRFProtect checks every POST (the X-CSRFToken header for htmx, the
     # csrf_token field otherwise); these forms are prefixed per object, so they do not
     # carry a token field of their own.

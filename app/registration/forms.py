@@ -6,11 +6,12 @@ from babel import Locale
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import Select, html_params
+
+from ..forms import Form
 
 NAME_MAX = 200
 AFFILIATION_MAX = 200
@@ -83,7 +84,7 @@ def language_field(label):
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     email = EmailField(
         _l("Email address"),
         validators=[
@@ -126,7 +127,7 @@ class RegistrationForm(FlaskForm):
         self.country.choices = country_choices()
 
 
-class ManageForm(FlaskForm):
+class ManageForm(Form):
     name = StringField(
         _l("Name"),
         validators=[
@@ -141,18 +142,18 @@ class ManageForm(FlaskForm):
         self.language.choices = language_choices()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only its CSRF token."""
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     sure = BooleanField(
         _l("Yes, delete my data. This cannot be undone."),
         validators=[DataRequired(_l("Please tick the box to confirm."))],
     )
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     """Subject and body per language; built per app, since the languages are config."""
 
 

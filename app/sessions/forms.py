@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -28,6 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..forms import Form
 from ..models import Event
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -129,7 +129,7 @@ def when_field(label, required=False):
     return DateTimeLocalField(label, format=TIME_FORMATS, validators=[WhenGiven(required)])
 
 
-class EventFormBase(FlaskForm):
+class EventFormBase(Form):
     slug = StringField(
         _l("Address of the page (slug)"),
         validators=[
@@ -355,7 +355,7 @@ def fill_from_event(form, event, languages):
             )
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     slug = EventFormBase.slug
     validate_slug = EventFormBase.validate_slug
     dates = RadioField(
@@ -393,7 +393,7 @@ class DuplicateForm(FlaskForm):
         return ok
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button with its CSRF token."""
 
 

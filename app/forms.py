@@ -1,0 +1,13 @@
+"""The base of every form in Sala (and a partner's plugin may use it too)."""
+
+from flask_wtf import FlaskForm
+
+
+class Form(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field, render_kw):
+            # Several forms on one page would each give their hidden token id="csrf_token";
+            # an id must be unique on a page, and nothing refers to this one.
+            if field.type == "CSRFTokenField":
+                render_kw = dict(render_kw, id=False)
+            return super().render_field(field, render_kw)
