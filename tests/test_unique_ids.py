@@ -42,9 +42,7 @@ def html_pages(app, client, world):
 def repeated_ids(app, client, world):
     pages = list(html_pages(app, client, world))
     assert len(pages) > 10
-    return {
-        url: [name for name, n in Ids(html).ids.items() if n > 1] for url, html in pages
-    }
+    return {url: [name for name, n in Ids(html).ids.items() if n > 1] for url, html in pages}
 
 
 def test_no_page_repeats_an_id_for_a_visitor(app, client):
