@@ -11,11 +11,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import auth, errors, i18n, pagecache, security, sqlite, templating
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from .i18n import gettext_before_app as _
 from .plugins import build_manager, nav_links, render_slot
 
-__all__ = ["create_app"]
+__all__ = ["ConfigurationError", "create_app"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
+
+
+class ConfigurationError(RuntimeError):
+    """Sala cannot start with this configuration; the message says what to set."""
 
 
 def create_app(test_config=None):
@@ -97,10 +102,12 @@ def ensure_secret_key(app):
     if app.config.get("SECRET_KEY"):
         return
     if not (app.debug or app.testing or os.environ.get("SALA_DEV") == "1"):
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set SALA_SECRET_KEY in the environment or SECRET_KEY in "
-            "instance/config.py (for example: python -c 'import secrets; "
-            "print(secrets.token_hex(32))')."
+        raise ConfigurationError(
+            _(
+                "SECRET_KEY is not set. Set SALA_SECRET_KEY in the environment or SECRET_KEY "
+                "in instance/config.py (for example: %(command)s).",
+                command="python3 -c 'import secrets; print(secrets.token_hex(32))'",
+            )
         )
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():

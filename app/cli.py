@@ -14,9 +14,17 @@ from .plugins import hook_names, plugin_state
 
 
 def main():
-    from . import create_app
+    from . import ConfigurationError, create_app
 
-    cli = FlaskGroup(create_app=create_app, help=_cli_help())
+    # Built before the command line is read, so that a configuration Sala cannot start with
+    # says so in one line for every command, `--help` included, rather than a traceback.
+    try:
+        app = create_app()
+    except ConfigurationError as exc:
+        error = click.ClickException(str(exc))
+        error.show()
+        sys.exit(error.exit_code)
+    cli = FlaskGroup(create_app=lambda: app, help=_cli_help())
     cli.main(prog_name="sala")
 
 

@@ -77,6 +77,17 @@ def language_in_text(code):
 
 # WTForms' own messages that a visitor can meet (a forged choice, a number that is not one).
 # WTForms ships no Khmer, so our catalog carries them; listed here for extraction.
+def gettext_before_app(message, **variables):
+    """For what is said before there is an app (a configuration Sala cannot start with):
+    the catalog of the organizer's LANG, read directly."""
+    from babel import support
+
+    lang = os.environ.get("LANG", "").split(".")[0].split("_")[0]
+    catalog = support.Translations.load(str(TRANSLATIONS), [lang]) if lang else None
+    text = catalog.gettext(message) if catalog else message
+    return text % variables if variables else text
+
+
 WTFORMS_MESSAGES = (
     _l("Not a valid choice."),
     _l("Invalid Choice: could not coerce."),

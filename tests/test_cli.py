@@ -198,3 +198,17 @@ def test_sala_demo_replaces_a_kept_password_that_does_not_match(instance):
         user = db.session.scalar(sa.select(User).where(User.email == email))
         assert user.check_password(password)
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("C.UTF-8", "SECRET_KEY is not set"), ("km_KH.UTF-8", "SECRET_KEY")]
+)
+def test_without_a_secret_key_every_command_says_so_in_one_line(instance, lang, words):
+    for args in (["plugins"], ["--help"], ["user", "create", "x@example.org"]):
+        result = instance.run(*args, check=False, SALA_DEV="0", LANG=lang)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert words in line and "SALA_SECRET_KEY" in line
+        if lang.startswith("km"):
+            assert re.search("[\u1780-\u17ff]", line), line  # said in Khmer
