@@ -7,9 +7,11 @@ before the page is kept and put back for each visitor. A visitor who is signed i
 message waiting (a flash) or asks through htmx always gets the page rendered afresh.
 
 The cache is Flask-Caching's: each app server process keeps its own (SimpleCache), or set
-PAGE_CACHE_TYPE to "RedisCache" and PAGE_CACHE_REDIS_URL to share one. A change to what
-these pages show (the session, its themes, its plan, the site's settings) empties the cache
-of the process that made it at once; others see it within PAGE_CACHE_SECONDS."""
+PAGE_CACHE_TYPE to "RedisCache" and PAGE_CACHE_REDIS_URL to share one (and
+PAGE_CACHE_KEY_PREFIX if several instances share that Redis). A change to what these pages
+show (the session, its themes, its plan, the site's settings) empties the cache at once:
+the shared one, or with SimpleCache the process's own; other processes then show it within
+PAGE_CACHE_SECONDS."""
 
 import functools
 
@@ -32,7 +34,8 @@ def init_app(app):
         app,
         config={
             "CACHE_TYPE": app.config.get("PAGE_CACHE_TYPE", "SimpleCache"),
-            "CACHE_KEY_PREFIX": "sala-page:",
+            # Two instances sharing one Redis need a prefix each.
+            "CACHE_KEY_PREFIX": app.config.get("PAGE_CACHE_KEY_PREFIX", "sala-page:"),
             "CACHE_DEFAULT_TIMEOUT": app.config["PAGE_CACHE_SECONDS"],
             "CACHE_REDIS_URL": app.config.get("PAGE_CACHE_REDIS_URL"),
             "CACHE_THRESHOLD": 1000,

@@ -2,7 +2,9 @@
 What a visitor must never notice: someone else's CSRF token, someone else's language or
 message, an organizer's menu, or a change to the session that does not show."""
 
+import os
 import re
+import uuid
 
 import pytest
 from registration_helpers import form, make_event
@@ -104,3 +106,29 @@ def test_off_when_set_to_zero(make_app):
         db.session.commit()
         db.session.expire(event)
     assert "Changed behind" in page(app.test_client())
+
+
+def test_app_servers_sharing_a_redis_cache_show_a_change_at_once(make_app):
+    """Two app servers (two apps here) on one Redis: an edit made through one shows on the
+    other's next page, where per-process caches would wait out PAGE_CACHE_SECONDS."""
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url} (set TEST_REDIS_URL)")
+    shared = dict(
+        PAGE_CACHE_SECONDS=60,
+        PAGE_CACHE_TYPE="RedisCache",
+        PAGE_CACHE_REDIS_URL=url,
+        PAGE_CACHE_KEY_PREFIX=f"sala-test-{uuid.uuid4().hex}:",
+    )
+    editing, serving = make_app(**shared), make_app(**shared)
+    with editing.app_context():
+        make_event()
+    assert "Planning session" in page(serving.test_client())
+    with editing.app_context():
+        event = db.session.query(Event).one()
+        event.set_text("en", title="Renamed session")
+        db.session.commit()
+    assert "Renamed session" in page(serving.test_client())
