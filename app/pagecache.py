@@ -64,6 +64,18 @@ def visitor_page(view):
     return wrapper
 
 
+def kept(key, compute):
+    """`compute()`, kept like the pages and emptied with them: what every page needs and
+    seldom changes (the site's settings)."""
+    if current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value)
+    return value
+
+
 def cacheable():
     return (
         current_app.config["PAGE_CACHE_SECONDS"] > 0

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from .. import pagecache
 from ..extensions import db
 from ..models import Setting
 
@@ -71,6 +72,11 @@ class Brand:
 
 
 def stored_settings():
+    """Every stored setting, kept a few seconds (app/pagecache.py: a change empties it)."""
+    return pagecache.kept("settings", read_settings)
+
+
+def read_settings():
     """Every stored setting, read on a connection of its own, so a page rendered in the
     middle of a transaction neither flushes it nor, should the read fail, spoils it. It only
     reads, so on SQLite it does not wait for the write lock its own request may hold."""
