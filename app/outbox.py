@@ -67,9 +67,6 @@ def enqueue(
     The caller commits with the change that caused the mail; a rolled-back transaction
     leaves no message. Returns the message (the existing one if `key` was queued before).
     """
-    existing = find_queued(key)
-    if existing is not None:
-        return existing
     context = dict(context or {}, event=event, registration=registration)
     subject, text, html = render_mail(template, language, **context)
     values = dict(
@@ -86,11 +83,12 @@ def enqueue(
         registration_id=registration.id if registration is not None else None,
         due_at=due_at or utcnow(),
     )
-    # Two requests may both pass the look-up above (a double-clicked link). The unique key
-    # decides, without an error and without touching the rest of the caller's transaction:
-    # INSERT ... ON CONFLICT DO NOTHING where the database has it, else a SAVEPOINT. (Not a
-    # SAVEPOINT on SQLite: pysqlite does not BEGIN before one, so its RELEASE would commit
-    # the caller's transaction, and a later rollback would leave the message behind.)
+    # A key queued before (a double-clicked link, a sweep run twice) is not queued again.
+    # The unique key decides, without an error and without touching the rest of the
+    # caller's transaction: INSERT ... ON CONFLICT DO NOTHING where the database has it,
+    # else a SAVEPOINT. Rendering before that costs a wasted render now and then, and
+    # saves a look-up query on every message. (No SAVEPOINT on SQLite: pysqlite does not
+    # BEGIN before one, so its RELEASE would commit the caller's transaction.)
     dialect = db.session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         if dialect == "postgresql":
