@@ -104,9 +104,12 @@ def register(slug):
         return render_event(event, form, notice=_("Registration for this session is closed."))
     if not form.validate():
         return render_event(event, form)
+    # Where they go next, taken before the commit expires the session's row (reading it
+    # again would cost a query, and on SQLite the write lock a second time).
+    done = url_for("registration.registered", slug=event.slug)
     if form.website.data:
         # A bot filled the field humans never see: answer as usual, do nothing.
-        return redirect(url_for("registration.registered", slug=event.slug))
+        return redirect(done)
     try:
         domain.register(
             event,
@@ -128,7 +131,7 @@ def register(slug):
             language=form.language.data,
         )
         db.session.commit()
-    return redirect(url_for("registration.registered", slug=event.slug))
+    return redirect(done)
 
 
 @bp.get("/s/<slug>/register")
