@@ -4,7 +4,8 @@ loopback, on SQLite and on PostgreSQL, beside a bare Flask "hello" served the sa
     .venv/bin/python bench/load.py [--quick] [--db sqlite|postgres|both] [--seconds 4] [--rounds 3]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--write bench/RESULTS.md]
 
-Measures, with a load generator of threads over http.client keep-alive connections: the
+Measures, with a load generator of threads over http.client keep-alive connections, beside
+a bare Flask POST that writes one row (the floor for any request that saves something): the
 session page (GET; and again with the page cache off), a registration (GET the page for its
 CSRF token, then POST), and a moderation action (approve via the htmx endpoint, signed in),
 as requests/s and p95 latency; a burst of registrations from concurrent clients that must
@@ -152,6 +153,18 @@ def seed(app, registrations, ideas, pending=0):
             db.session.execute(sa.insert(Idea), rows)
         db.session.commit()
         return event.id
+
+
+def create_write_table(url):
+    """The table the bare write baseline (bench/hello_app.py) inserts into."""
+    engine = sa.create_engine(url)
+    sa.Table(
+        "bench_write",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("value", sa.String(100)),
+    ).create(engine, checkfirst=True)
+    engine.dispose()
 
 
 def counts(app, event_id):
@@ -354,6 +367,13 @@ def bare(port, seconds, threads):
     return run_load(port, seconds, threads, make)
 
 
+def bare_write(port, seconds, threads):
+    def make(client, _i, _s):
+        return lambda: client.post("/write", {"value": "x"})[0] == 204
+
+    return run_load(port, seconds, threads, make)
+
+
 def session_page(port, seconds, threads):
     def make(client, _i, _s):
         return lambda: client.get(f"/s/{SLUG}")[0] == 200
@@ -520,6 +540,7 @@ def measure(kind, args, tmp):
         app = build_app(url, tmp)
         pending = 300 if args.quick else 5000
         event_id = seed(app, 10, 10, pending=pending)
+        create_write_table(url)
         env = dict(
             os.environ,
             SALA_SQLALCHEMY_DATABASE_URI=url,
@@ -546,9 +567,10 @@ def measure(kind, args, tmp):
         try:
             # Rounds alternating bare and Sala, so that the machine's drift falls on both;
             # each line of the table is the median of its rounds.
-            rounds = {"bare": [], "session": [], "session_fresh": [], "register": []}
+            rounds = {key: [] for key in ("bare", "write", "session", "session_fresh", "register")}
             for n in range(args.rounds):
                 rounds["bare"].append(bare(hello.port, seconds, threads))
+                rounds["write"].append(bare_write(hello.port, seconds, threads))
                 rounds["session"].append(session_page(sala.port, seconds, threads))
                 rounds["session_fresh"].append(session_page(fresh.port, seconds, threads))
                 rounds["register"].append(
@@ -604,6 +626,7 @@ def report(results, args):
         bare_rate = r["bare"][0]
         for key, label, goal in (
             ("bare", "bare Flask hello", None),
+            ("write", "bare Flask POST, one INSERT", None),
             ("session", "session page (GET)", 0.5),
             ("session_fresh", "session page, page cache off", None),
             ("register", "registration (GET + POST)", 0.25),
