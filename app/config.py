@@ -38,4 +38,11 @@ DEFAULTS = dict(
     PERMANENT_SESSION_LIFETIME=timedelta(days=30),
     # Behind a reverse proxy, the number of proxies that set X-Forwarded-* (0: none).
     PROXY_FIX=0,
+    # The home and session pages as anonymous visitors see them, kept this many seconds
+    # (0: off), per process or, with "RedisCache" and a URL, shared (app/pagecache.py).
+    # Instances sharing one Redis need a key prefix each.
+    PAGE_CACHE_SECONDS=5,
+    PAGE_CACHE_TYPE="SimpleCache",
+    PAGE_CACHE_REDIS_URL=None,
+    PAGE_CACHE_KEY_PREFIX="sala-page:",
 )

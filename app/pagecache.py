@@ -1,7 +1,8 @@
 """A short-lived cache of the public pages most visitors open at once (the session page when
 the invitation mail goes out), as an anonymous visitor sees them.
 
-Each page is kept per path and language for PAGE_CACHE_SECONDS (0 turns the cache off).
+Each page is kept per path and language for PAGE_CACHE_SECONDS (0 turns the cache off);
+a request with other query arguments than ?lang= is rendered afresh.
 The one part of such a page that differs between visitors, their CSRF token, is cut out
 before the page is kept and put back for each visitor. A visitor who is signed in, has a
 message waiting (a flash) or asks through htmx always gets the page rendered afresh.
@@ -29,15 +30,13 @@ cache = Cache()
 
 
 def init_app(app):
-    app.config.setdefault("PAGE_CACHE_SECONDS", 5)
     cache.init_app(
         app,
         config={
-            "CACHE_TYPE": app.config.get("PAGE_CACHE_TYPE", "SimpleCache"),
-            # Two instances sharing one Redis need a prefix each.
-            "CACHE_KEY_PREFIX": app.config.get("PAGE_CACHE_KEY_PREFIX", "sala-page:"),
+            "CACHE_TYPE": app.config["PAGE_CACHE_TYPE"],
+            "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_KEY_PREFIX"],
             "CACHE_DEFAULT_TIMEOUT": app.config["PAGE_CACHE_SECONDS"],
-            "CACHE_REDIS_URL": app.config.get("PAGE_CACHE_REDIS_URL"),
+            "CACHE_REDIS_URL": app.config["PAGE_CACHE_REDIS_URL"],
             "CACHE_THRESHOLD": 1000,
         },
     )
@@ -50,7 +49,7 @@ def visitor_page(view):
     def wrapper(*args, **kwargs):
         if not cacheable():
             return view(*args, **kwargs)
-        key = f"{request.full_path}|{current_language()}"
+        key = f"{request.path}|{current_language()}"
         page = cache.get(key)
         if page is None:
             response = current_app.make_response(view(*args, **kwargs))
@@ -80,6 +79,9 @@ def cacheable():
     return (
         current_app.config["PAGE_CACHE_SECONDS"] > 0
         and request.method == "GET"
+        # Only ?lang= (folded into the key): any other argument could change the page, and
+        # made-up ones would fill the cache.
+        and set(request.args) <= {"lang"}
         and not request.headers.get("HX-Request")
         and not session.get("_flashes")
         and not current_user.is_authenticated
