@@ -1,32 +1,25 @@
 """SQLite, set up to serve several app server processes at once.
 
-WAL lets visitors read while someone writes. And a request that may write (any method but
-GET, HEAD and OPTIONS) takes the write lock when its transaction begins (BEGIN IMMEDIATE),
-waiting its turn behind the other writers: otherwise a transaction that read first and
-writes later cannot wait for the lock and fails at once with "database is locked" when
-another request writes at the same moment (a burst of registrations).
+WAL lets visitors read while someone writes, and a writer waits its turn for the write lock
+(up to BUSY_TIMEOUT_MS) instead of failing with "database is locked". Reads run outside any
+transaction and a transaction begins at its first write (the driver's default), so the
+write lock is held only from the first write to the commit.
 
-Other transactions keep the driver's default: reads outside a transaction, BEGIN before the
-first write. Code outside a request that reads and then writes asks for the lock up front
-with `db.session.connection(execution_options={"sqlite_write": True})` as its first
-statement; a connection that only reads, inside a writing request, says
-`sqlite_write=False`."""
+What reads, decides and then writes on what it read (are there seats left?) must hold the
+lock before it reads, or two requests both read the same and both write: it calls
+`take_write_lock()` first, as it would lock rows with SELECT ... FOR UPDATE on PostgreSQL."""
 
 import sqlite3
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 
 # How long a writer waits for the lock before giving up ("database is locked"), in ms.
 BUSY_TIMEOUT_MS = 20_000
-READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def prepare(engine):
-    if engine.dialect.name != "sqlite":
-        return
-    sa.event.listen(engine, "connect", _on_connect)
-    sa.event.listen(engine, "begin", _on_begin)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _on_connect)
 
 
 def _on_connect(dbapi_connection, _record):
@@ -41,9 +34,11 @@ def _on_connect(dbapi_connection, _record):
     cursor.close()
 
 
-def _on_begin(connection):
-    write = connection.get_execution_options().get("sqlite_write")
-    if write is None:
-        write = has_request_context() and request.method not in READ_ONLY_METHODS
-    if write:
+def take_write_lock(session):
+    """On SQLite, hold the database's write lock from now to the end of the session's
+    transaction (waiting for it if another writer has it). Elsewhere, nothing."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

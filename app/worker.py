@@ -34,6 +34,7 @@ from .extensions import db
 from .models import OutboxMessage, utcnow
 from .outbox import ConnectionLost, PermanentFailure, TemporaryFailure
 from .plugins import hooks
+from .sqlite import take_write_lock
 
 log = logging.getLogger("sala.worker")
 
@@ -193,7 +194,7 @@ class Worker:
         if dialect == "sqlite":
             # One claimer at a time: take the write lock before reading what is due.
             db.session.commit()
-            db.session.connection(execution_options={"sqlite_write": True})
+            take_write_lock(db.session)
         elif dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
         else:

@@ -78,11 +78,9 @@ def stored_settings():
 
 def read_settings():
     """Every stored setting, read on a connection of its own, so a page rendered in the
-    middle of a transaction neither flushes it nor, should the read fail, spoils it. It only
-    reads, so on SQLite it does not wait for the write lock its own request may hold."""
+    middle of a transaction neither flushes it nor, should the read fail, spoils it."""
     try:
         with db.engine.connect() as conn:
-            conn.execution_options(sqlite_write=False)
             return dict(conn.execute(sa.select(Setting.key, Setting.value)).all())
     except sa.exc.SQLAlchemyError as exc:  # no table yet (before `sala init`), database down
         log.warning("branding settings unavailable, using config defaults: %s", exc)

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import AuditEntry, Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
 from ..outbox import enqueue, mail_url
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
+from ..sqlite import take_write_lock
 from .ics import ics_attachment
 
 CONFIRM_TTL = timedelta(days=7)
@@ -68,7 +69,8 @@ def seats_left(event):
 
 def lock_event(event):
     """Lock the session's row until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE;
-    SQLite serializes writers anyway), so seats are counted by one confirmation at a time."""
+    SQLite: the database's write lock), so seats are counted by one confirmation at a time."""
+    take_write_lock(db.session)
     db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
 
 
