@@ -56,9 +56,9 @@ def visitor_page(view):
             if response.status_code != 200 or response.direct_passthrough:
                 return response
             # Kept as the pieces around the token, to be joined by each visitor's own.
-            cache.set(key, response.get_data(as_text=True).split(generate_csrf()))
+            cache.set(key, response.get_data().split(generate_csrf().encode()))
             return response
-        return generate_csrf().join(page)
+        return current_app.response_class(generate_csrf().encode().join(page), mimetype="text/html")
 
     return wrapper
 
