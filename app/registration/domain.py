@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import audit
 from ..extensions import db
@@ -79,7 +80,7 @@ def lock_event(event):
 
 def manage_link(registration):
     """A fresh manage link: only the hash is stored, so each mail issues its own."""
-    _, raw = LinkToken.issue("manage", registration)
+    _token, raw = LinkToken.issue("manage", registration)
     return mail_url("registration.manage", token=raw)
 
 
@@ -433,7 +434,10 @@ def release_join_details(registration, now=None, resend=False, batch=""):
             return None  # the worker asks again on its next round
         details = shared_join_details(event)
         registration.join_status = "failed"
-        registration.join_error = "personal link not ready in time: the shared link was sent"
+        # Said to organizers, in the language the worker runs in (as the Zoom plugin's are).
+        registration.join_error = _(
+            "The personal link was not ready in time: the shared link was sent."
+        )
     key = f"join:{round_key(registration)}"
     if resend and registration.join_details_sent_at is not None:
         key = f"join:{registration.id}:resend:{now.isoformat()}"
