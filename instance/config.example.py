@@ -36,3 +36,10 @@
 
 # Behind one reverse proxy (nginx) that sets X-Forwarded-For and -Proto.
 # PROXY_FIX = 1
+
+# The home and session pages are kept 5 seconds as anonymous visitors see them, in each app
+# server process. One cache shared by every app server shows an edit everywhere at once.
+# PAGE_CACHE_SECONDS = 5
+# PAGE_CACHE_TYPE = "RedisCache"
+# PAGE_CACHE_REDIS_URL = "redis://127.0.0.1:6379/1"
+# PAGE_CACHE_KEY_PREFIX = "sala-page:"   # one per instance sharing that Redis
