@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import Form
+from ..forms import Form, choices
 from .workflow import BODY_MAX, TITLE_MAX
 
 
@@ -37,11 +37,13 @@ class IdeaForm(Form):
     display = RadioField(
         _l("Show me as"),
         id="idea-display",
-        choices=[
-            ("name", _l("my name")),
-            ("initials", _l("my initials")),
-            ("anonymous", _l("anonymous")),
-        ],
+        choices=choices(
+            [
+                ("name", _l("my name")),
+                ("initials", _l("my initials")),
+                ("anonymous", _l("anonymous")),
+            ]
+        ),
         default="anonymous",
     )
     name = StringField(

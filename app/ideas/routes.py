@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..events import get_public_event
 from ..extensions import db, limiter
+from ..forms import choices
 from ..i18n import current_language, language_name, languages
 from ..models import Idea, LinkToken, Registration, Theme, utcnow
 from ..plugins import plugin_state
@@ -79,8 +80,10 @@ def registrant_from_token(event, raw):
 def build_form(event, registration=None, formdata=None):
     lang = current_language()
     form = IdeaForm(formdata=formdata) if formdata is not None else IdeaForm()
-    form.theme.choices = [("", _("No theme"))] + [(str(t.id), t.label(lang)) for t in event.themes]
-    form.language.choices = [(code, language_name(code)) for code in languages()]
+    form.theme.choices = choices(
+        [("", _("No theme"))] + [(str(t.id), t.label(lang)) for t in event.themes]
+    )
+    form.language.choices = choices((code, language_name(code)) for code in languages())
     if not form.language.data or form.language.data == "None":
         form.language.data = lang
     if not form.is_submitted():

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..forms import Form
+from ..forms import Form, choices
 from ..models import PlanItem
 
 LIMITS = {"intro": 20000, "title": 300, "body": 10000, "what": 2000, "who": 300, "note": 1000}
@@ -26,12 +26,14 @@ def too_long(limit):
 
 
 def status_choices():
-    return [
-        ("proposed", _l("Proposed")),
-        ("agreed", _l("Agreed")),
-        ("under_way", _l("Under way")),
-        ("done", _l("Done")),
-    ]
+    return choices(
+        [
+            ("proposed", _l("Proposed")),
+            ("agreed", _l("Agreed")),
+            ("under_way", _l("Under way")),
+            ("done", _l("Done")),
+        ]
+    )
 
 
 class _Base(Form):
@@ -99,4 +101,4 @@ class SettingsForm(_Base):
     send_on_publish = BooleanField(_l("Mail the plan to every confirmed registrant on publishing"))
 
 
-assert {c for c, _ in status_choices()} == set(PlanItem.STATUSES)
+assert {choice.value for choice in status_choices()} == set(PlanItem.STATUSES)

@@ -7,11 +7,17 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import Select, html_params
 
-from ..forms import Form
+from ..forms import Form, choices
 
 NAME_MAX = 200
 AFFILIATION_MAX = 200
@@ -24,19 +30,19 @@ class OneOf:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data not in [value for value, _label in field.choices]:
+        if field.data not in [choice.value for choice in field.choices]:
             raise ValidationError(self.message)
 
 
 def language_choices():
     from ..i18n import language_name
 
-    return [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+    return choices((code, language_name(code)) for code in current_app.config["LANGUAGES"])
 
 
 def country_choices():
     """Countries and territories, named in the reader's language, sorted by that name."""
-    return [("", _l("— Prefer not to say —"))] + country_names(str(get_locale() or "en"))
+    return choices([("", _l("— Prefer not to say —"))]) + country_names(str(get_locale() or "en"))
 
 
 @functools.cache
@@ -48,7 +54,7 @@ def country_names(locale):
         and code.isalpha()
         and code not in ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")
     ]
-    return sorted(names, key=lambda item: item[1])
+    return choices(sorted(names, key=lambda item: item[1]))
 
 
 class CountrySelect(Select):
@@ -67,9 +73,9 @@ class CountrySelect(Select):
 def country_options(locale, selected):
     return Markup("").join(
         Markup('<option value="{}"{}>{}</option>').format(
-            code, Markup(" selected") if code == selected else "", label
+            choice.value, Markup(" selected") if choice.value == selected else "", choice.label
         )
-        for code, label in country_choices()
+        for choice in country_choices()
     )
 
 

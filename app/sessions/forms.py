@@ -27,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form
+from ..forms import Form, choices
 from ..models import Event
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -178,10 +178,12 @@ class EventFormBase(Form):
     join_release = RadioField(
         _l("Send the join details"),
         default="on_confirmation",
-        choices=[
-            ("on_confirmation", _l("as soon as a registration is confirmed")),
-            ("before_start", _l("a number of hours before the start")),
-        ],
+        choices=choices(
+            [
+                ("on_confirmation", _l("as soon as a registration is confirmed")),
+                ("before_start", _l("a number of hours before the start")),
+            ]
+        ),
         validate_choice=False,
     )
     join_release_hours = IntegerField(
@@ -315,7 +317,7 @@ def event_form(languages, **kwargs):
     form = EventForm(**kwargs)
     from ..i18n import language_name
 
-    form.default_language.choices = [(code, language_name(code)) for code in languages]
+    form.default_language.choices = choices((code, language_name(code)) for code in languages)
     return form
 
 
@@ -361,10 +363,12 @@ class DuplicateForm(Form):
     dates = RadioField(
         _l("Dates of the new session"),
         default="shift",
-        choices=[
-            ("shift", _l("Move every date by a number of days")),
-            ("new", _l("Set a new start; leave the registration and ideas windows empty")),
-        ],
+        choices=choices(
+            [
+                ("shift", _l("Move every date by a number of days")),
+                ("new", _l("Set a new start; leave the registration and ideas windows empty")),
+            ]
+        ),
         validate_choice=False,
     )
     shift_days = IntegerField(
