@@ -34,6 +34,31 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 MAX_EXTRA_ZONES = 6
 
+# The session's settings the form edits as they are, and its dates (local time in the form,
+# UTC in the database). The meeting ID is apart: shown only when no plugin manages it.
+DATES = [
+    "starts_at",
+    "registration_opens_at",
+    "registration_closes_at",
+    "ideas_open_at",
+    "ideas_close_at",
+]
+SIMPLE = [
+    "slug",
+    "default_language",
+    "duration_minutes",
+    "capacity",
+    "waitlist_enabled",
+    "join_release",
+    "join_release_hours",
+    "join_url",
+    "join_passcode",
+    "reminder_24h",
+    "reminder_1h",
+    "notify_rejected_authors",
+    "retention_days",
+]
+
 TEXTS = {
     # field: (label, max length, textarea?)
     "title": (_l("Title"), 200, False),
@@ -323,32 +348,11 @@ def event_form(languages, **kwargs):
 
 def fill_from_event(form, event, languages):
     """Put a stored session into the form, times in its own time zone."""
-    for name in [
-        "slug",
-        "default_language",
-        "duration_minutes",
-        "capacity",
-        "waitlist_enabled",
-        "join_release",
-        "join_release_hours",
-        "join_url",
-        "join_passcode",
-        "meeting_id",
-        "reminder_24h",
-        "reminder_1h",
-        "notify_rejected_authors",
-        "retention_days",
-    ]:
+    for name in SIMPLE + ["meeting_id"]:
         form[name].data = getattr(event, name)
     form.timezone.data = event.timezone
     form.extra_timezones.data = ", ".join(event.extra_timezones or [])
-    for name in [
-        "starts_at",
-        "registration_opens_at",
-        "registration_closes_at",
-        "ideas_open_at",
-        "ideas_close_at",
-    ]:
+    for name in DATES:
         form[name].data = utc_to_local(getattr(event, name), event.timezone)
     for lang in languages:
         for field in TEXTS:

@@ -8,47 +8,14 @@ import sqlalchemy as sa
 from .. import audit
 from ..extensions import db
 from ..models import Event, Idea, Theme
-from .forms import TEXTS, split_zones
+from .forms import DATES, SIMPLE, TEXTS, split_zones
 
-# The settings a duplicate copies as they are (texts, themes and dates are handled apart).
-COPIED = [
-    "default_language",
-    "duration_minutes",
+# The settings a duplicate copies as they are (the slug, texts, themes and dates are
+# handled apart).
+COPIED = [name for name in SIMPLE if name != "slug"] + [
     "timezone",
     "extra_timezones",
-    "capacity",
-    "waitlist_enabled",
-    "join_release",
-    "join_release_hours",
-    "join_url",
-    "join_passcode",
     "meeting_id",
-    "reminder_24h",
-    "reminder_1h",
-    "notify_rejected_authors",
-    "retention_days",
-]
-DATES = [
-    "starts_at",
-    "registration_opens_at",
-    "registration_closes_at",
-    "ideas_open_at",
-    "ideas_close_at",
-]
-SIMPLE = [
-    "slug",
-    "default_language",
-    "duration_minutes",
-    "capacity",
-    "waitlist_enabled",
-    "join_release",
-    "join_release_hours",
-    "join_url",
-    "join_passcode",
-    "reminder_24h",
-    "reminder_1h",
-    "notify_rejected_authors",
-    "retention_days",
 ]
 
 
