@@ -84,13 +84,8 @@ def filtered(event, f):
 
 
 def status_counts(event):
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count())
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.status)
-    ).all()
     counts = dict.fromkeys(Registration.STATUSES, 0)
-    counts.update(dict(rows))
+    counts.update(domain.status_counts(event))
     counts["erased"] = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)

@@ -7,6 +7,7 @@ from .. import audit, events
 from ..auth import admin_required
 from ..extensions import db
 from ..models import AuditEntry, Event, Idea, Registration, User
+from ..registration.domain import status_label
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -96,22 +97,12 @@ def state_action(event, state):
     }[state]
 
 
-def registration_status_label(status):
-    """A registration's status as organizers read it (the same words as the counts)."""
-    return {
-        "unconfirmed": _("not confirmed yet"),
-        "confirmed": _("registered"),
-        "waitlisted": _("on the waitlist"),
-        "cancelled": _("cancelled"),
-    }.get(status, status)
-
-
 @bp.app_context_processor
 def state_helpers():
     return {
         "state_label": state_label,
         "state_action": state_action,
-        "registration_status_label": registration_status_label,
+        "registration_status_label": status_label,
     }
 
 

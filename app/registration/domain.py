@@ -62,6 +62,26 @@ def confirmed_count(event):
     )
 
 
+def status_counts(event):
+    """{status: number of registrations} for a session; statuses with none are absent."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    ).all()
+    return dict(rows)
+
+
+def status_label(status):
+    """A registration's status as organizers read it (the same words as the counts)."""
+    return {
+        "unconfirmed": _("not confirmed yet"),
+        "confirmed": _("registered"),
+        "waitlisted": _("on the waitlist"),
+        "cancelled": _("cancelled"),
+    }.get(status, status)
+
+
 def seats_left(event):
     if event.capacity is None:
         return None

@@ -149,15 +149,6 @@ def write_export(event, now=None):
     return path
 
 
-def status_counts(event):
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count())
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.status)
-    ).all()
-    return dict(rows)
-
-
 def purge(event, actor=None, now=None, force=False, export_path=None):
     """Erase the personal data of every registrant of a concluded session, after writing an
     export (unless the caller wrote one already: `export_path`). Running it again finds
@@ -170,7 +161,7 @@ def purge(event, actor=None, now=None, force=False, export_path=None):
     result = PurgeResult()
     if not (registrations or ideas or messages):
         result.nothing_left = True
-        result.counts = status_counts(event)
+        result.counts = domain.status_counts(event)
         return result
     result.export_path = export_path or write_export(event, now)
     for registration in _registrations(event):
@@ -234,7 +225,7 @@ def purge(event, actor=None, now=None, force=False, export_path=None):
         .values(detail={"erased": True})
     )
     event.purged_at = now
-    result.counts = status_counts(event)
+    result.counts = domain.status_counts(event)
     audit.record(
         "event.purge",
         event,

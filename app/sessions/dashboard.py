@@ -13,6 +13,7 @@ from ..extensions import db
 from ..i18n import current_language, language_name
 from ..ideas.workflow import status_label
 from ..models import Event, Idea, OutboxMessage, Registration
+from ..registration.domain import status_label as registration_status_label
 from .routes import bp
 
 
@@ -47,15 +48,6 @@ def dashboard_numbers(event):
         "ideas_by_theme": ideas_by_theme,
         "mails": mails,
     }
-
-
-def registration_status_label(status):
-    return {
-        "unconfirmed": _("not confirmed yet"),
-        "confirmed": _("registered"),
-        "waitlisted": _("on the waitlist"),
-        "cancelled": _("cancelled"),
-    }.get(status, status)
 
 
 def mail_status_label(status):
