@@ -1,6 +1,7 @@
 """Reading sessions (events): which ones the public sees, and their texts in a language."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
 from .models import Event
@@ -22,14 +23,30 @@ def get_public_event(slug):
 
 
 # ---------------------------------------------------------------- the session's state
+#
+# Every change of a session's state goes through `transition` (as every change of an idea's
+# goes through ideas/workflow.py): the organizer's state buttons, the archive page and
+# publishing the Plan of Action alike. Nothing else assigns `Event.state`.
 
-# Forward along the life of a session, or back one step to undo a mistake.
-TRANSITIONS = {
-    "draft": ("published",),
-    "published": ("concluded", "draft"),
-    "concluded": ("plan_published", "published"),
-    "plan_published": ("archived", "concluded"),
-    "archived": ("plan_published",),
+BACK = "back"  # "the state it came from", read from the audit log
+
+# Each action, and the state it leads to from each state it may start from.
+ACTIONS = {
+    "publish": {"draft": "published"},
+    "conclude": {"published": "concluded"},
+    # Publishing a new version of the plan leaves an archived session archived.
+    "publish_plan": {
+        "concluded": "plan_published",
+        "plan_published": "plan_published",
+        "archived": "archived",
+    },
+    # Organizers archive a session once it is over, with or without a plan.
+    "archive": {"concluded": "archived", "plan_published": "archived"},
+    # Back one step, to undo a mistake.
+    "unpublish": {"published": "draft"},
+    "reopen": {"concluded": "published"},
+    "withdraw_plan": {"plan_published": "concluded"},
+    "unarchive": {"archived": BACK},
 }
 # Moves an organizer confirms on a second page before they happen.
 NEEDS_CONFIRMATION = ("concluded", "archived")
@@ -39,23 +56,78 @@ class TransitionError(ValueError):
     """The session cannot move from its state to the one asked for."""
 
 
+def target_of(event, action):
+    """The state `action` leads `event` to, or None when it may not start from its state."""
+    target = ACTIONS.get(action, {}).get(event.state)
+    if target == BACK:
+        target = state_before_archive(event)
+    return target
+
+
+def state_before_archive(event):
+    """The state the session was archived from (the old default: the plan published)."""
+    from .models import AuditEntry
+
+    entry = db.session.scalar(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.target_type == "event",
+            AuditEntry.target_id == event.id,
+            AuditEntry.action.in_(("event.state", "event.archive")),
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    before = (entry.detail or {}).get("before") if entry is not None else None
+    return before if before in ACTIONS["archive"] else "plan_published"
+
+
 def allowed_states(event):
-    return TRANSITIONS.get(event.state, ())
+    """The states an organizer may move the session to from where it is, forward first."""
+    targets = {target_of(event, action) for action in ACTIONS}
+    targets -= {None, event.state}
+    return tuple(sorted(targets, key=lambda state: (not is_forward(event, state), state)))
 
 
 def is_forward(event, new_state):
     return Event.STATES.index(new_state) > Event.STATES.index(event.state)
 
 
-def change_state(event, new_state, actor):
-    """Move a session to `new_state` if its life allows it, and audit it. The caller commits
-    (so the change and its audit entry are one transaction)."""
+def transition(event, action, actor=None, **detail):
+    """Do `action` to the session if its state allows it, and audit the change. The state
+    is set by a conditional UPDATE, so of two requests moving the same session at the same
+    moment, the second sees the first's state and is refused. The caller commits (the
+    change and its audit entry are one transaction). Returns the new state."""
     from . import audit
 
-    if new_state not in allowed_states(event):
-        raise TransitionError(f"{event.state} -> {new_state}")
     before = event.state
-    event.state = new_state
-    audit.record("event.state", event, actor=actor, before=before, after=new_state)
+    after = target_of(event, action)
+    if after is None:
+        raise TransitionError(f"{action} from {before}")
+    if after == before:
+        return after
+    moved = db.session.execute(
+        sa.update(Event)
+        .where(Event.id == event.id, Event.state == before)
+        .values(state=after)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        db.session.refresh(event)
+        raise TransitionError(f"{action} from {before}: now {event.state}")
+    set_committed_value(event, "state", after)
+    audit.record(
+        "event.state", event, actor=actor, via=action, before=before, after=after, **detail
+    )
     db.session.flush()
-    return event
+    return after
+
+
+def change_state(event, new_state, actor):
+    """Move a session to `new_state` (an organizer's state button) through the action that
+    leads there from its state."""
+    for action in ACTIONS:
+        if new_state != event.state and target_of(event, action) == new_state:
+            transition(event, action, actor)
+            return event
+    raise TransitionError(f"{event.state} -> {new_state}")

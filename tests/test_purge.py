@@ -106,6 +106,7 @@ def build_concluded_session(retention_days=30, ended_days_ago=40):
     db.session.commit()
     run_once()  # confirmations, join details, idea receipts go out
 
+    event.state = "concluded"  # the meeting is over; now its plan
     plan = service.get_plan(event)
     plan.intro = {"en": PLAN_INTRO, "km": "ផែនការដែលយើងបានឯកភាពជាមួយគ្នា។"}
     section = PlanSection(plan=plan, position=0, title={"en": "Elections", "km": "ការបោះឆ្នោត"})

@@ -325,7 +325,8 @@ def test_archive_a_concluded_session_and_read_it_on_the_archive_page(organizer, 
     organizer.post(f"/admin/events/{old.id}/archive")
     db.session.expire_all()
     assert db.session.get(Event, old.id).state == "archived"
-    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "event.archive"))
+    moves = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "event.state"))
+    assert [(m.detail["before"], m.detail["after"]) for m in moves] == [("concluded", "archived")]
     home = client.get("/").text
     assert "/s/old" not in home
     archive = client.get("/archive").text

@@ -20,7 +20,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from ..auth import admin_required
-from ..events import get_public_event
+from ..events import TransitionError, get_public_event
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Idea, PlanItem, PlanSection, utcnow
@@ -37,6 +37,12 @@ INLINE_ITEMS = 40
 
 def langs():
     return tuple(current_app.config["LANGUAGES"])
+
+
+def not_concluded_message():
+    return _(
+        "The Plan of Action can be published once the session is concluded. Conclude it first."
+    )
 
 
 def is_htmx():
@@ -120,6 +126,8 @@ def editor_context(event, plan, **extra):
         statuses=PlanItem.STATUSES,
         progress={v.number: service.batch_progress(v) for v in plan.versions},
         missing=extra.pop("missing", None),
+        can_publish=service.can_publish(event),
+        not_concluded=not_concluded_message(),
         saved_at=None,
         expand_all=sum(len(s.items) for s in plan.sections)
         <= current_app.config.get("PLAN_EDITOR_INLINE_ITEMS", INLINE_ITEMS),
@@ -525,6 +533,12 @@ def publish(event_id):
         event, plan = load(event_id)
         flash(_("Not published: some texts are missing. See the list below."), "error")
         context = editor_context(event, plan, bound={"publish": form}, missing=refused.missing)
+        return vary(render_template(EDITOR, **context)), 422
+    except TransitionError:
+        db.session.rollback()
+        event, plan = load(event_id)
+        flash(not_concluded_message(), "error")
+        context = editor_context(event, plan, bound={"publish": form})
         return vary(render_template(EDITOR, **context)), 422
     db.session.commit()
     flash(_("Version %(n)d is published.", n=version.number), "success")

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, events
 from ..extensions import db
 from ..i18n import language_in_text
 from ..models import (
@@ -329,6 +329,11 @@ def changes_between(old, new):
     }
 
 
+def can_publish(event):
+    """A plan is published once its session is over (never on a draft: it would go public)."""
+    return events.target_of(event, "publish_plan") is not None
+
+
 class PublishRefused(Exception):
     def __init__(self, missing):
         super().__init__("; ".join(str(m) for m in missing))
@@ -347,6 +352,8 @@ def publish(plan, *, actor=None, change_note=None, send=None, lang_for_labels="e
     if missing:
         raise PublishRefused(missing)
     event = plan.event
+    if not can_publish(event):
+        raise events.TransitionError(f"publish_plan from {event.state}")
     number = max((v.number for v in plan.versions), default=0) + 1
     version = PlanVersion(
         plan=plan,
@@ -359,8 +366,8 @@ def publish(plan, *, actor=None, change_note=None, send=None, lang_for_labels="e
     db.session.add(version)
     plan.status = "published"
     before = event.state
-    event.state = "plan_published"
     db.session.flush()
+    events.transition(event, "publish_plan", actor, version=number)
     audit.record(
         "plan.publish", version, actor=actor, number=number, event_id=event.id, before=before
     )

@@ -163,7 +163,7 @@ def next_slug(slug):
 def archive_event(event_id):
     event = db.get_or_404(Event, event_id)
     form = ConfirmForm()
-    if event.state not in service.ARCHIVABLE:
+    if not service.can_archive(event):
         flash(
             _("Only a concluded session can be archived. Conclude it first."),
             "error",

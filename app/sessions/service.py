@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, events
 from ..extensions import db
 from ..models import Event, Idea, Theme
 from .forms import DATES, SIMPLE, TEXTS, split_zones
@@ -186,18 +186,14 @@ def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     return copy
 
 
-ARCHIVABLE = ("concluded", "plan_published")
+def can_archive(event):
+    return events.target_of(event, "archive") is not None
 
 
 def archive_event(event, actor=None):
     """Take a past session off the home page; its page and plan stay readable at the same
     address and it is listed on the archive page."""
-    if event.state not in ARCHIVABLE:
-        raise ValueError(event.state)
-    before = event.state
-    event.state = "archived"
-    audit.record("event.archive", event, actor=actor, before=before)
-    db.session.flush()
+    events.transition(event, "archive", actor)
     return event
 
 
