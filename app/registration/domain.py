@@ -286,11 +286,14 @@ def promote_waitlisted(event):
 
 
 def cancel(registration, actor=None, notify=True):
-    """Cancel a registration; a freed seat goes to the first on the waitlist."""
-    if registration.status == "cancelled":
-        return []
+    """Cancel a registration; a freed seat goes to the first on the waitlist. The session
+    row is locked first and the status read again under the lock: a double click cancels
+    (and mails) once, and a waitlisted person promoted meanwhile frees their new seat."""
     event = registration.event
     lock_event(event)
+    db.session.refresh(registration)
+    if registration.status == "cancelled":
+        return []
     was_confirmed = registration.status == "confirmed"
     before = registration.status
     registration.status = "cancelled"
