@@ -36,9 +36,9 @@ def _cli_help():
 @with_appcontext
 def init_command():
     """Create the database, or upgrade it to the newest schema. Safe to run again."""
-    from flask_migrate import upgrade
+    from .schema import upgrade_database
 
-    upgrade()
+    upgrade_database(db.engine)
     click.echo(
         _("The database is ready: %(url)s", url=db.engine.url.render_as_string(hide_password=True))
     )
