@@ -27,9 +27,7 @@ def migration_lock(engine):
             try:
                 yield
             finally:
-                conn.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
-                )
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
                 conn.commit()
     elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         with FileLock(f"{engine.url.database}.lock", timeout=LOCK_WAIT_SECONDS):

@@ -26,9 +26,7 @@ def ready_plan(organizer, state):
 
 
 @pytest.mark.parametrize("state", ["draft", "published"])
-def test_a_complete_plan_on_a_session_not_yet_concluded_is_not_published(
-    organizer, client, state
-):
+def test_a_complete_plan_on_a_session_not_yet_concluded_is_not_published(organizer, client, state):
     event = ready_plan(organizer, state)
     editor = organizer.get(plan_url(event)).text
     assert "once the session is concluded" in editor
