@@ -69,3 +69,28 @@ def test_healthz_is_not_ok_when_a_table_is_missing(tmp_path):
     engine.dispose()
     response = health(path)
     assert response.status_code == 503 and response.json["status"] == "error"
+
+
+def test_a_registrants_export_that_fails_midway_is_an_error_not_a_short_file(tmp_path):
+    from support import PASSWORD, create_user
+
+    path = tmp_path / "sala.sqlite"
+    filled_database(path)
+    app = sqlite_app(path, WTF_CSRF_ENABLED=False, PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        create_user("organizer@example.org", "admin")
+        db.engine.dispose()
+    client = app.test_client()
+    client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
+    whole = client.get("/admin/events/1/registrants.csv")
+    assert whole.status_code == 200 and whole.text.count("@example.org") == 3000
+    with app.app_context():
+        db.engine.dispose()
+    size = path.stat().st_size
+    with path.open("r+b") as f:  # registrations past the first thousands are unreadable
+        f.seek(size * 2 // 3)
+        f.write(os.urandom(8 * 4096))
+    cut = client.get("/admin/events/1/registrants.csv")
+    assert cut.status_code == 500
+    assert cut.mimetype == "text/html" and "@example.org" not in cut.text
+    assert "Something went wrong" in cut.text

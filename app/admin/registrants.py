@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -164,20 +163,18 @@ def registrants_csv(event_id):
     audit.record("registration.export", event, filters={k: v for k, v in f.items() if v})
     db.session.commit()
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_FIELDS)
-        yield "\ufeff" + buffer.getvalue()  # a BOM, so spreadsheets read UTF-8 (Khmer)
-        for registration in db.session.scalars(query.execution_options(yield_per=500)):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow([neutralize(getattr(registration, name)) for name in CSV_FIELDS])
-            yield buffer.getvalue()
+    # Written whole before the first byte goes out: an export that fails half-way answers
+    # the error page, never a file cut short that looks complete.
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # a BOM, so spreadsheets read UTF-8 (Khmer)
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_FIELDS)
+    for registration in db.session.scalars(query.execution_options(yield_per=500)):
+        writer.writerow([neutralize(getattr(registration, name)) for name in CSV_FIELDS])
 
     filename = f"{event.slug}-registrants-{utcnow():%Y%m%d}.csv"
     return Response(
-        stream_with_context(rows()),
+        buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
