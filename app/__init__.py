@@ -90,7 +90,17 @@ def load_config(app, test_config):
     if test_config:
         app.config.from_mapping(test_config)
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            _(
+                "The instance folder %(path)s cannot be used (%(reason)s). Set "
+                "SALA_INSTANCE_PATH to a folder Sala may create and write to.",
+                path=instance,
+                reason=exc.strerror or exc,
+            )
+        ) from exc
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'sala.sqlite'}"
     if not app.config.get("MAIL_FILE_DIR"):

@@ -6,11 +6,23 @@ It is an internal plugin: it implements the same hook as plugins/smtp."""
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 from .plugins import hookimpl
 
 log = logging.getLogger("sala.mail")
+
+
+def unwritable(directory, exc):
+    from flask_babel import gettext as _
+
+    return _(
+        "Mail files cannot be written to %(path)s (%(reason)s). Make the folder writable "
+        "by the user Sala runs as, or set MAIL_FILE_DIR to one that is.",
+        path=directory,
+        reason=exc.strerror or exc,
+    )
 
 
 class FileConnection:
@@ -23,15 +35,18 @@ class FileConnection:
 
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            # A folder that exists but takes no file fails here, once, with the reason,
+            # rather than every message failing one by one.
+            tempfile.NamedTemporaryFile(dir=self.directory, prefix=".probe-").close()
         except OSError as exc:
-            raise ConnectionLost(f"cannot write to {self.directory}: {exc}") from exc
+            raise ConnectionLost(unwritable(self.directory, exc)) from exc
         return self
 
     def __exit__(self, *exc):
         return False
 
     def send(self, message):
-        from .outbox import MalformedMessage, PermanentFailure, TemporaryFailure, to_mime
+        from .outbox import ConnectionLost, MalformedMessage, PermanentFailure, to_mime
 
         path = self.directory / f"{message.id:08d}-{message.kind or 'mail'}.eml"
         try:
@@ -42,8 +57,8 @@ class FileConnection:
         try:  # written whole or not at all: a reader never opens half a mail
             partial.write_bytes(data)
             os.replace(partial, path)
-        except OSError as exc:
-            raise TemporaryFailure(f"cannot write {path}: {exc}") from exc
+        except OSError as exc:  # the folder's fault (full, read-only), not the message's
+            raise ConnectionLost(unwritable(self.directory, exc)) from exc
         log.info("Mail to %s written to %s", message.recipient, path)
         print(f"Mail written to {path}", flush=True)
         return str(path)

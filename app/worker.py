@@ -438,6 +438,10 @@ def run_worker(once=False, batch=None, idle=5.0, echo=print):
         total.add(stats)
         return total
 
+    # A database Sala cannot use stops the command at once with the reason (app/cli.py),
+    # rather than a traceback every round.
+    db.session.execute(sa.select(OutboxMessage.id).limit(1))
+    db.session.rollback()
     worker = Worker(batch_size=batch, on_progress=progress)
 
     def stop(signum, frame):

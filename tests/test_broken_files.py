@@ -94,3 +94,57 @@ def test_a_registrants_export_that_fails_midway_is_an_error_not_a_short_file(tmp
     assert cut.status_code == 500
     assert cut.mimetype == "text/html" and "@example.org" not in cut.text
     assert "Something went wrong" in cut.text
+
+
+def sala(tmp_path, *args, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALA_")}
+    env.update(
+        SALA_DEV="1",
+        SALA_INSTANCE_PATH=str(tmp_path / "instance"),
+        SALA_SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'sala.sqlite'}",
+        LANG="C.UTF-8",
+    )
+    env.update(extra)
+    return subprocess.run([str(SALA), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def one_line(result):
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    return line
+
+
+@pytest.mark.parametrize("command", [["init"], ["worker", "--once"]])
+def test_an_instance_path_that_is_a_file_is_said_in_one_line(tmp_path, command):
+    (tmp_path / "instance").write_text("not a folder")
+    line = one_line(sala(tmp_path, *command))
+    assert "instance folder" in line and "SALA_INSTANCE_PATH" in line
+
+
+@pytest.mark.parametrize("command", [["init"], ["worker", "--once"], ["demo"]])
+def test_a_garbage_database_file_is_said_in_one_line(tmp_path, command):
+    (tmp_path / "sala.sqlite").write_bytes(os.urandom(20000))
+    line = one_line(sala(tmp_path, *command))
+    assert "file is not a database" in line and "restore it from a backup" in line
+
+
+def test_the_worker_says_why_the_mail_folder_takes_no_mail(tmp_path):
+    assert sala(tmp_path, "init").returncode == 0
+    app = sqlite_app(tmp_path / "sala.sqlite")
+    with app.app_context():
+        from registration_helpers import make_event
+
+        from app.registration import domain
+
+        domain.register(make_event(), email="dara@example.org", name="Dara", language="en")
+        db.session.commit()
+        db.engine.dispose()
+    blocked = tmp_path / "mail"
+    blocked.write_text("a file where the mail folder should be")
+    result = sala(tmp_path, "worker", "--once", SALA_MAIL_FILE_DIR=str(blocked))
+    assert "Traceback" not in result.stderr
+    assert f"Mail files cannot be written to {blocked}" in result.stdout
+    assert "Make the folder writable" in result.stdout
+    assert "Sent 0, failed 0, left 1." in result.stdout  # kept, for the next round
+    assert "dara@example.org" not in result.stdout + result.stderr

@@ -38,7 +38,7 @@ HEALTH_TABLES = (Event, Registration, OutboxMessage, Idea, User)
 
 
 def check_database():
-    """"ok", or what is wrong with the database, from a real read of the tables the app
+    """Say "ok", or what is wrong with the database, from a real read of the tables the app
     needs (and, on SQLite, the file's own integrity check)."""
     for model in HEALTH_TABLES:
         db.session.execute(sa.select(sa.literal(1)).select_from(model).limit(1))
