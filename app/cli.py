@@ -28,6 +28,8 @@ def main():
     except sa.exc.DatabaseError as exc:
         if isinstance(exc, sa.exc.IntegrityError):
             raise
+        from .errors import database_problem
+
         with app.app_context():
             fail(database_problem(exc))
 
@@ -37,19 +39,6 @@ def fail(message):
     error = click.ClickException(message)
     error.show()
     sys.exit(error.exit_code)
-
-
-def database_problem(exc):
-    """A database Sala cannot use (a damaged or foreign file, a missing folder or table, a
-    server that does not answer), said in one line with what to do."""
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    return _(
-        "The database %(url)s cannot be used: %(reason)s. Check SQLALCHEMY_DATABASE_URI; "
-        "if the file is damaged, restore it from a backup, or move it away and run "
-        "'sala init' to create a new one.",
-        url=db.engine.url.render_as_string(hide_password=True),
-        reason=reason,
-    )
 
 
 def _cli_help():

@@ -1,6 +1,11 @@
 """Error pages in the visitor's language. htmx requests get a short fragment instead."""
 
-from flask import render_template, request
+import logging
+
+import sqlalchemy as sa
+from flask import current_app, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -20,6 +25,10 @@ MESSAGES = {
     429: (
         _l("Too many requests"),
         _l("You have tried too often. Please wait a minute and try again."),
+    ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The site cannot reach its database right now. Please try again in a few minutes."),
     ),
     500: (
         _l("Something went wrong"),
@@ -57,7 +66,37 @@ def handle_internal_error(error):
     return render_error(500)
 
 
+log = logging.getLogger("sala.errors")
+
+
+def database_problem(exc):
+    """A database Sala cannot use (a damaged or foreign file, a missing folder or table, a
+    server that does not answer), said in one line with what to do. The driver's first
+    line names the fault; it holds no values."""
+    from .extensions import db
+
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return _(
+        "The database %(url)s cannot be used: %(reason)s. Check SQLALCHEMY_DATABASE_URI; "
+        "if the file is damaged, restore it from a backup, or move it away and run "
+        "'sala init' to create a new one.",
+        url=db.engine.url.render_as_string(hide_password=True),
+        reason=reason,
+    )
+
+
+def handle_database_error(error):
+    """The database cannot be used at all: one line in the log for the operator (in the
+    site's default language), a 503 page in the visitor's, never a traceback per request."""
+    if isinstance(error, (sa.exc.IntegrityError, sa.exc.DataError)):
+        raise error  # a bug or a race in a view, not a database that is away
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        log.error("%s", database_problem(error))
+    return render_error(503)
+
+
 def init_app(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_internal_error)
+    app.register_error_handler(sa.exc.DatabaseError, handle_database_error)

@@ -148,3 +148,20 @@ def test_the_worker_says_why_the_mail_folder_takes_no_mail(tmp_path):
     assert "Make the folder writable" in result.stdout
     assert "Sent 0, failed 0, left 1." in result.stdout  # kept, for the next round
     assert "dara@example.org" not in result.stdout + result.stderr
+
+
+def test_the_site_on_a_garbage_database_answers_503_in_the_visitors_language(tmp_path, caplog):
+    path = tmp_path / "sala.sqlite"
+    path.write_bytes(os.urandom(20000))
+    app = sqlite_app(path)
+    client = app.test_client()
+    with caplog.at_level("ERROR"):
+        khmer = client.get("/", headers={"Accept-Language": "km"})
+        english = client.get("/s/planning", headers={"Accept-Language": "en"})
+    assert khmer.status_code == english.status_code == 503
+    assert 'lang="km"' in khmer.text and "Temporarily unavailable" not in khmer.text
+    assert "The site cannot reach its database right now." in english.text
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert lines and all("file is not a database" in line for line in lines)
+    assert all("restore it from a backup" in line for line in lines)
+    assert not any(r.exc_info for r in caplog.records)
