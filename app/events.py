@@ -68,7 +68,7 @@ def state_before_archive(event):
     """The state the session was archived from (the old default: the plan published)."""
     from .models import AuditEntry
 
-    entry = db.session.scalar(
+    entries = db.session.scalars(
         sa.select(AuditEntry)
         .where(
             AuditEntry.target_type == "event",
@@ -76,10 +76,14 @@ def state_before_archive(event):
             AuditEntry.action.in_(("event.state", "event.archive")),
         )
         .order_by(AuditEntry.id.desc())
-        .limit(1)
     )
-    before = (entry.detail or {}).get("before") if entry is not None else None
-    return before if before in ACTIONS["archive"] else "plan_published"
+    for entry in entries:
+        detail = entry.detail or {}
+        if entry.action == "event.archive" or detail.get("after") == "archived":
+            if detail.get("before") in ACTIONS["archive"]:
+                return detail["before"]
+            break
+    return "plan_published"
 
 
 def allowed_states(event):

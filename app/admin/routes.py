@@ -126,7 +126,12 @@ def event_state(event_id):
     confirming = new_state in events.NEEDS_CONFIRMATION and events.is_forward(found, new_state)
     if confirming and request.form.get("confirm") != "yes":
         return render_template("admin/event_state_confirm.html", event=found, state=new_state)
-    events.change_state(found, new_state, current_user._get_current_object())
+    try:
+        events.change_state(found, new_state, current_user._get_current_object())
+    except events.TransitionError:  # another organizer moved it meanwhile
+        db.session.rollback()
+        flash(_("This change is not possible from the session's current state."), "error")
+        return redirect(url_for("admin.event", event_id=found.id))
     db.session.commit()
     flash(_("The session is now: %(state)s.", state=state_label(new_state)), "info")
     return redirect(url_for("admin.event", event_id=found.id))
