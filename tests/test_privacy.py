@@ -2,7 +2,8 @@
 long (each session's retention), who can see it (the accounts of each role), and which
 services get data (what the enabled plugins declare; see tests/zoom/test_zoom_privacy.py)."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from registration_helpers import make_event
@@ -47,9 +48,10 @@ def test_the_notice_says_how_long_each_session_keeps_data_and_who_sees_it(app, c
     add_user("three@example.org", "moderator")
     add_user("gone@example.org", "moderator", active=False)
 
-    ends = (event.starts_at + timedelta(minutes=event.duration_minutes)).date()
+    ends = event.starts_at + timedelta(minutes=event.duration_minutes)
+    until = (ends + timedelta(days=30)).replace(tzinfo=UTC).astimezone(ZoneInfo(event.timezone))
     english = client.get("/privacy?lang=en").text
-    assert f"Planning session: kept until {ends:%B} {ends.day}, {ends.year}" in english
+    assert f"Planning session: kept until {until:%B} {until.day}, {until.year}, " in english
     assert "30 days after the session ends" in english
     assert "7 days" not in english  # a draft is nobody's session yet
     assert "Organizers (1 account) see the registrants" in english
