@@ -32,7 +32,7 @@ lint: $(VENV)/.dev
 
 # Translations: one catalog for the core and the bundled plugins.
 translations-extract: $(BIN)/sala
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --width 100 \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --sort-by-file --width 100 \
 		--project Sala -o translations/messages.pot .
 
 translations-update: translations-extract

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors, i18n, pagecache, security, sqlite, templating
+from . import auth, errors, i18n, pagecache, privacy, security, sqlite, templating
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
@@ -57,6 +57,7 @@ def create_app(test_config=None):
     i18n.init_app(app, babel)
     security.init_app(app)
     templating.init_app(app)
+    privacy.init_app(app)
     pagecache.init_app(app)
     errors.init_app(app)
     auth.init_app(app)

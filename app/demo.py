@@ -17,20 +17,23 @@ from .outbox import mail_url
 
 SLUG = "cambodia-after-the-election"
 
+# Only what the session's public announcement states, in our own words; nothing is
+# attributed to a named person. The UN's reform plan is never called a "Plan of Action"
+# (ផែនការសកម្មភាព, plan d'action): that is the name of the document Sala promises readers.
 TEXTS = {
     "en": {
         "title": "Cambodia after the 2023 election: a strategic planning session",
         "convener": (
-            "Convened by the Commission of Inquiry for Cambodia with partner organizations, "
-            "and announced by its co-founder, Thayvie Sinn."
+            "Convened by the Commission of Inquiry for Cambodia with several other "
+            "international organizations."
         ),
         "summary": (
             "Cambodia's national elections of 23 July 2023 were judged by the United Nations "
-            "and most international observers to be decided in advance and illegitimate. The "
-            "main opposition party had been shut out, critics faced mass trials, and independent "
-            "newspapers and broadcasters were closed. On 31 May 2023 UN Secretary-General "
-            "António Guterres spoke out about Cambodia, and a UN action plan of reforms was "
-            "ignored by the government.\n\n"
+            "and most international observers to be pre-determined and illegitimate. The main "
+            "opposition party had been shut out of the election, critics faced mass trials, "
+            "and independent media were closed. On 31 May 2023 the UN Secretary-General issued "
+            "a statement on Cambodia, and the reform measures the United Nations had set out "
+            "for Cambodia were ignored by the government.\n\n"
             "This public online session brings together leading experts on Cambodia and anyone "
             "who cares about its future, to put forward and explore ideas for responding to the "
             "flawed elections and to the abuses of human rights and the rule of law, and for "
@@ -53,20 +56,20 @@ TEXTS = {
         ),
     },
     "km": {
-        "title": "កម្ពុជាក្រោយការបោះឆ្នោតឆ្នាំ២០២៣៖ កិច្ចប្រជុំរៀបចំផែនការយុទ្ធសាស្ត្រ",
-        "convener": (
-            "រៀបចំដោយគណៈកម្មការស៊ើបអង្កេតសម្រាប់កម្ពុជា រួមជាមួយអង្គការដៃគូ និងប្រកាសដោយសហស្ថាបនិក Thayvie Sinn។"
-        ),
+        "title": "កម្ពុជាក្រោយការបោះឆ្នោតឆ្នាំ 2023៖ កិច្ចប្រជុំរៀបចំផែនការយុទ្ធសាស្ត្រ",
+        "convener": ("រៀបចំដោយគណៈកម្មការស៊ើបអង្កេតសម្រាប់កម្ពុជា រួមជាមួយអង្គការអន្តរជាតិមួយចំនួនទៀត។"),
         "summary": (
-            "ការបោះឆ្នោតជាតិនៅកម្ពុជា កាលពីថ្ងៃទី២៣ ខែកក្កដា ឆ្នាំ២០២៣ "
+            "ការបោះឆ្នោតជាតិនៅកម្ពុជា កាលពីថ្ងៃទី 23 ខែកក្កដា ឆ្នាំ 2023 "
             "ត្រូវបានអង្គការសហប្រជាជាតិ និងអ្នកសង្កេតការណ៍អន្តរជាតិភាគច្រើន "
             "វាយតម្លៃថាជាការបោះឆ្នោតដែលកំណត់លទ្ធផលទុកជាមុន និងគ្មានភាពស្របច្បាប់។ "
-            "គណបក្សប្រឆាំងធំជាងគេត្រូវបានដកចេញ អ្នករិះគន់ត្រូវបាននាំទៅកាត់ទោសជាក្រុមៗ "
-            "ហើយសារព័ត៌មាន និងវិទ្យុទូរទស្សន៍ឯករាជ្យត្រូវបានបិទ។ "
-            "កាលពីថ្ងៃទី៣១ ខែឧសភា ឆ្នាំ២០២៣ អគ្គលេខាធិការអង្គការសហប្រជាជាតិ "
-            "លោក អានតូនីញ៉ូ ហ្គូតេរេស បានថ្លែងអំពីស្ថានការណ៍នៅកម្ពុជា "
-            "ហើយផែនការសកម្មភាពកំណែទម្រង់របស់អង្គការសហប្រជាជាតិ ត្រូវបានរដ្ឋាភិបាលមិនអើពើ។\n\n"
-            "កិច្ចប្រជុំសាធារណៈតាមអនឡាញនេះ ប្រមូលផ្តុំអ្នកជំនាញឈានមុខលើបញ្ហាកម្ពុជា "
+            "គណបក្សប្រឆាំងធំជាងគេត្រូវបានរារាំងមិនឱ្យចូលរួមការបោះឆ្នោត "
+            "អ្នករិះគន់ត្រូវបាននាំទៅកាត់ទោសជាក្រុមៗ "
+            "ហើយប្រព័ន្ធផ្សព្វផ្សាយឯករាជ្យត្រូវបានបិទ។ "
+            "កាលពីថ្ងៃទី 31 ខែឧសភា ឆ្នាំ 2023 អគ្គលេខាធិការអង្គការសហប្រជាជាតិ "
+            "បានចេញសេចក្តីថ្លែងការណ៍អំពីកម្ពុជា "
+            "ហើយវិធានការកំណែទម្រង់ដែលអង្គការសហប្រជាជាតិបានដាក់ចេញសម្រាប់កម្ពុជា "
+            "ត្រូវបានរដ្ឋាភិបាលមិនអើពើ។\n\n"
+            "កិច្ចប្រជុំសាធារណៈតាមអនឡាញនេះ ប្រមូលផ្តុំអ្នកជំនាញឈានមុខអំពីកម្ពុជា "
             "និងអ្នកទាំងឡាយណាដែលខ្វល់ខ្វាយពីអនាគតប្រទេស ដើម្បីលើកយក និងពិភាក្សាគំនិតនានា "
             "ក្នុងការឆ្លើយតបនឹងការបោះឆ្នោតដែលគ្មានភាពត្រឹមត្រូវ "
             "និងការរំលោភសិទ្ធិមនុស្ស និងនីតិរដ្ឋ ព្រមទាំងជំរុញកម្ពុជាឆ្ពោះទៅរកសិទ្ធិមនុស្ស "
@@ -78,24 +81,77 @@ TEXTS = {
             "ដែលសង្ខេបគំនិតដែលបានលើកឡើង និងពិភាក្សា។"
         ),
         "agenda": (
-            "១. ការស្វាគមន៍ និងគោលបំណងនៃកិច្ចប្រជុំ\n"
-            "២. ស្ថានភាពកម្ពុជាក្រោយការបោះឆ្នោតថ្ងៃទី២៣ ខែកក្កដា ឆ្នាំ២០២៣\n"
-            "៣. គំនិតដែលបានផ្ញើមកជាមុន៖ ការបង្ហាញ និងការពិភាក្សា\n"
-            "៤. កិច្ចពិភាក្សាបើកចំហជាមួយអ្នកចូលរួម\n"
-            "៥. ជំហានបន្ទាប់ឆ្ពោះទៅរកផែនការសកម្មភាព"
+            "1. ការស្វាគមន៍ និងគោលបំណងនៃកិច្ចប្រជុំ\n"
+            "2. ស្ថានភាពកម្ពុជាក្រោយការបោះឆ្នោតថ្ងៃទី 23 ខែកក្កដា ឆ្នាំ 2023\n"
+            "3. គំនិតដែលបានផ្ញើមកជាមុន៖ ការបង្ហាញ និងការពិភាក្សា\n"
+            "4. កិច្ចពិភាក្សាបើកចំហជាមួយអ្នកចូលរួម\n"
+            "5. ជំហានបន្ទាប់ឆ្ពោះទៅរកផែនការសកម្មភាព"
         ),
         "speakers": (
-            "អ្នកជំនាញឈានមុខមួយចំនួនលើបញ្ហាកម្ពុជានឹងចូលរួម។ ក្នុងកិច្ចប្រជុំសាកល្បងនេះ ឈ្មោះរបស់ពួកគេនឹងបង្ហាញនៅទីនេះ។"
+            "អ្នកជំនាញឈានមុខមួយចំនួនអំពីកម្ពុជានឹងចូលរួម។ ក្នុងកិច្ចប្រជុំសាកល្បងនេះ ឈ្មោះរបស់ពួកគេនឹងបង្ហាញនៅទីនេះ។"
+        ),
+    },
+    "fr": {
+        "title": "Le Cambodge après les élections de 2023 : séance de planification stratégique",
+        "convener": (
+            "Organisée par la Commission d’enquête pour le Cambodge avec plusieurs autres "
+            "organisations internationales."
+        ),
+        "summary": (
+            "Les élections nationales cambodgiennes du 23 juillet 2023 ont été jugées jouées "
+            "d’avance et illégitimes par les Nations unies et la plupart des observateurs "
+            "internationaux. Le principal parti d’opposition avait été écarté du scrutin, des "
+            "opposants ont subi des procès de masse et les médias indépendants ont été fermés. "
+            "Le 31 mai 2023, le Secrétaire général des Nations unies a publié une déclaration "
+            "sur le Cambodge ; les mesures de réforme que les Nations unies avaient proposées "
+            "pour le Cambodge ont été ignorées par le gouvernement.\n\n"
+            "Cette séance publique en ligne réunit d’éminents spécialistes du Cambodge et toutes "
+            "les personnes soucieuses de son avenir, pour présenter et examiner des idées face à "
+            "ces élections faussées et aux atteintes aux droits humains et à l’État de droit, et "
+            "pour faire avancer le Cambodge vers les droits humains et la démocratie. Les membres "
+            "de la communauté khmère, au Cambodge et à l’étranger, sont particulièrement "
+            "invités à y participer.\n\n"
+            "Inscrivez-vous à l’avance pour recevoir les informations de connexion Zoom, et "
+            "envoyez-nous vos idées et suggestions avant la réunion. À la fin de la séance, "
+            "chaque personne inscrite reçoit un Plan d’action qui résume les idées présentées "
+            "et discutées."
+        ),
+        "agenda": (
+            "1. Accueil et objet de la séance\n"
+            "2. La situation du Cambodge après les élections du 23 juillet 2023\n"
+            "3. Idées envoyées à l’avance : présentation et discussion\n"
+            "4. Discussion ouverte avec les participants\n"
+            "5. Prochaines étapes vers un Plan d’action"
+        ),
+        "speakers": (
+            "Plusieurs éminents spécialistes du Cambodge y participent. Dans cette "
+            "démonstration, leurs noms figureraient ici."
         ),
     },
 }
 
 THEMES = [
-    {"en": "Elections and democracy", "km": "ការបោះឆ្នោត និងលទ្ធិប្រជាធិបតេយ្យ"},
-    {"en": "Human rights and political prisoners", "km": "សិទ្ធិមនុស្ស និងអ្នកទោសនយោបាយ"},
-    {"en": "Rule of law and justice", "km": "នីតិរដ្ឋ និងយុត្តិធម៌"},
-    {"en": "Free press and civil society", "km": "សេរីភាពសារព័ត៌មាន និងសង្គមស៊ីវិល"},
-    {"en": "International engagement", "km": "ការចូលរួមពីសហគមន៍អន្តរជាតិ"},
+    {
+        "en": "Elections and democracy",
+        "km": "ការបោះឆ្នោត និងលទ្ធិប្រជាធិបតេយ្យ",
+        "fr": "Élections et démocratie",
+    },
+    {
+        "en": "Human rights and political prisoners",
+        "km": "សិទ្ធិមនុស្ស និងអ្នកទោសនយោបាយ",
+        "fr": "Droits humains et prisonniers politiques",
+    },
+    {"en": "Rule of law and justice", "km": "នីតិរដ្ឋ និងយុត្តិធម៌", "fr": "État de droit et justice"},
+    {
+        "en": "Free press and civil society",
+        "km": "សេរីភាពសារព័ត៌មាន និងសង្គមស៊ីវិល",
+        "fr": "Liberté de la presse et société civile",
+    },
+    {
+        "en": "International engagement",
+        "km": "ការចូលរួមពីសហគមន៍អន្តរជាតិ",
+        "fr": "Engagement international",
+    },
 ]
 
 ACCOUNTS = [("admin", "organizer@demo.sala.invalid"), ("moderator", "moderator@demo.sala.invalid")]

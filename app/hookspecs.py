@@ -87,6 +87,17 @@ def sala_initial_idea_status(idea):
     ``"pending"``). Without an answer, ideas are ``"received"``: seen by organizers only."""
 
 
+@hookspec
+def sala_personal_data_shared(event):
+    """Declare the personal data this plugin hands to another service: return a list of
+    ``PersonalDataShare(recipient, data, purpose, policy_url)`` (in ``app.plugins``), or
+    nothing. ``event`` is the session a visitor registers for, or None for the site's
+    privacy notice (then declare what any session may send). The privacy notice, the
+    registration form and the consent stored with a registration list exactly what the
+    enabled plugins declare here: a plugin that sends data it does not declare makes the
+    notice untrue."""
+
+
 # Domain events. They are called inside the request's transaction, after the change is
 # flushed: a plugin may add rows (outbox messages, its own state) to the same transaction,
 # and must not do slow work here (no network calls: leave that to sala_worker_tick).

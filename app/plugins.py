@@ -39,6 +39,19 @@ class JoinDetails:
     personal: bool = False  # a link for this registrant alone (Zoom's per-registrant link)
 
 
+@dataclass(frozen=True)
+class PersonalDataShare:
+    """What `sala_personal_data_shared` answers: personal data a plugin hands to another
+    service. ``data`` names kinds from ``app.privacy.PERSONAL_DATA`` ("name", "email", …);
+    ``purpose`` is a translatable phrase that continues "We send … to <recipient> …"
+    (``_l("to create your personal join link")``)."""
+
+    recipient: str
+    data: tuple
+    purpose: str
+    policy_url: str = ""
+
+
 # `sala_join_details` answers this while it is still getting a personal link: the core
 # waits (the worker asks again) until the details are due, then falls back to the shared link.
 JOIN_PENDING = object()

@@ -4,9 +4,16 @@ from datetime import UTC
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_time,
+    get_datetime_format,
+    get_timezone_location,
+)
 from flask import request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 
@@ -41,17 +48,36 @@ def paragraphs(text):
     )
 
 
+NAMED_FORMATS = ("full", "long", "medium", "short")
+
+
 def local_time(utc_naive, tz_name, format="full", locale=None):
-    """A stored UTC time, shown in a time zone, in the reader's language and conventions."""
+    """A stored UTC time, shown in a time zone, in the reader's language and conventions.
+
+    Named formats give the date in that length and the time without seconds or a zone:
+    Babel's own "long" and "full" add seconds and "+0700" or "ម៉ោង​នៅ​ឥណ្ឌូចិន", which
+    readers stumble on. Say the zone with `zone_name`. Other formats are Babel patterns."""
     if utc_naive is None:
         return ""
-    aware = utc_naive.replace(tzinfo=UTC)
-    return format_datetime(aware, format, tzinfo=ZoneInfo(tz_name), locale=locale or get_locale())
+    locale = locale or get_locale()
+    local = utc_naive.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name))
+    if format not in NAMED_FORMATS:
+        return format_datetime(local, format, tzinfo=ZoneInfo(tz_name), locale=locale)
+    pattern = get_datetime_format(format, locale=locale)
+    return pattern.replace("{1}", format_date(local, format, locale=locale)).replace(
+        "{0}", format_time(local, "short", locale=locale)
+    )
+
+
+def zone_city(tz_name, locale=None):
+    """A time zone as its city, in the reader's language: "Phnom Penh", "ភ្នំពេញ", "Paris"."""
+    return get_timezone_location(ZoneInfo(tz_name), locale=locale or get_locale(), return_city=True)
 
 
 def zone_name(tz_name, locale=None):
-    """A time zone's city name in the reader's language: "Phnom Penh", "ភ្នំពេញ"."""
-    return get_timezone_name(ZoneInfo(tz_name), "location", locale=locale or get_locale())
+    """A time zone as readers say it: "Phnom Penh time", "ម៉ោងភ្នំពេញ", "heure de Paris"
+    (Babel's own label reads "ម៉ោង​នៅ​ កម្ពុជា", with a stray space)."""
+    return _("%(city)s time", city=zone_city(tz_name, locale))
 
 
 def init_app(app):

@@ -3,6 +3,7 @@ and every mail, rendered in Khmer over a site in use (tests/khmer_world.py), has
 three or more Latin-letter words outside names, addresses, links and code. And the
 <html lang> attribute is right on every page, in every language."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,41 @@ def test_forged_choices_are_refused_in_khmer(app, world):
     assert english_in_html(html) == []
     french = client.post(f"/s/{slug}/ideas/new?lang=fr", data=idea).get_data(as_text=True)
     assert "Veuillez choisir dans la liste." in french
+
+
+# A Khmer letter (or its sign), then an ASCII colon: punctuation glued on after a
+# translated string ("ទំព័រកិច្ចប្រជុំ:"), where Khmer writes ៖ inside the message.
+KHMER_THEN_COLON = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff][\u200b ]*:(?!//)")
+# Babel's long time with seconds and a raw offset ("8:00:00 PM +0700"), and its zone label
+# with a zero-width space before a plain one ("ម៉ោង​នៅ​ កម្ពុជា").
+CLOCK_NOISE = re.compile(r"\d:\d\d:\d\d|(?<!\w)[+-]\d{4}\b|\u200b ")
+
+
+def khmer_mails():
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.language == "km"))
+
+
+def test_no_ascii_colon_follows_khmer_text_in_a_mail(app, world):
+    found = {}
+    for message in khmer_mails():
+        text = "\n".join((message.subject, message.body_text, strip_tags(message.body_html)))
+        hits = [text[max(0, m.start() - 20) : m.end()] for m in KHMER_THEN_COLON.finditer(text)]
+        if hits:
+            found[message.kind] = hits
+    assert found == {}
+
+
+def test_mail_times_have_no_seconds_and_a_readable_zone(app, world):
+    found = {}
+    for message in khmer_mails():
+        text = message.body_text + strip_tags(message.body_html)
+        hits = [text[max(0, m.start() - 20) : m.end() + 5] for m in CLOCK_NOISE.finditer(text)]
+        if hits:
+            found[message.kind] = hits
+    assert found == {}
+    confirmed = next(m for m in khmer_mails() if m.kind == "registration_confirmed")
+    assert "ម៉ោងភ្នំពេញ" in confirmed.body_text  # the footer's zone, as a reader says it
+
+
+def strip_tags(html):
+    return re.sub(r"<[^>]+>", " ", html or "")

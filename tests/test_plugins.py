@@ -74,7 +74,7 @@ HOOKTEST = '''
     from flask import Blueprint, render_template_string
     from markupsafe import Markup
 
-    from app.plugins import JOIN_PENDING, JoinDetails, NavLink, hookimpl
+    from app.plugins import JOIN_PENDING, JoinDetails, NavLink, PersonalDataShare, hookimpl
 
     calls = []
     sent = []
@@ -183,6 +183,19 @@ HOOKTEST = '''
     def sala_initial_idea_status(idea):
         calls.append(("initial_idea_status", idea))
         return "pending"
+
+
+    @hookimpl
+    def sala_personal_data_shared(event):
+        calls.append(("personal_data_shared", event))
+        return [
+            PersonalDataShare(
+                recipient="Hook Mailer",
+                data=("email", "language"),
+                purpose="to deliver the newsletter",
+                policy_url="https://mailer.test/privacy",
+            )
+        ]
 
 
     @hookimpl
@@ -379,6 +392,26 @@ def test_initial_idea_status(hook_app, hooktest):
     idea = Idea(title="t", body="b")
     assert hooks().sala_initial_idea_status(idea=idea) == "pending"
     assert called(hooktest, "initial_idea_status") == [("initial_idea_status", idea)]
+
+
+def test_personal_data_shared_is_on_the_privacy_notice_and_the_form(hook_app, hooktest):
+    from registration_helpers import form, make_event
+
+    page = hook_app.test_client().get("/privacy").text
+    assert (
+        "We send your email address and your language to Hook Mailer to deliver the newsletter."
+        in page
+    )
+    assert 'href="https://mailer.test/privacy"' in page
+    assert ("personal_data_shared", None) in hooktest.calls
+
+    event = make_event()
+    client = hook_app.test_client()
+    assert "to Hook Mailer" in client.get(f"/s/{event.slug}").text
+    assert ("personal_data_shared", event) in hooktest.calls
+    client.post(f"/s/{event.slug}/register", data=form())
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.consent_text == "privacy-notice; Hook Mailer: email, language"
 
 
 DOMAIN_EVENTS = [

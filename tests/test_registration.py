@@ -513,7 +513,7 @@ def test_manage_page_changes_name_and_language(client, smtp):
     assert '<html lang="km">' in saved.text
     bad = client.post(path, data={"name": "x" * 5000, "language": "km"})
     # The message next to the field, in the registrant's language.
-    assert "សូមសរសេរឈ្មោះឱ្យខ្លីជាង ២០០ តួអក្សរ។" in bad.text
+    assert "សូមសរសេរឈ្មោះឱ្យខ្លីជាង 200 តួអក្សរ។" in bad.text
     assert 'aria-invalid="true"' in bad.text and registration().name == "Sok"
 
 

@@ -36,6 +36,8 @@ def template(tmp_path_factory):
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
             "-o",
             str(pot),
             ".",
@@ -67,7 +69,7 @@ def catalog_problems(template, translations, lang):
     for message in template:
         if not message.id:
             continue
-        found = translations.get(message.id)
+        found = translations.get(message.id, context=message.context)
         english = as_list(message.id)
         label = english[0][:70]
         if found is None or not all(as_list(found.string)):

@@ -4,6 +4,7 @@ configured languages: one field per text and language, named ``<text>_<lang>``."
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -16,7 +17,7 @@ LABELS = {
     "title": _l("Section title"),
     "body": _l("Section text"),
     "what": _l("What is to be done"),
-    "who": _l("Who"),
+    "who": lazy_pgettext("plan item", "Who"),
     "note": _l("What changed in this version"),
 }
 

@@ -4,6 +4,7 @@ import js_lib_htmx
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, render_template
 
+from .. import privacy as privacy_notice
 from ..events import current_events, get_public_event
 from ..extensions import db
 from ..models import Event, Idea, OutboxMessage, Registration, User
@@ -29,7 +30,7 @@ def index():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html", notice=privacy_notice.notice())
 
 
 # A row of each table every page or the worker reads: `SELECT 1` alone answers from a

@@ -13,11 +13,11 @@ from ..extensions import db
 from ..models import AuditEntry, Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
 from ..outbox import enqueue, mail_url
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
+from ..privacy import consent_record
 from ..sqlite import take_write_lock
 from .ics import ics_attachment
 
 CONFIRM_TTL = timedelta(days=7)
-CONSENT_TEXT = "privacy-notice"
 # A personal link still pending this long after it was due falls back to the shared one,
 # and never later than this before the start.
 JOIN_GRACE = timedelta(minutes=15)
@@ -165,7 +165,7 @@ def register(event, *, email, name, language, country="", affiliation=""):
         registration.language = language
         registration.country = country or ""
         registration.affiliation = affiliation or ""
-        registration.consent_text = CONSENT_TEXT
+        registration.consent_text = consent_record(event)
         registration.consented_at = utcnow()
         if registration.status == "cancelled":
             registration.status = "unconfirmed"

@@ -11,11 +11,12 @@ No network call ever happens in a web request: the hooks only mark registrations
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.extensions import db
 from app.models import Registration
-from app.plugins import JOIN_PENDING, JoinDetails, hookimpl
+from app.plugins import JOIN_PENDING, JoinDetails, PersonalDataShare, hookimpl
 
 from . import sync
 from .models import ZoomTask  # noqa: F401  (the table must be known to db.create_all)
@@ -45,6 +46,22 @@ def sala_config_defaults():
 
 def _active_for(event):
     return event is not None and bool(event.meeting_id) and sync.configured()
+
+
+@hookimpl
+def sala_personal_data_shared(event):
+    """sync.sync_pending adds each confirmed registrant to the meeting on Zoom, with their
+    email and name (split into first and last), which Zoom needs to make a personal link."""
+    if not sync.configured() or (event is not None and not event.meeting_id):
+        return None
+    return [
+        PersonalDataShare(
+            recipient="Zoom",
+            data=("name", "email"),
+            purpose=_l("to create your personal join link"),
+            policy_url="https://www.zoom.com/en/trust/privacy/",
+        )
+    ]
 
 
 @hookimpl

@@ -1,0 +1,52 @@
+"""The demo session's texts, shown on every partner's demo page: they state only what the
+public announcement states, name no individual, and never call the UN's reform plan by the
+name of the document Sala promises its readers (the Plan of Action)."""
+
+import re
+
+import pytest
+
+from app.demo import TEXTS, THEMES
+
+# The app's own term for the Plan of Action, in each language.
+PLAN_OF_ACTION = {"en": "Plan of Action", "km": "ផែនការសកម្មភាព", "fr": "Plan d’action"}
+UNITED_NATIONS = {"en": ("United Nations", "UN "), "km": ("សហប្រជាជាតិ",), "fr": ("Nations unies",)}
+SENTENCE_END = re.compile(r"(?<=[.។;])\s+|\n+")
+
+
+def sentences(text):
+    return [s for s in SENTENCE_END.split(text) if s.strip()]
+
+
+@pytest.mark.parametrize("lang", sorted(PLAN_OF_ACTION))
+def test_the_uns_reform_plan_is_not_called_a_plan_of_action(lang):
+    about_the_un = [
+        s for s in sentences(TEXTS[lang]["summary"]) if any(n in s for n in UNITED_NATIONS[lang])
+    ]
+    assert about_the_un, "the summary should still mention the United Nations"
+    for sentence in about_the_un:
+        assert PLAN_OF_ACTION[lang].casefold() not in sentence.casefold()
+        assert "action plan" not in sentence.casefold()
+
+
+@pytest.mark.parametrize("lang", sorted(PLAN_OF_ACTION))
+def test_no_named_person_is_quoted_or_credited(lang):
+    text = " ".join(TEXTS[lang].values())
+    for name in ("Thayvie", "Sinn", "Guterres", "António", "ហ្គូតេរេស", "អានតូនីញ៉ូ"):
+        assert name not in text
+    assert "«" not in text and '"' not in text  # no quotation
+
+
+def test_khmer_says_shut_out_and_experts_on_cambodia():
+    khmer = " ".join(TEXTS["km"].values())
+    assert "ដកចេញ" not in khmer  # "removed": the party was shut out of the election
+    assert "រារាំងមិនឱ្យចូលរួមការបោះឆ្នោត" in khmer
+    assert "បញ្ហាកម្ពុជា" not in khmer  # "the Cambodia problem"
+    assert khmer.count("អ្នកជំនាញឈានមុខអំពីកម្ពុជា") == 1
+
+
+def test_every_language_has_every_text_and_theme_and_latin_digits():
+    for lang in PLAN_OF_ACTION:
+        assert set(TEXTS[lang]) == set(TEXTS["en"])
+        assert all(theme.get(lang) for theme in THEMES)
+    assert not re.search("[០-៩]", " ".join(TEXTS["km"].values()))  # GLOSSARY.md: digits
