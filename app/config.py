@@ -28,6 +28,9 @@ DEFAULTS = dict(
     RATELIMIT_STORAGE_URI="memory://",
     RATELIMIT_HEADERS_ENABLED=True,
     RATELIMIT_PUBLIC_POST="20 per minute",
+    # Mails one mailbox may be sent per hour from the public forms together (registration,
+    # ideas, "send me my link"); past it they answer as usual and send nothing.
+    MAILBOX_MAIL_LIMIT="5 per hour",
     LOGIN_MAX_FAILURES=10,
     LOGIN_LOCK_MINUTES=15,
     LOGIN_RATE_LIMIT="30 per minute",

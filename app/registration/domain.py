@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..extensions import db
-from ..models import AuditEntry, Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from ..models import Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
 from ..outbox import enqueue, mail_url
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
 from ..sqlite import take_write_lock
@@ -158,8 +158,10 @@ def register(event, *, email, name, language, country="", affiliation=""):
             event=event, email=email.strip(), email_key=key, status="unconfirmed"
         )
         db.session.add(registration)
-    if registration.status in ("unconfirmed", "cancelled"):
-        # A new registration, or an old one started again: take what they typed now.
+    if created or registration.status == "cancelled":
+        # A new registration, or an old one started again: take what they typed now. A
+        # pending one keeps its details (anyone can type its address): only its own link
+        # changes them. It gets its confirmation mail again.
         registration.email = email.strip()
         registration.name = name
         registration.language = language
@@ -172,6 +174,7 @@ def register(event, *, email, name, language, country="", affiliation=""):
             registration.cancelled_at = None
             registration.confirmed_at = None
             registration.join_details_sent_at = None
+    if registration.status in ("unconfirmed", "cancelled"):
         db.session.flush()
         token, raw = LinkToken.issue("confirm", registration, CONFIRM_TTL)
         db.session.flush()
@@ -378,25 +381,8 @@ def erase(registration, actor=None, keep_status=False, record=True):
             )
         )
     )
-    # Where they acted from (their own requests) goes too.
-    db.session.execute(
-        sa.update(AuditEntry)
-        .where(
-            sa.or_(
-                sa.and_(
-                    AuditEntry.target_type == "registration",
-                    AuditEntry.target_id == registration.id,
-                ),
-                sa.and_(AuditEntry.target_type == "idea", AuditEntry.target_id.in_(idea_ids)),
-            ),
-            AuditEntry.actor_id.is_(None),
-        )
-        .values(ip="")
-    )
     if record:
-        entry = audit.record("registration.erase", registration, actor=actor)
-        if actor is None:
-            entry.ip = ""
+        audit.record("registration.erase", registration, actor=actor)
     db.session.flush()
 
 

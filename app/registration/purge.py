@@ -181,15 +181,6 @@ def purge(event, actor=None, now=None, force=False, export_path=None):
             LinkToken.subject_type == "idea", LinkToken.subject_id.in_(idea_ids)
         )
     )
-    db.session.execute(
-        sa.update(AuditEntry)
-        .where(
-            AuditEntry.target_type == "idea",
-            AuditEntry.target_id.in_(idea_ids),
-            AuditEntry.actor_id.is_(None),
-        )
-        .values(ip="")
-    )
 
     # Every mail of the session: nothing waiting goes out, and no copy keeps an address.
     registration_ids = sa.select(Registration.id).where(Registration.event_id == event.id)
