@@ -59,7 +59,7 @@ def open_for_ideas(event):
     db.session.commit()
 
 
-# ---------------------------------------------------------------- no visitor text before confirmation
+# ---------------------------------------------------------------- before confirmation
 
 
 def test_mails_to_an_unconfirmed_address_carry_nothing_the_visitor_typed(mail_app, smtp):
@@ -91,7 +91,7 @@ def test_mails_to_an_unconfirmed_address_carry_nothing_the_visitor_typed(mail_ap
     assert confirmed and "Security notice" in smtp.text(confirmed[0])
 
 
-# ---------------------------------------------------------------- a pending registration stays as it was
+# ---------------------------------------------------------------- a pending registration
 
 
 def test_registering_a_pending_address_again_changes_none_of_its_details(mail_app, smtp):
