@@ -31,6 +31,9 @@ DEFAULTS = dict(
     # Mails one mailbox may be sent per hour from the public forms together (registration,
     # ideas, "send me my link"); past it they answer as usual and send nothing.
     MAILBOX_MAIL_LIMIT="5 per hour",
+    # Every mail carries a fresh personal (manage) link; only the newest this many per
+    # registrant open their page, and none after the session's retention period.
+    MANAGE_LINKS_KEPT=3,
     LOGIN_MAX_FAILURES=10,
     LOGIN_LOCK_MINUTES=15,
     LOGIN_RATE_LIMIT="30 per minute",

@@ -54,3 +54,44 @@ def test_every_personal_and_organizer_page_is_never_stored_by_a_cache(app):
         organizer_pages
     )
     assert "moderation.index" in organizer_pages
+
+
+# ---------------------------------------------------------------- manage links
+
+
+def test_only_the_newest_manage_links_open_and_none_after_the_retention(mail_app, smtp):
+    from datetime import timedelta
+
+    from registration_helpers import deliver, form, links, make_event, path_of
+
+    from app.extensions import db
+    from app.models import utcnow
+
+    event = make_event()
+    client = mail_app.test_client()
+    client.post("/s/planning/register", data=form())
+    deliver()
+    client.post(path_of(links(smtp.to("dara@example.org")[0], "confirm")[0]))
+    for _ in range(3):  # "you are already registered", each with a fresh link
+        client.post("/s/planning/register", data=form())
+    deliver()
+    every = [path_of(url) for m in smtp.to("dara@example.org") for url in links(m, "manage")]
+    manage = list(dict.fromkeys(every))  # in the order they were sent, each once
+    assert len(manage) == 5  # confirmed, join details, three times "already registered"
+
+    for old in manage[:2]:
+        page = client.get(old)
+        assert page.status_code == 410
+        assert "This link has been replaced" in page.text
+        assert "/s/planning" in page.text  # where to ask for a new one
+        idea_box = client.get(f"/s/planning/ideas/new?t={old.rsplit('/', 1)[1]}")
+        assert idea_box.status_code == 404
+    for newest in manage[2:]:
+        assert client.get(newest).status_code == 200
+
+    # The session is over and its retention period has passed: no link opens any more.
+    event.starts_at = utcnow() - timedelta(days=event.retention_days + 1)
+    db.session.commit()
+    page = client.get(manage[-1])
+    assert page.status_code == 410
+    assert "This link has expired" in page.text

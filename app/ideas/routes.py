@@ -11,8 +11,9 @@ from ..events import get_public_event
 from ..extensions import db, limiter
 from ..forms import choices
 from ..i18n import current_language, language_name, languages
-from ..models import Idea, LinkToken, Registration, Theme, utcnow
+from ..models import Idea, LinkToken, Theme, utcnow
 from ..plugins import plugin_state
+from ..registration.domain import find_manage_registration
 from . import workflow
 from .forms import IdeaForm
 
@@ -68,10 +69,7 @@ def registrant_from_token(event, raw):
     """The registration behind a manage link for this session, or None."""
     if not raw:
         return None
-    token = LinkToken.find(raw, "manage")
-    if token is None or token.expired or token.subject_type != "registration":
-        return None
-    registration = db.session.get(Registration, token.subject_id)
+    registration = find_manage_registration(raw)
     if (
         registration is None
         or registration.event_id != event.id

@@ -98,10 +98,70 @@ def lock_event(event):
 # ---------------------------------------------------------------- links
 
 
+REPLACED_MANAGE = "manage-replaced"
+
+
 def manage_link(registration):
-    """A fresh manage link: only the hash is stored, so each mail issues its own."""
+    """A fresh manage link: only the hash is stored, so each mail issues its own. Only the
+    newest MANAGE_LINKS_KEPT stay valid: a link in an old mail (in a mailbox someone else
+    reads now, on a phone taken at a border) stops working as new mails go out."""
     _token, raw = LinkToken.issue("manage", registration)
+    db.session.flush()
+    retire_old_manage_links(registration)
     return mail_url("registration.manage", token=raw)
+
+
+def retire_old_manage_links(registration):
+    """Mark all but the newest few manage links of a registrant as replaced (kept, so the
+    old link can say so kindly instead of "unknown link")."""
+    kept = current_app.config["MANAGE_LINKS_KEPT"]
+    mine = (
+        LinkToken.purpose == "manage",
+        LinkToken.subject_type == "registration",
+        LinkToken.subject_id == registration.id,
+    )
+    newest = (
+        sa.select(LinkToken.id).where(*mine).order_by(LinkToken.id.desc()).limit(kept)
+    ).scalar_subquery()
+    db.session.execute(
+        sa.update(LinkToken)
+        .where(*mine, LinkToken.id.not_in(newest))
+        .values(purpose=REPLACED_MANAGE)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def manage_links_end(event):
+    """Manage links end with the session's retention period, when its purge may run."""
+    return event.ends_at + timedelta(days=event.retention_days or 0)
+
+
+def manage_link_problem(raw):
+    """Why a manage link does not open, for a kind page: ("replaced" | "ended", event), or
+    (None, None) when it is simply unknown."""
+    token = LinkToken.find(raw, REPLACED_MANAGE)
+    if token is None:
+        token = LinkToken.find(raw, "manage")
+        if token is None:
+            return None, None
+        reason = "ended"
+    else:
+        reason = "replaced"
+    registration = db.session.get(Registration, token.subject_id)
+    if registration is None or registration.erased_at is not None:
+        return None, None
+    return reason, registration.event
+
+
+def find_manage_registration(raw, now=None):
+    """The registration behind a manage link that still works (the newest few, until the
+    session's retention ends), or None."""
+    token, registration = find_registration(raw, "manage")
+    if registration is None:
+        return None
+    if (now or utcnow()) >= manage_links_end(registration.event):
+        return None
+    return registration
 
 
 def find_registration(raw, purpose):

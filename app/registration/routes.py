@@ -234,10 +234,20 @@ def send_manage_link(token):
 # ---------------------------------------------------------------- manage
 
 
+def manage_link_refusal(token):
+    """The page for a manage link that does not open: replaced by a newer one, ended with
+    the session's retention, or unknown."""
+    reason, event = domain.manage_link_problem(token)
+    if reason is None:
+        return make_response(render_template("registration/link_invalid.html"), 404)
+    page = render_template("registration/link_replaced.html", reason=reason, event=event)
+    return make_response(page, 410)
+
+
 def manage_context(token):
-    found, registration = domain.find_registration(token, "manage")
+    registration = domain.find_manage_registration(token)
     if registration is None:
-        abort(make_response(render_template("registration/link_invalid.html"), 404))
+        abort(manage_link_refusal(token))
     g.registrant_language = registration.language
     refresh()
     return registration
