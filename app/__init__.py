@@ -13,6 +13,7 @@ from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
 from .plugins import build_manager, nav_links, render_slot
+from .private_files import private_dir, write_private_file
 
 __all__ = ["ConfigurationError", "create_app"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +90,7 @@ def load_config(app, test_config):
     app.config.from_prefixed_env("SALA")
     if test_config:
         app.config.from_mapping(test_config)
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = private_dir(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'sala.sqlite'}"
     if not app.config.get("MAIL_FILE_DIR"):
@@ -111,6 +111,5 @@ def ensure_secret_key(app):
         )
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        write_private_file(key_file, secrets.token_hex(32).encode())
     app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from .plugins import hookimpl
+from .private_files import private_dir, write_private_file
 
 log = logging.getLogger("sala.mail")
 
@@ -22,7 +23,7 @@ class FileConnection:
         from .outbox import ConnectionLost
 
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)
         except OSError as exc:
             raise ConnectionLost(f"cannot write to {self.directory}: {exc}") from exc
         return self
@@ -40,11 +41,11 @@ class FileConnection:
             raise PermanentFailure(str(exc)) from exc
         partial = path.with_suffix(".eml.part")
         try:  # written whole or not at all: a reader never opens half a mail
-            partial.write_bytes(data)
+            write_private_file(partial, data)
             os.replace(partial, path)
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {path}: {exc}") from exc
-        log.info("Mail to %s written to %s", message.recipient, path)
+        log.info("Mail written to %s", path)  # not to whom: no address in the logs
         print(f"Mail written to {path}", flush=True)
         return str(path)
 

@@ -2,6 +2,10 @@
 links end and are replaced, no personal data in any log line, files readable by their owner
 only. The URL map is walked, so a route added later is covered."""
 
+import os
+import stat
+
+import pytest
 from test_security import PUBLIC
 from world import World, login, url_for_rule
 
@@ -95,3 +99,52 @@ def test_only_the_newest_manage_links_open_and_none_after_the_retention(mail_app
     page = client.get(manage[-1])
     assert page.status_code == 410
     assert "This link has expired" in page.text
+
+
+# ---------------------------------------------------------------- files for their owner only
+
+
+@pytest.fixture
+def permissive_umask():
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_database_secrets_mail_and_exports_are_readable_by_their_owner_only(
+    isolated_instance, permissive_umask
+):
+    from registration_helpers import deliver, form, make_event
+
+    from app import create_app
+    from app.extensions import db
+    from app.registration import purge
+
+    assert not isolated_instance.exists()
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        db.create_all()
+        event = make_event()
+        app.test_client().post("/s/planning/register", data=form())
+        deliver()  # the file provider writes the mail under instance/mail
+        export = purge.write_export(event)
+        database = isolated_instance / "sala.sqlite"
+        files = [
+            database,
+            database.with_name("sala.sqlite-wal"),
+            database.with_name("sala.sqlite-shm"),
+            isolated_instance / "secret_key",
+            export,
+            *(isolated_instance / "mail").glob("*.eml"),
+        ]
+        assert len(files) == 6  # one mail
+        for path in files:
+            assert mode(path) == 0o600, (path.name, oct(mode(path)))
+        for folder in (isolated_instance, isolated_instance / "mail", export.parent):
+            assert mode(folder) == 0o700, (folder.name, oct(mode(folder)))
+        db.session.remove()
+        db.engine.dispose()
