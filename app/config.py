@@ -9,7 +9,9 @@ DEFAULTS = dict(
     # Absolute base for links in mails, which are rendered outside any request.
     BASE_URL="http://127.0.0.1:5000",
     SQLALCHEMY_DATABASE_URI=None,  # filled in by create_app: instance/sala.sqlite
-    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    # hide_parameters: a failing query's error (and its log line) does not carry the values
+    # it was given: addresses, names, mails with personal links.
+    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
     # The languages offered (each needs a catalog in translations/<code>/, except English).
     LANGUAGES=["en", "km", "fr"],
     # The languages a Plan of Action must be complete in before it can be published; the

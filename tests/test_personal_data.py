@@ -2,8 +2,10 @@
 links end and are replaced, no personal data in any log line, files readable by their owner
 only. The URL map is walked, so a route added later is covered."""
 
+import logging
 import os
 import stat
+from datetime import timedelta
 
 import pytest
 from test_security import PUBLIC
@@ -148,3 +150,96 @@ def test_database_secrets_mail_and_exports_are_readable_by_their_owner_only(
             assert mode(folder) == 0o700, (folder.name, oct(mode(folder)))
         db.session.remove()
         db.engine.dispose()
+
+
+# ---------------------------------------------------------------- no personal data in logs
+
+
+def test_a_full_journey_with_a_database_error_logs_no_personal_data(make_app, smtp, caplog):
+    import re
+
+    import sqlalchemy as sa
+    from registration_helpers import deliver, form, links, make_event, path_of, smtp_config
+    from support import create_user
+    from world import login
+
+    from app.extensions import db
+    from app.models import Idea, OutboxMessage, utcnow
+
+    caplog.set_level(logging.DEBUG)
+    # Exceptions are answered with the 500 page and logged, as in production.
+    app = make_app(PROPAGATE_EXCEPTIONS=False, **smtp_config(smtp))
+    visitor = {"REMOTE_ADDR": "203.0.113.9"}
+    email, name = "sokha.private@example.org", "Sokha Privatename"
+    idea_title, idea_body = "Secretidea title words", "Secretidea body text about the vote"
+    with app.app_context():
+        event = make_event()
+        event.ideas_open_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        client = app.test_client()
+        client.post("/s/planning/register", data=form(email=email, name=name), environ_base=visitor)
+        deliver()
+        confirm = path_of(links(smtp.to(email)[0], "confirm")[0])
+        client.post(confirm, environ_base=visitor)
+        deliver()
+        manage = path_of(links(smtp.to(email)[-1], "manage")[0])
+        token = manage.rsplit("/", 1)[1]
+        assert client.get(manage, environ_base=visitor).status_code == 200
+        idea = dict(title=idea_title, body=idea_body, language="en", display="name", name=name)
+        idea["theme"] = ""
+        sent = client.post(f"/s/planning/ideas/new?t={token}", data=idea, environ_base=visitor)
+        assert sent.status_code == 200
+        deliver()
+
+        # Organizers at work: the registrants, their export, a moderation, a resend.
+        organizer = app.test_client()
+        create_user("org@example.org", "admin")
+        db.session.commit()
+        login(organizer, "org@example.org")
+        assert organizer.get(f"/admin/events/{event.id}/registrants").status_code == 200
+        assert organizer.get(f"/admin/events/{event.id}/registrants.csv").status_code == 200
+        row = db.session.scalar(sa.select(Idea))
+        moderated = organizer.post(
+            f"/moderate/{event.id}/ideas/{row.id}/approve", data={"revision": row.revision}
+        )
+        assert moderated.status_code == 302
+        deliver()
+        assert len(smtp.to(email)) >= 4
+
+    # The database fails under a request that writes personal data (a mail with a personal
+    # link): the outbox table is gone. (The request runs in an app context of its own, as
+    # in production.)
+    with app.app_context():
+        OutboxMessage.__table__.drop(db.engine)
+    try:
+        failed = client.post(confirm + "/link", environ_base=visitor)
+        assert failed.status_code == 500
+        assert "Something went wrong" in failed.text
+    finally:
+        with app.app_context():
+            OutboxMessage.__table__.create(db.engine)
+
+    ours = [r for r in caplog.records if not r.name.startswith(("mail.log", "asyncio"))]
+    logged = "\n".join(caplog.handler.format(r) for r in ours)
+    assert "Exception on /r/confirm/<token>/link [POST]" in logged  # the error was logged
+    assert "parameters hidden" in logged
+    secrets = [email, "sokha", "Privatename", "Secretidea", token, confirm.rsplit("/", 1)[1]]
+    secrets += ["203.0.113.9", "127.0.0.1"]
+    for secret in secrets:
+        found = [line for line in logged.splitlines() if secret.lower() in line.lower()]
+        assert not found, (secret, found[:3])
+    assert not re.search(r"/r/(manage|confirm)/[A-Za-z0-9_-]{20,}", logged)
+
+
+def test_gunicorn_access_logs_if_turned_on_hold_no_address_path_or_query():
+    import runpy
+    from pathlib import Path
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "deploy/gunicorn.conf.py"))
+    assert conf["accesslog"] is None
+    line = conf["access_log_format"]
+    # h: client address; r, U, q: the request line, path, query (tokens); f: referrer;
+    # {...}i: any request header (X-Forwarded-For).
+    for atom in ("%(h)s", "%(r)s", "%(U)s", "%(q)s", "%(f)s", "}i)s", "%(a)s"):
+        assert atom not in line, atom
+    assert "%(s)s" in line
