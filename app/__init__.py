@@ -13,6 +13,7 @@ from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
 from .plugins import build_manager, nav_links, render_slot
+from .private_files import private_dir, write_private_file
 
 __all__ = ["ConfigurationError", "create_app"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -90,20 +91,24 @@ def load_config(app, test_config):
     app.config.from_prefixed_env("SALA")
     if test_config:
         app.config.from_mapping(test_config)
-    instance = Path(app.instance_path)
     try:
-        instance.mkdir(parents=True, exist_ok=True)
+        instance = private_dir(app.instance_path)
     except OSError as exc:
         raise ConfigurationError(
             _(
                 "The instance folder %(path)s cannot be used (%(reason)s). Set "
                 "SALA_INSTANCE_PATH to a folder Sala may create and write to.",
-                path=instance,
+                path=app.instance_path,
                 reason=exc.strerror or exc,
             )
         ) from exc
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'sala.sqlite'}"
+    # Kept even where a deployment sets engine options of its own.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     if not app.config.get("MAIL_FILE_DIR"):
         app.config["MAIL_FILE_DIR"] = str(instance / "mail")
 
@@ -122,6 +127,5 @@ def ensure_secret_key(app):
         )
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        write_private_file(key_file, secrets.token_hex(32).encode())
     app.config["SECRET_KEY"] = key_file.read_text().strip()

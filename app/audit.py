@@ -1,6 +1,6 @@
 """The audit log: who did what to what, when."""
 
-from flask import has_request_context, request
+from flask import has_request_context
 from flask_login import current_user
 
 from .extensions import db
@@ -17,7 +17,6 @@ def record(action, target=None, actor=None, **detail):
         actor_label=actor.email if actor is not None else "",
         target_type=type(target).__name__.lower() if target is not None else "",
         target_id=getattr(target, "id", None),
-        ip=(request.remote_addr or "") if has_request_context() else "",
         detail=detail,
     )
     db.session.add(entry)

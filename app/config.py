@@ -9,7 +9,9 @@ DEFAULTS = dict(
     # Absolute base for links in mails, which are rendered outside any request.
     BASE_URL="http://127.0.0.1:5000",
     SQLALCHEMY_DATABASE_URI=None,  # filled in by create_app: instance/sala.sqlite
-    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    # hide_parameters: a failing query's error (and its log line) does not carry the values
+    # it was given: addresses, names, mails with personal links.
+    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
     # The languages offered (each needs a catalog in translations/<code>/, except English).
     LANGUAGES=["en", "km", "fr"],
     # The languages a Plan of Action must be complete in before it can be published; the
@@ -28,6 +30,12 @@ DEFAULTS = dict(
     RATELIMIT_STORAGE_URI="memory://",
     RATELIMIT_HEADERS_ENABLED=True,
     RATELIMIT_PUBLIC_POST="20 per minute",
+    # Mails one mailbox may be sent per hour from the public forms together (registration,
+    # ideas, "send me my link"); past it they answer as usual and send nothing.
+    MAILBOX_MAIL_LIMIT="5 per hour",
+    # Every mail carries a fresh personal (manage) link; only the newest this many per
+    # registrant open their page, and none after the session's retention period.
+    MANAGE_LINKS_KEPT=3,
     LOGIN_MAX_FAILURES=10,
     LOGIN_LOCK_MINUTES=15,
     LOGIN_RATE_LIMIT="30 per minute",

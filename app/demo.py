@@ -14,6 +14,7 @@ from . import audit
 from .extensions import db
 from .models import Event, Theme, User, utcnow
 from .outbox import mail_url
+from .private_files import write_private_file
 
 SLUG = "cambodia-after-the-election"
 
@@ -223,8 +224,7 @@ def demo_accounts():
             db.session.flush()
             audit.record("user.create", user, role=role, via="demo")
         accounts.append(DemoAccount(role, email, password))
-    credentials.write_text("".join(f"{a.email} {a.password}\n" for a in accounts))
-    credentials.chmod(0o600)
+    write_private_file(credentials, "".join(f"{a.email} {a.password}\n" for a in accounts).encode())
     return accounts
 
 

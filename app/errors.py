@@ -1,5 +1,6 @@
 """Error pages in the visitor's language. htmx requests get a short fragment instead."""
 
+import functools
 import logging
 
 import sqlalchemy as sa
@@ -95,7 +96,23 @@ def handle_database_error(error):
     return render_error(503)
 
 
+def log_exception_without_path(app, exc_info):
+    """Flask's own line names the request's path, which holds a personal link's token
+    (/r/manage/<token>): name the route's pattern instead."""
+    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    app.logger.error("Exception on %s [%s]", rule, request.method, exc_info=exc_info)
+
+
+def keep_sql_out_of_logs(app):
+    """SQLAlchemy logs statements' parameters and result rows (addresses, names) as soon as
+    a DEBUG or INFO level reaches its logger: keep it at WARNING unless echo is asked for."""
+    if not app.config.get("SQLALCHEMY_ECHO"):
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
 def init_app(app):
+    app.log_exception = functools.partial(log_exception_without_path, app)
+    keep_sql_out_of_logs(app)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_internal_error)

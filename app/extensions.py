@@ -2,7 +2,6 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -10,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy.orm import DeclarativeBase
+
+from .ratelimit import remote_address_key
 
 
 class Base(DeclarativeBase):
@@ -23,4 +24,5 @@ babel = Babel()
 mail = Mail()
 htmx = Htmx()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address)
+# Keyed by a hash of the visitor's address: no address in clear in the limiter's storage.
+limiter = Limiter(key_func=remote_address_key)

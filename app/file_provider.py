@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from .plugins import hookimpl
+from .private_files import private_dir, write_private_file
 
 log = logging.getLogger("sala.mail")
 
@@ -34,7 +35,7 @@ class FileConnection:
         from .outbox import ConnectionLost
 
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)
             # A folder that exists but takes no file fails here, once, with the reason,
             # rather than every message failing one by one.
             tempfile.NamedTemporaryFile(dir=self.directory, prefix=".probe-").close()
@@ -55,11 +56,11 @@ class FileConnection:
             raise PermanentFailure(str(exc)) from exc
         partial = path.with_suffix(".eml.part")
         try:  # written whole or not at all: a reader never opens half a mail
-            partial.write_bytes(data)
+            write_private_file(partial, data)
             os.replace(partial, path)
         except OSError as exc:  # the folder's fault (full, read-only), not the message's
             raise ConnectionLost(unwritable(self.directory, exc)) from exc
-        log.info("Mail to %s written to %s", message.recipient, path)
+        log.info("Mail written to %s", path)  # not to whom: no address in the logs
         print(f"Mail written to {path}", flush=True)
         return str(path)
 

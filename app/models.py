@@ -72,7 +72,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 
 class AuditEntry(db.Model):
-    """Who did what to what, when. Written by `app.audit.record`."""
+    """Who did what to what, when. Written by `app.audit.record`. Not from where: no
+    visitor's (or organizer's) IP address is kept."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -82,7 +83,6 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
     target_type: Mapped[str] = mapped_column(sa.String(40), default="")
     target_id: Mapped[int | None]
-    ip: Mapped[str] = mapped_column(sa.String(64), default="")
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
 

@@ -65,7 +65,33 @@ def set_security_headers(response):
     return response
 
 
+def is_personal_page():
+    """A page for one person: behind a secret link (a token in the path, or a manage link
+    in `?t=`), or seen by someone signed in (organizers and moderators: lists of
+    registrants, exports). Static files are the same for everyone."""
+    from flask_login import current_user
+
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return False
+    if endpoint.startswith("branding_assets."):
+        return False
+    if "token" in (request.view_args or {}) or request.args.get("t"):
+        return True
+    return current_user.is_authenticated
+
+
+def keep_personal_pages_out_of_caches(response):
+    # no-store: neither a shared computer's browser cache (its back button, a later
+    # visitor) nor a proxy on a watched network may keep a copy of who took part.
+    if is_personal_page():
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response
+
+
 def init_app(app):
     app.request_class = type("CleanRequest", (CleanRequestMixin, app.request_class), {})
     app.before_request(refuse_nul_in_path)
     app.after_request(set_security_headers)
+    app.after_request(keep_personal_pages_out_of_caches)

@@ -9,9 +9,12 @@ What reads, decides and then writes on what it read (are there seats left?) must
 lock before it reads, or two requests both read the same and both write: it calls
 `take_write_lock()` first, as it would lock rows with SELECT ... FOR UPDATE on PostgreSQL."""
 
+import os
 import sqlite3
 
 import sqlalchemy as sa
+
+from .private_files import create_private_file
 
 # How long a writer waits for the lock before giving up ("database is locked"), in ms.
 BUSY_TIMEOUT_MS = 20_000
@@ -19,7 +22,18 @@ BUSY_TIMEOUT_MS = 20_000
 
 def prepare(engine):
     if engine.dialect.name == "sqlite":
+        create_private_database(engine.url.database)
         sa.event.listen(engine, "connect", _on_connect)
+
+
+def create_private_database(path):
+    """Create the database file readable by its owner only, before SQLite creates it with
+    the process's umask (an empty file is a new database to SQLite). Its -wal and -shm files
+    take the same permissions from it."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        create_private_file(path)
 
 
 def _on_connect(dbapi_connection, _record):

@@ -16,5 +16,8 @@ max_requests = 5000
 max_requests_jitter = 500
 # Access logs would hold IP addresses and token URLs; keep them off unless needed.
 accesslog = None
+# If access logs are turned on: no client address, and no path or query (they carry the
+# tokens of personal links), only the time, method, status, size and duration.
+access_log_format = '%(t)s "%(m)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1"

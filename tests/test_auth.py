@@ -93,7 +93,6 @@ def test_ten_wrong_passwords_lock_the_account(app, client, auth, admin_user):
     assert actions("login.failed", "login.locked") == ["login.failed"] * 10 + ["login.locked"]
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "login.locked"))
     assert entry.detail == {"minutes": minutes}
-    assert entry.ip == "127.0.0.1"
 
     # The lock ends by itself.
     user.locked_until = utcnow() - timedelta(seconds=1)

@@ -169,7 +169,24 @@ def test_honeypot_keeps_nothing_but_looks_the_same(client):
     assert db.session.scalar(sa.select(sa.func.count(Idea.id))) == 0
 
 
-def test_rate_limit_per_address(make_app):
+def test_limit_per_address_answers_as_usual_and_keeps_nothing_more(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_PUBLIC_POST="100 per minute",
+        MAILBOX_MAIL_LIMIT="2 per hour",
+    )
+    with app.app_context():
+        client = app.test_client()
+        make_event()
+        answers = [post_idea(client) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert all("we sent you an email" in a.text for a in answers)
+        assert post_idea(client, email="other@example.org").status_code == 200
+        authors = db.session.scalars(sa.select(Idea.author_email)).all()
+        assert sorted(authors) == ["other@example.org"] + ["visitor@example.org"] * 2
+
+
+def test_rate_limit_per_registrant_link(make_app):
     app = make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_PUBLIC_POST="100 per minute",
@@ -177,11 +194,10 @@ def test_rate_limit_per_address(make_app):
     )
     with app.app_context():
         client = app.test_client()
-        make_event()
-        assert post_idea(client).status_code == 200
-        assert post_idea(client).status_code == 200
-        assert post_idea(client).status_code == 429
-        assert post_idea(client, email="other@example.org").status_code == 200
+        event = make_event()
+        _registration, raw = make_registrant(event)
+        codes = [post_idea(client, query=f"?t={raw}").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
 
 
 BAD_INPUT = [

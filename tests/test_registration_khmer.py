@@ -24,4 +24,5 @@ def test_register_in_khmer_page_errors_and_mail(khmer_app, smtp):
     (mail,) = smtp.to("dara@example.org")
     assert mail["Subject"].startswith("សូមបញ្ជាក់ការចុះឈ្មោះរបស់អ្នក៖")
     assert "កិច្ចប្រជុំរៀបចំផែនការ" in mail["Subject"]
-    assert "ជម្រាបសួរ Dara," in SmtpSink.text(mail)
+    # Not by name: the address is not confirmed yet, so nothing typed is repeated.
+    assert "ជម្រាបសួរ" in SmtpSink.text(mail) and "Dara" not in SmtpSink.text(mail)

@@ -262,6 +262,9 @@ ROWS = {
     ],
 }
 
+# Columns a later migration removes on purpose (with their values).
+DROPPED = {"audit_entry": {"ip"}}  # no visitor's IP address is kept
+
 
 def migration_config(app):
     return app.extensions["migrate"].migrate.get_config(app.extensions["migrate"].directory)
@@ -296,6 +299,9 @@ def upgrade_keeps_everything(url):
                 for row in rows:
                     stored = by_key[tuple(row[c.name] for c in key)]
                     for column, value in row.items():
+                        if column in DROPPED.get(table_name, ()):
+                            assert column not in stored, f"{table_name}.{column}"
+                            continue
                         assert stored[column] == value, f"{table_name}.{column}"
 
         # The app reads them through its models.

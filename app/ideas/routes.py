@@ -6,12 +6,14 @@ from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import aliased, joinedload
 
+from .. import ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
 from ..forms import choices
 from ..i18n import current_language, language_name, languages
-from ..models import Idea, LinkToken, Registration, Theme, utcnow
+from ..models import Idea, LinkToken, Theme, utcnow
 from ..plugins import plugin_state
+from ..registration.domain import find_manage_registration
 from . import workflow
 from .forms import IdeaForm
 
@@ -29,10 +31,14 @@ def per_address_limit():
     return current_app.config.get("IDEAS_RATE_LIMIT_PER_ADDRESS", "10 per hour")
 
 
-def address_key():
-    """Rate-limit key per author: their address, or their manage link."""
-    who = (request.form.get("email") or request.args.get("t") or "").strip().lower()
-    return f"idea-author:{who[:254]}"
+def author_link_key():
+    """Rate-limit key per registrant: their manage link (hashed). An address typed in the
+    form is not limited here but by the mailbox cap, which refuses nobody visibly."""
+    return ratelimit.token_key("idea-author", request.args.get("t", ""))
+
+
+def without_manage_link():
+    return not request.args.get("t")
 
 
 def ideas_window(event, now=None):
@@ -63,10 +69,7 @@ def registrant_from_token(event, raw):
     """The registration behind a manage link for this session, or None."""
     if not raw:
         return None
-    token = LinkToken.find(raw, "manage")
-    if token is None or token.expired or token.subject_type != "registration":
-        return None
-    registration = db.session.get(Registration, token.subject_id)
+    registration = find_manage_registration(raw)
     if (
         registration is None
         or registration.event_id != event.id
@@ -104,7 +107,9 @@ def form_context(event):
 
 @bp.route("/s/<slug>/ideas/new", methods=["GET", "POST"])
 @limiter.limit(public_post_limit, methods=["POST"])
-@limiter.limit(per_address_limit, key_func=address_key, methods=["POST"])
+@limiter.limit(
+    per_address_limit, key_func=author_link_key, exempt_when=without_manage_link, methods=["POST"]
+)
 def new(slug):
     event = get_public_event(slug)
     if event is None:
@@ -120,6 +125,11 @@ def new(slug):
     if form.validate_on_submit():
         if form.website.data:  # the honeypot: answer as if all went well, keep nothing
             return render_template("ideas/sent.html", event=event, registrant=False)
+        address = registration.email if registration else form.email.data
+        may_mail = ratelimit.mailbox_may_receive(address)
+        if registration is None and not may_mail:
+            # Its confirmation could not be mailed: the same answer, nothing kept or sent.
+            return render_template("ideas/sent.html", event=event, registrant=False)
         theme = None
         if form.theme.data:
             theme = db.session.get(Theme, int(form.theme.data))
@@ -134,7 +144,7 @@ def new(slug):
             author_name=(form.name.data or "").strip(),
             author_email="" if registration else form.email.data.strip(),
         )
-        token = workflow.submit(idea, registration=registration)
+        token = workflow.submit(idea, registration=registration, receipt=may_mail)
         db.session.commit()
         return render_template(
             "ideas/sent.html",

@@ -110,10 +110,11 @@ def author_address(idea):
 # ---------------------------------------------------------------- the author's side
 
 
-def submit(idea, registration=None):
+def submit(idea, registration=None, receipt=True):
     """A new idea. From a registrant's manage link it counts at once; from anyone else it
     waits for their address to be confirmed by a link. Returns the raw token of the link
-    that was mailed (confirmation or status)."""
+    that was mailed (confirmation or status). ``receipt=False``: a registrant's idea is
+    taken without its receipt mail (their mailbox had its share this hour)."""
     idea.status = "unconfirmed"
     if registration is not None:
         idea.registration = registration
@@ -122,7 +123,7 @@ def submit(idea, registration=None):
     db.session.flush()
     audit.record("idea.submit", idea, event_id=idea.event_id, registrant=registration is not None)
     if registration is not None:
-        return confirm(idea)
+        return confirm(idea, receipt=receipt)
     _token, raw = LinkToken.issue("idea_confirm", idea, ttl=CONFIRM_TTL)
     enqueue(
         "idea_confirm",
@@ -135,7 +136,7 @@ def submit(idea, registration=None):
     return raw
 
 
-def confirm(idea):
+def confirm(idea, receipt=True):
     """The author's address is confirmed: the idea counts. Its status is whatever a plugin
     says (the moderation plugin: "pending"); without one, "received" (organizers only)."""
     if idea.status != "unconfirmed":
@@ -148,6 +149,13 @@ def confirm(idea):
     db.session.flush()
     audit.record("idea.confirm", idea, status=idea.status)
     _token, raw = LinkToken.issue("idea", idea)
+    if receipt:
+        _send_receipt(idea, raw)
+    hooks().sala_idea_submitted(idea=idea)
+    return raw
+
+
+def _send_receipt(idea, raw):
     enqueue(
         "idea_receipt",
         to=author_address(idea),
@@ -157,8 +165,6 @@ def confirm(idea):
         event=idea.event,
         registration=idea.registration,
     )
-    hooks().sala_idea_submitted(idea=idea)
-    return raw
 
 
 def withdraw(idea):

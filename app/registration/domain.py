@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..extensions import db
-from ..models import AuditEntry, Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from ..models import Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
 from ..outbox import enqueue, mail_url
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
 from ..privacy import consent_record
@@ -98,10 +98,70 @@ def lock_event(event):
 # ---------------------------------------------------------------- links
 
 
+REPLACED_MANAGE = "manage-replaced"
+
+
 def manage_link(registration):
-    """A fresh manage link: only the hash is stored, so each mail issues its own."""
+    """A fresh manage link: only the hash is stored, so each mail issues its own. Only the
+    newest MANAGE_LINKS_KEPT stay valid: a link in an old mail (in a mailbox someone else
+    reads now, on a phone taken at a border) stops working as new mails go out."""
     _token, raw = LinkToken.issue("manage", registration)
+    db.session.flush()
+    retire_old_manage_links(registration)
     return mail_url("registration.manage", token=raw)
+
+
+def retire_old_manage_links(registration):
+    """Mark all but the newest few manage links of a registrant as replaced (kept, so the
+    old link can say so kindly instead of "unknown link")."""
+    kept = current_app.config["MANAGE_LINKS_KEPT"]
+    mine = (
+        LinkToken.purpose == "manage",
+        LinkToken.subject_type == "registration",
+        LinkToken.subject_id == registration.id,
+    )
+    newest = (
+        sa.select(LinkToken.id).where(*mine).order_by(LinkToken.id.desc()).limit(kept)
+    ).scalar_subquery()
+    db.session.execute(
+        sa.update(LinkToken)
+        .where(*mine, LinkToken.id.not_in(newest))
+        .values(purpose=REPLACED_MANAGE)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def manage_links_end(event):
+    """Manage links end with the session's retention period, when its purge may run."""
+    return event.ends_at + timedelta(days=event.retention_days or 0)
+
+
+def manage_link_problem(raw):
+    """Why a manage link does not open, for a kind page: ("replaced" | "ended", event), or
+    (None, None) when it is simply unknown."""
+    token = LinkToken.find(raw, REPLACED_MANAGE)
+    if token is None:
+        token = LinkToken.find(raw, "manage")
+        if token is None:
+            return None, None
+        reason = "ended"
+    else:
+        reason = "replaced"
+    registration = db.session.get(Registration, token.subject_id)
+    if registration is None or registration.erased_at is not None:
+        return None, None
+    return reason, registration.event
+
+
+def find_manage_registration(raw, now=None):
+    """The registration behind a manage link that still works (the newest few, until the
+    session's retention ends), or None."""
+    token, registration = find_registration(raw, "manage")
+    if registration is None:
+        return None
+    if (now or utcnow()) >= manage_links_end(registration.event):
+        return None
+    return registration
 
 
 def find_registration(raw, purpose):
@@ -158,8 +218,10 @@ def register(event, *, email, name, language, country="", affiliation=""):
             event=event, email=email.strip(), email_key=key, status="unconfirmed"
         )
         db.session.add(registration)
-    if registration.status in ("unconfirmed", "cancelled"):
-        # A new registration, or an old one started again: take what they typed now.
+    if created or registration.status == "cancelled":
+        # A new registration, or an old one started again: take what they typed now. A
+        # pending one keeps its details (anyone can type its address): only its own link
+        # changes them. It gets its confirmation mail again.
         registration.email = email.strip()
         registration.name = name
         registration.language = language
@@ -172,6 +234,7 @@ def register(event, *, email, name, language, country="", affiliation=""):
             registration.cancelled_at = None
             registration.confirmed_at = None
             registration.join_details_sent_at = None
+    if registration.status in ("unconfirmed", "cancelled"):
         db.session.flush()
         token, raw = LinkToken.issue("confirm", registration, CONFIRM_TTL)
         db.session.flush()
@@ -381,25 +444,8 @@ def erase(registration, actor=None, keep_status=False, record=True):
             )
         )
     )
-    # Where they acted from (their own requests) goes too.
-    db.session.execute(
-        sa.update(AuditEntry)
-        .where(
-            sa.or_(
-                sa.and_(
-                    AuditEntry.target_type == "registration",
-                    AuditEntry.target_id == registration.id,
-                ),
-                sa.and_(AuditEntry.target_type == "idea", AuditEntry.target_id.in_(idea_ids)),
-            ),
-            AuditEntry.actor_id.is_(None),
-        )
-        .values(ip="")
-    )
     if record:
-        entry = audit.record("registration.erase", registration, actor=actor)
-        if actor is None:
-            entry.ip = ""
+        audit.record("registration.erase", registration, actor=actor)
     db.session.flush()
 
 

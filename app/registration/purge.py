@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from .. import audit
 from ..extensions import db
 from ..models import AuditEntry, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from ..private_files import private_dir
 from . import domain
 
 PURGEABLE_STATES = ("concluded", "plan_published", "archived")
@@ -137,7 +138,7 @@ def write_export(event, now=None):
     """Write the export to instance/exports/<slug>-<time>.json, readable by its owner only."""
     now = now or utcnow()
     folder = Path(current_app.instance_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     path = folder / f"{event.slug}-{now:%Y%m%dT%H%M%S}.json"
     n = 1
     while path.exists():
@@ -180,15 +181,6 @@ def purge(event, actor=None, now=None, force=False, export_path=None):
         sa.delete(LinkToken).where(
             LinkToken.subject_type == "idea", LinkToken.subject_id.in_(idea_ids)
         )
-    )
-    db.session.execute(
-        sa.update(AuditEntry)
-        .where(
-            AuditEntry.target_type == "idea",
-            AuditEntry.target_id.in_(idea_ids),
-            AuditEntry.actor_id.is_(None),
-        )
-        .values(ip="")
     )
 
     # Every mail of the session: nothing waiting goes out, and no copy keeps an address.

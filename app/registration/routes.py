@@ -17,9 +17,10 @@ from flask import (
 from flask_babel import format_timedelta, refresh
 from flask_babel import gettext as _
 
+from .. import ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
-from ..models import Registration, utcnow
+from ..models import utcnow
 from . import domain
 from .forms import ActionForm, EraseForm, ManageForm, RegistrationForm
 from .ics import build_ics, ics_filename
@@ -31,17 +32,12 @@ def public_post_limit():
     return current_app.config["RATELIMIT_PUBLIC_POST"]
 
 
-def address_limit():
-    return current_app.config.get("RATELIMIT_REGISTER_ADDRESS", "5 per hour")
-
-
-def address_key():
-    """Rate-limit key for one address: registering it over and over floods its inbox."""
-    return "register:" + Registration.key_for(request.form.get("email", ""))[:254]
-
-
 def token_key():
-    return "manage:" + request.view_args.get("token", "")[:100]
+    return ratelimit.token_key("manage", request.view_args.get("token", ""))
+
+
+def confirm_token_key():
+    return ratelimit.token_key("confirm-link", request.view_args.get("token", ""))
 
 
 # ---------------------------------------------------------------- the session page helpers
@@ -96,7 +92,6 @@ def render_event(event, form, status=200, notice=None):
 
 @bp.post("/s/<slug>/register")
 @limiter.limit(public_post_limit, methods=["POST"])
-@limiter.limit(address_limit, key_func=address_key, methods=["POST"])
 def register(slug):
     event = public_event_or_404(slug)
     form = RegistrationForm()
@@ -109,6 +104,9 @@ def register(slug):
     done = url_for("registration.registered", slug=event.slug)
     if form.website.data:
         # A bot filled the field humans never see: answer as usual, do nothing.
+        return redirect(done)
+    if not ratelimit.mailbox_may_receive(form.email.data):
+        # This mailbox had its share of mail this hour: the same answer, nothing sent.
         return redirect(done)
     try:
         domain.register(
@@ -214,20 +212,21 @@ def confirm(token):
 
 @bp.post("/r/confirm/<token>/link")
 @limiter.limit(public_post_limit)
-@limiter.limit("3 per hour", key_func=lambda: "confirm-link:" + request.view_args["token"][:100])
+@limiter.limit("3 per hour", key_func=confirm_token_key)
 def send_manage_link(token):
     """A used confirmation link: send the personal link by mail (never shown on the page,
     since a used link may have been forwarded)."""
     found, registration = domain.find_registration(token, "confirm")
     if registration is None or found.used_at is None or not ActionForm().validate():
         return render_template("registration/link_invalid.html"), 404
-    domain.register(
-        registration.event,
-        email=registration.email,
-        name=registration.name,
-        language=registration.language,
-    )
-    db.session.commit()
+    if ratelimit.mailbox_may_receive(registration.email):
+        domain.register(
+            registration.event,
+            email=registration.email,
+            name=registration.name,
+            language=registration.language,
+        )
+        db.session.commit()
     flash(_("We have sent you an email with your personal link."), "success")
     return redirect(url_for("registration.confirm", token=token))
 
@@ -235,10 +234,20 @@ def send_manage_link(token):
 # ---------------------------------------------------------------- manage
 
 
+def manage_link_refusal(token):
+    """The page for a manage link that does not open: replaced by a newer one, ended with
+    the session's retention, or unknown."""
+    reason, event = domain.manage_link_problem(token)
+    if reason is None:
+        return make_response(render_template("registration/link_invalid.html"), 404)
+    page = render_template("registration/link_replaced.html", reason=reason, event=event)
+    return make_response(page, 410)
+
+
 def manage_context(token):
-    found, registration = domain.find_registration(token, "manage")
+    registration = domain.find_manage_registration(token)
     if registration is None:
-        abort(make_response(render_template("registration/link_invalid.html"), 404))
+        abort(manage_link_refusal(token))
     g.registrant_language = registration.language
     refresh()
     return registration
@@ -292,6 +301,8 @@ def resend(token):
         abort(400)
     if registration.status != "confirmed" or not domain.join_released(registration.event):
         flash(_("The join details are not available yet."), "error")
+    elif not ratelimit.mailbox_may_receive(registration.email):
+        flash(_("The join details are on their way to your inbox."), "success")
     elif domain.release_join_details(registration, resend=True) is None:
         flash(_("Your personal link is still being prepared. It will reach you soon."), "info")
     else:

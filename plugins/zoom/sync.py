@@ -251,7 +251,13 @@ def erase_due(client, limit):
                     task.due_at = utcnow() + timedelta(minutes=2**task.attempts)
                 raise Pause(exc) from exc
             if exc.kind not in ("meeting_not_found", "meeting_over") and exc.status != 404:
-                log.warning("Zoom: could not remove a registrant (task %s): %s", task.id, exc)
+                # The kind, not Zoom's message: it may quote the registrant's address.
+                log.warning(
+                    "Zoom: could not remove a registrant (task %s): %s (HTTP %s)",
+                    task.id,
+                    exc.kind,
+                    exc.status,
+                )
         db.session.delete(task)  # done, or nothing left to remove: forget them
         db.session.commit()
         handled += 1
