@@ -45,4 +45,6 @@ DEFAULTS = dict(
     PAGE_CACHE_TYPE="SimpleCache",
     PAGE_CACHE_REDIS_URL=None,
     PAGE_CACHE_KEY_PREFIX="sala-page:",
+    # While a session is live, its idea board asks for new ideas this often (seconds).
+    IDEAS_BOARD_POLL_SECONDS=15,
 )
