@@ -23,7 +23,7 @@ class ConfigurationError(RuntimeError):
     """Sala cannot start with this configuration; the message says what to set."""
 
 
-def create_app(test_config=None):
+def create_app(test_config=None, require_secret_key=True):
     # SALA_INSTANCE_PATH puts config.py, the SQLite database, secrets and mail files elsewhere
     # than ./instance (a system directory in production, a temporary one in tests).
     instance_path = os.environ.get("SALA_INSTANCE_PATH")
@@ -33,7 +33,7 @@ def create_app(test_config=None):
         instance_path=os.path.abspath(instance_path) if instance_path else None,
     )
     load_config(app, test_config)
-    ensure_secret_key(app)
+    ensure_secret_key(app, require_secret_key)
 
     state = build_manager(app.config["PLUGINS"], app.config["PLUGIN_LOAD_FAILURE"])
     app.extensions["sala.plugins"] = state
@@ -97,11 +97,15 @@ def load_config(app, test_config):
         app.config["MAIL_FILE_DIR"] = str(instance / "mail")
 
 
-def ensure_secret_key(app):
-    """Production refuses to start without a secret key; development keeps one in instance/."""
+def ensure_secret_key(app, required=True):
+    """Production refuses to start without a secret key; development keeps one in instance/.
+    An app built for a command that signs nothing (`sala --help`, `sala translate`) may go
+    without one."""
     if app.config.get("SECRET_KEY"):
         return
     if not (app.debug or app.testing or os.environ.get("SALA_DEV") == "1"):
+        if not required:
+            return
         raise ConfigurationError(
             _(
                 "SECRET_KEY is not set. Set SALA_SECRET_KEY in the environment or SECRET_KEY "
