@@ -12,13 +12,14 @@ from .extensions import db
 from .models import User
 from .plugins import hook_names, plugin_state
 
-# Commands that sign nothing and read no session: they run without a secret key.
+# Commands that sign nothing, read no session and mail nothing: they run without a secret
+# key or BASE_URL.
 KEYLESS_COMMANDS = {"plugins", "routes", "translate"}
 
 
-def needs_secret_key(args):
-    """Whether the command line runs a command that needs the secret key: not help, and not
-    one of KEYLESS_COMMANDS (the first word that is not an option names the command)."""
+def needs_production_settings(args):
+    """Whether the command line runs a command that needs the secret key and BASE_URL: not
+    help, and not one of KEYLESS_COMMANDS (the first word not an option is the command)."""
     if "--help" in args or "-h" in args:
         return False
     command = next((word for word in args if not word.startswith("-")), None)
@@ -31,7 +32,7 @@ def main():
     # Built before the command line is read, so that a configuration Sala cannot start with
     # says so in one line for every command that needs it, rather than a traceback.
     try:
-        app = create_app(require_secret_key=needs_secret_key(sys.argv[1:]))
+        app = create_app(require_production_settings=needs_production_settings(sys.argv[1:]))
     except ConfigurationError as exc:
         error = click.ClickException(str(exc))
         error.show()

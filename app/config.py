@@ -6,8 +6,9 @@ DEFAULTS = dict(
     SITE_NAME="Sala",
     ORGANIZATION_NAME="Sala",
     CONTACT_EMAIL="",
-    # Absolute base for links in mails, which are rendered outside any request.
-    BASE_URL="http://127.0.0.1:5000",
+    # Absolute base for links in mails, which are rendered outside any request. Required in
+    # production; in development, unset, links follow the address the dev server serves.
+    BASE_URL=None,
     SQLALCHEMY_DATABASE_URI=None,  # filled in by create_app: instance/sala.sqlite
     SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     # The languages offered (each needs a catalog in translations/<code>/, except English).

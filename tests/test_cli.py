@@ -231,3 +231,18 @@ def test_help_and_commands_that_sign_nothing_need_no_secret_key(instance, args):
     assert "Traceback" not in result.stderr
     assert result.stdout.strip()
     assert not (instance.path / "secret_key").exists()  # production: none made up either
+
+
+def test_demo_prints_the_address_sala_run_serves(instance):
+    """`make run PORT=5101` tells `sala demo` where `sala run` serves (FLASK_RUN_*)."""
+    instance.run("init")
+    out = instance.run("demo", FLASK_RUN_PORT="5101").stdout
+    assert re.search(r"Demo session created: http://127\.0\.0\.1:5101/s/\S+", out), out
+
+
+def test_production_commands_refuse_to_start_without_base_url(instance):
+    result = instance.run("worker", "--once", check=False, SALA_DEV="0", SALA_SECRET_KEY="k" * 64)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "BASE_URL is not set" in line and "SALA_BASE_URL" in line
