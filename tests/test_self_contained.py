@@ -9,7 +9,7 @@ import pytest
 from fakezoom import SPEC_FILE, load_spec
 from support import ROOT
 
-# A path that leaves the checkout: the old ../shared/ folder beside it, or this machine's own
+# A path that leaves the checkout: the old "shared" folder beside it, or this machine's own
 # folders. Written in pieces so this file does not match itself.
 OUTSIDE = re.compile("|".join([r"\.\./" + "shared", "shared" + "/zoom", "/" + "work/"]))
 
