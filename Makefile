@@ -21,7 +21,8 @@ $(VENV)/.dev: pyproject.toml
 
 run: $(BIN)/sala translations-compile
 	SALA_DEV=1 $(BIN)/sala init
-	SALA_DEV=1 $(BIN)/sala demo
+	# The demo's address, like every link in mail without BASE_URL, is where `sala run` serves.
+	SALA_DEV=1 FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(BIN)/sala demo
 	SALA_DEV=1 SALA_RUN_WORKER_IN_PROCESS=1 $(BIN)/sala run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev translations-compile

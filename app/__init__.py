@@ -24,7 +24,9 @@ class ConfigurationError(RuntimeError):
     """Sala cannot start with this configuration; the message says what to set."""
 
 
-def create_app(test_config=None):
+def create_app(test_config=None, require_production_settings=True):
+    """The app. Outside development it refuses to start without SECRET_KEY and BASE_URL,
+    unless `require_production_settings` is false (help, commands that sign nothing)."""
     # SALA_INSTANCE_PATH puts config.py, the SQLite database, secrets and mail files elsewhere
     # than ./instance (a system directory in production, a temporary one in tests).
     instance_path = os.environ.get("SALA_INSTANCE_PATH")
@@ -34,7 +36,8 @@ def create_app(test_config=None):
         instance_path=os.path.abspath(instance_path) if instance_path else None,
     )
     load_config(app, test_config)
-    ensure_secret_key(app)
+    ensure_secret_key(app, require_production_settings)
+    ensure_base_url(app, require_production_settings)
 
     state = build_manager(app.config["PLUGINS"], app.config["PLUGIN_LOAD_FAILURE"])
     app.extensions["sala.plugins"] = state
@@ -113,11 +116,19 @@ def load_config(app, test_config):
         app.config["MAIL_FILE_DIR"] = str(instance / "mail")
 
 
-def ensure_secret_key(app):
-    """Production refuses to start without a secret key; development keeps one in instance/."""
+def is_development(app):
+    return app.debug or app.testing or os.environ.get("SALA_DEV") == "1"
+
+
+def ensure_secret_key(app, required=True):
+    """Production refuses to start without a secret key; development keeps one in instance/.
+    An app built for a command that signs nothing (`sala --help`, `sala translate`) may go
+    without one."""
     if app.config.get("SECRET_KEY"):
         return
-    if not (app.debug or app.testing or os.environ.get("SALA_DEV") == "1"):
+    if not is_development(app):
+        if not required:
+            return
         raise ConfigurationError(
             _(
                 "SECRET_KEY is not set. Set SALA_SECRET_KEY in the environment or SECRET_KEY "
@@ -129,3 +140,17 @@ def ensure_secret_key(app):
     if not key_file.exists():
         write_private_file(key_file, secrets.token_hex(32).encode())
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def ensure_base_url(app, required=True):
+    """Production refuses to start without BASE_URL, which links in mail are built from;
+    development, without it, follows the address it serves (app/outbox.py)."""
+    if app.config.get("BASE_URL") or not required or is_development(app):
+        return
+    raise ConfigurationError(
+        _(
+            "BASE_URL is not set. Set SALA_BASE_URL in the environment or BASE_URL in "
+            "instance/config.py to the public address (for example: %(example)s).",
+            example="https://sala.example.org",
+        )
+    )

@@ -12,14 +12,27 @@ from .extensions import db
 from .models import User
 from .plugins import hook_names, plugin_state
 
+# Commands that sign nothing, read no session and mail nothing: they run without a secret
+# key or BASE_URL.
+KEYLESS_COMMANDS = {"plugins", "routes", "translate"}
+
+
+def needs_production_settings(args):
+    """Whether the command line runs a command that needs the secret key and BASE_URL: not
+    help, and not one of KEYLESS_COMMANDS (the first word not an option is the command)."""
+    if "--help" in args or "-h" in args:
+        return False
+    command = next((word for word in args if not word.startswith("-")), None)
+    return command is not None and command not in KEYLESS_COMMANDS
+
 
 def main():
     from . import ConfigurationError, create_app
 
     # Built before the command line is read, so that a configuration Sala cannot start with
-    # says so in one line for every command, `--help` included, rather than a traceback.
+    # says so in one line for every command that needs it, rather than a traceback.
     try:
-        app = create_app()
+        app = create_app(require_production_settings=needs_production_settings(sys.argv[1:]))
     except ConfigurationError as exc:
         fail(str(exc))
     cli = FlaskGroup(create_app=lambda: app, help=_cli_help())

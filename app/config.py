@@ -6,8 +6,9 @@ DEFAULTS = dict(
     SITE_NAME="Sala",
     ORGANIZATION_NAME="Sala",
     CONTACT_EMAIL="",
-    # Absolute base for links in mails, which are rendered outside any request.
-    BASE_URL="http://127.0.0.1:5000",
+    # Absolute base for links in mails, which are rendered outside any request. Required in
+    # production; in development, unset, links follow the address the dev server serves.
+    BASE_URL=None,
     SQLALCHEMY_DATABASE_URI=None,  # filled in by create_app: instance/sala.sqlite
     # hide_parameters: a failing query's error (and its log line) does not carry the values
     # it was given: addresses, names, mails with personal links.
@@ -53,4 +54,6 @@ DEFAULTS = dict(
     PAGE_CACHE_TYPE="SimpleCache",
     PAGE_CACHE_REDIS_URL=None,
     PAGE_CACHE_KEY_PREFIX="sala-page:",
+    # While a session is live, its idea board asks for new ideas this often (seconds).
+    IDEAS_BOARD_POLL_SECONDS=15,
 )

@@ -3,12 +3,13 @@ and sent later by the worker (`sala worker`). No web request waits on a mail ser
 
 import base64
 import functools
+import os
 import re
 import secrets
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
@@ -32,11 +33,32 @@ class PermanentFailure(Exception):
 def mail_url(endpoint, **values):
     """An absolute URL for links in mail, built from BASE_URL: mail is rendered outside any
     request (the worker, the CLI), and its links must work wherever it is read."""
-    base = urlsplit(current_app.config["BASE_URL"])
+    base = urlsplit(mail_base_url())
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def mail_base_url():
+    """BASE_URL; in development without it, the address actually served: the request's own,
+    else the last one the dev server answered (for the in-process worker), else the address
+    `sala run` serves on. Production requires BASE_URL: a Host header is the visitor's."""
+    if current_app.config.get("BASE_URL"):
+        return current_app.config["BASE_URL"]
+    if has_request_context():
+        return request.url_root
+    if current_app.extensions.get("sala.served_url"):
+        return current_app.extensions["sala.served_url"]
+    host = os.environ.get("FLASK_RUN_HOST", "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{os.environ.get('FLASK_RUN_PORT', '5000')}/"
+
+
+def remember_served_address():
+    current_app.extensions["sala.served_url"] = request.url_root
 
 
 def render_mail(template, language, **context):
@@ -148,6 +170,8 @@ def init_app(app):
     from . import worker
 
     app.jinja_env.globals.update(mail_url=mail_url)
+    if not app.config.get("BASE_URL"):
+        app.before_request(remember_served_address)
     worker.init_app(app)
 
 

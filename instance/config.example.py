@@ -4,7 +4,8 @@
 #   python -c 'import secrets; print(secrets.token_hex(32))'
 # SECRET_KEY = "..."
 
-# The public address of the site, used for links in mail.
+# Required in production: the public address of the site, used for links in mail. In
+# development, unset, links follow the address the dev server serves.
 # BASE_URL = "https://sala.example.org"
 
 # SITE_NAME = "Sala"

@@ -1,7 +1,7 @@
 """A fake Zoom for the tests: a real HTTP server on 127.0.0.1 serving /oauth/token and the
 /v2 paths the Zoom plugin uses.
 
-It checks every request against Zoom's own OpenAPI description in ../shared/zoom/ (the
+It checks every request against Zoom's own OpenAPI description in tests/zoom/api/ (the
 request body against the operation's request schema, path parameters against theirs, the
 Bearer token against those it issued) and answers with bodies that it checks in turn against
 the response schemas, so the plugin is tested against Zoom's contract. A request Zoom would
@@ -17,7 +17,6 @@ having done the work), "3043" (meeting full), "404-registration" (registration n
 import base64
 import contextlib
 import json
-import os
 import re
 import secrets
 import threading
@@ -30,51 +29,15 @@ from pathlib import Path
 
 import jsonschema
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SPEC_NAME = "zoom-meeting-api-v2.subset.json"
-
-
-def main_checkout(repo_root):
-    """In a `git worktree`, the main checkout's root (whose parent holds shared/)."""
-    dot_git = repo_root / ".git"
-    if not dot_git.is_file():
-        return None
-    gitdir = Path(dot_git.read_text().split("gitdir:", 1)[-1].strip())
-    common = gitdir / "commondir"
-    common_dir = (gitdir / common.read_text().strip()).resolve() if common.exists() else gitdir
-    return common_dir.parent
-
-
-def shared_zoom_candidates(repo_root=REPO_ROOT):
-    """Where ../shared/zoom/ may be: beside this checkout (CI), beside the main checkout of
-    a git worktree, or where SALA_ZOOM_SHARED says."""
-    candidates = []
-    if os.environ.get("SALA_ZOOM_SHARED"):
-        candidates.append(Path(os.environ["SALA_ZOOM_SHARED"]))
-    candidates.append(repo_root.parent / "shared" / "zoom")
-    main = main_checkout(repo_root)
-    if main is not None:
-        candidates.append(main.parent / "shared" / "zoom")
-    return candidates
-
-
-SHARED_CANDIDATES = shared_zoom_candidates()
-SHARED_ZOOM = next((c for c in SHARED_CANDIDATES if (c / SPEC_NAME).exists()), SHARED_CANDIDATES[0])
-SPEC_FILE = SHARED_ZOOM / SPEC_NAME
+SPEC_FILE = Path(__file__).resolve().parent / "zoom" / "api" / "zoom-meeting-api-v2.subset.json"
 
 _SPEC = None
 
 
 def load_spec():
-    """Zoom's OpenAPI file, from ../shared/zoom/ beside the repository (never copied in)."""
+    """Zoom's OpenAPI file, kept with the tests (its source: tests/zoom/api/README.md)."""
     global _SPEC
     if _SPEC is None:
-        if not SPEC_FILE.exists():
-            raise RuntimeError(
-                f"Zoom's OpenAPI file {SPEC_NAME} is missing; looked in "
-                f"{', '.join(map(str, SHARED_CANDIDATES))} (shared/zoom/ must sit beside the "
-                "repository: <repo>/../shared/zoom/)."
-            )
         _SPEC = json.loads(SPEC_FILE.read_text())
     return _SPEC
 

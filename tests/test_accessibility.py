@@ -1,7 +1,8 @@
 """Accessibility in Chromium: axe-core (carried by axe-playwright-python, injected into the
-page, so nothing is fetched) on every public page and the moderation queue, in English and
-Khmer, with no serious or critical violation; and the session page and the moderation queue
-worked with the Tab key alone, the focus always visible."""
+page, so nothing is fetched) on every public page, the moderation queue and the organizer's
+plan editor and registrants, in English and Khmer, on a desktop and at phone width, with no
+serious or critical violation; and the session page and the moderation queue worked with the
+Tab key alone, the focus always visible."""
 
 import pytest
 from world import World, publish_plan
@@ -9,6 +10,14 @@ from world import World, publish_plan
 pytestmark = pytest.mark.browser
 
 BLOCKING = ("serious", "critical")
+# Reported by axe as minor, yet a screen reader reads nothing for them: fail on them too.
+ALSO_BLOCKING = ("empty-table-header",)
+# A desktop, and a phone (where most of the public comes from).
+WIDTHS = pytest.mark.parametrize("width", [1280, 360], ids=["desktop", "phone"])
+
+
+def at_width(page, width):
+    page.set_viewport_size({"width": width, "height": 800})
 
 
 @pytest.fixture
@@ -30,7 +39,7 @@ def axe_check(page, path):
         f"{v['id']} ({v['impact']}): {v['help']} — "
         + "; ".join(node["target"][0] for node in v["nodes"][:5])
         for v in results.response["violations"]
-        if v["impact"] in BLOCKING
+        if v["impact"] in BLOCKING or v["id"] in ALSO_BLOCKING
     ]
     assert blocking == [], f"{path}: {blocking}"
 
@@ -62,8 +71,10 @@ def sign_in(page, email):
     page.wait_for_load_state()
 
 
+@WIDTHS
 @pytest.mark.parametrize("lang", ["en", "km"])
-def test_public_pages_have_no_serious_accessibility_violation(page, world, lang):
+def test_public_pages_have_no_serious_accessibility_violation(page, world, lang, width):
+    at_width(page, width)
     for path in public_paths(world):
         axe_check(page, path + ("&" if "?" in path else "?") + f"lang={lang}")
     assert page.watch.outside == []  # axe came in by injection, not over the network
@@ -82,11 +93,45 @@ def test_axe_does_find_a_serious_violation(page, world):
     assert "image-alt" in ids
 
 
-def test_the_moderation_queue_has_no_serious_accessibility_violation(page, world):
+LONG_TEXT = "\n\n".join(
+    ["Free every political prisoner, and let the exiled journalists come home." * 6] * 9
+)
+
+
+@WIDTHS
+def test_the_moderation_queue_has_no_serious_accessibility_violation(page, world, width):
+    from ideas_support import add_idea
+
+    add_idea(world.event, title="A long idea", body=LONG_TEXT[:4000])  # its text scrolls
+    at_width(page, width)
     sign_in(page, world.moderator.email)
     axe_check(page, f"/moderate/{world.event.id}")
     axe_check(page, "/moderate/")
     assert page.watch.outside == []
+
+
+@WIDTHS
+def test_the_organizer_pages_have_no_serious_accessibility_violation(page, world, width):
+    at_width(page, width)
+    sign_in(page, world.organizer.email)
+    axe_check(page, f"/admin/events/{world.event.id}/plan")  # with its versions table
+    axe_check(page, f"/admin/events/{world.event.id}/registrants")
+    assert page.watch.outside == []
+
+
+def test_the_registrants_filter_has_a_submit_button_with_javascript_on(page, world):
+    sign_in(page, world.organizer.email)
+    page.goto(f"/admin/events/{world.event.id}/registrants")
+    assert page.evaluate("() => !!window.htmx")  # JavaScript on, htmx loaded
+    filters = page.locator("form.filters")
+    button = filters.get_by_role("button", name="Filter")
+    assert button.is_visible()
+    filters.locator("select[name=status]").select_option("unconfirmed", no_wait_after=True)
+    button.click()
+    results = page.locator("#results")
+    results.get_by_text("pending@example.org").wait_for()
+    page.wait_for_function("() => !document.body.innerText.includes('known@example.org')")
+    assert "status=unconfirmed" in page.url
 
 
 def focus_is_visible(page):

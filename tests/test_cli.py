@@ -204,7 +204,7 @@ def test_sala_demo_replaces_a_kept_password_that_does_not_match(instance):
     ("lang", "words"), [("C.UTF-8", "SECRET_KEY is not set"), ("km_KH.UTF-8", "SECRET_KEY")]
 )
 def test_without_a_secret_key_every_command_says_so_in_one_line(instance, lang, words):
-    for args in (["plugins"], ["--help"], ["user", "create", "x@example.org"]):
+    for args in (["init"], ["worker", "--once"], ["user", "create", "x@example.org"]):
         result = instance.run(*args, check=False, SALA_DEV="0", LANG=lang)
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
@@ -212,3 +212,37 @@ def test_without_a_secret_key_every_command_says_so_in_one_line(instance, lang, 
         assert words in line and "SALA_SECRET_KEY" in line
         if lang.startswith("km"):
             assert re.search("[\u1780-\u17ff]", line), line  # said in Khmer
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["user", "create", "--help"],
+        ["translate", "--help"],
+        ["translate", "compile"],
+        ["plugins"],
+    ],
+)
+def test_help_and_commands_that_sign_nothing_need_no_secret_key(instance, args):
+    result = instance.run(*args, check=False, SALA_DEV="0")
+    assert result.returncode == 0, result.stderr
+    assert "SECRET_KEY" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.strip()
+    assert not (instance.path / "secret_key").exists()  # production: none made up either
+
+
+def test_demo_prints_the_address_sala_run_serves(instance):
+    """`make run PORT=5101` tells `sala demo` where `sala run` serves (FLASK_RUN_*)."""
+    instance.run("init")
+    out = instance.run("demo", FLASK_RUN_PORT="5101").stdout
+    assert re.search(r"Demo session created: http://127\.0\.0\.1:5101/s/\S+", out), out
+
+
+def test_production_commands_refuse_to_start_without_base_url(instance):
+    result = instance.run("worker", "--once", check=False, SALA_DEV="0", SALA_SECRET_KEY="k" * 64)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "BASE_URL is not set" in line and "SALA_BASE_URL" in line

@@ -112,6 +112,7 @@ def test_sala_init_then_gunicorn_serves_the_app(tmp_path):
     env = {
         **os.environ,
         "SALA_SECRET_KEY": "a" * 64,
+        "SALA_BASE_URL": "http://127.0.0.1",
         "SALA_INSTANCE_PATH": str(tmp_path / "instance"),
         "SALA_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sala.sqlite'}",
         "WEB_CONCURRENCY": "1",
