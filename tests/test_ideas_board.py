@@ -49,7 +49,7 @@ def test_board_polls_only_while_the_session_is_live(client):
     assert 'data-hx-trigger="every 15s"' not in client.get("/s/later/ideas").text
     poll = client.get("/s/live/ideas", headers={"HX-Request": "true"})
     assert poll.status_code == 200
-    assert poll.text.lstrip().startswith('<section id="idea-board"')
+    assert poll.text.lstrip().startswith('<div id="idea-board"')
     assert "HX-Request" in poll.headers["Vary"]
     # After the session, a poll answers 286: htmx stops polling.
     event = db.session.scalar(sa.select(Event).where(Event.slug == "live"))
