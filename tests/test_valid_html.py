@@ -173,6 +173,8 @@ def collect(client, paths, lang, post=()):
     documents, seen = [], set()
     answers = [(path, client.get(path)) for path in sorted(paths)]
     answers += [(f"POST {path}", client.post(path, data={})) for path in post]
+    failed = [name for name, response in answers if response.status_code >= 500]
+    assert not failed, f"pages that failed (5xx): {failed}"
     for name, response in answers:
         if response.mimetype != "text/html" or 300 <= response.status_code < 400:
             continue
