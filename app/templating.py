@@ -74,6 +74,16 @@ def zone_city(tz_name, locale=None):
     return get_timezone_location(ZoneInfo(tz_name), locale=locale or get_locale(), return_city=True)
 
 
+def machine_time(utc_naive):
+    """A stored UTC time as HTML's `<time datetime>` wants it: to the second, with its zone
+    ("2023-11-01T12:00:00Z"). isoformat() would add microseconds, which HTML refuses."""
+    if utc_naive is None:
+        return ""
+    if utc_naive.tzinfo is not None:
+        utc_naive = utc_naive.astimezone(UTC)
+    return utc_naive.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def zone_name(tz_name, locale=None):
     """A time zone as readers say it: "Phnom Penh time", "ម៉ោងភ្នំពេញ", "heure de Paris"
     (Babel's own label reads "ម៉ោង​នៅ​ កម្ពុជា", with a stray space)."""
@@ -82,6 +92,8 @@ def zone_name(tz_name, locale=None):
 
 def init_app(app):
     app.jinja_env.globals.update(url_for_language=url_for_language, field_attrs=field_attrs)
-    app.jinja_env.filters.update(paragraphs=paragraphs, local_time=local_time)
+    app.jinja_env.filters.update(
+        paragraphs=paragraphs, local_time=local_time, machine_time=machine_time
+    )
     app.jinja_env.globals.update(zone_name=zone_name)
     app.jinja_env.add_extension("jinja2.ext.do")

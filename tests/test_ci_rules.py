@@ -22,3 +22,16 @@ def test_a_present_browser_is_used(tmp_path, monkeypatch):
     fake = tmp_path / "chromium"
     fake.write_text("")
     assert require_chromium(fake) == fake
+
+
+def test_a_missing_java_fails_the_run_in_ci(monkeypatch):
+    """The valid-HTML test needs Java for the Nu checker: in CI its absence fails the run."""
+    from nuchecker import require_java
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no `java` to run the Nu HTML checker"):
+        require_java()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="default-jre-headless"):
+        require_java()

@@ -45,7 +45,7 @@ def test_outbox_page_shows_counts_failures_and_progress(client, auth, admin_user
     assert "so it was not sent again, to avoid a duplicate" in html
     assert "r***@example.org" in html and "refused@example.org" not in html
     assert '<progress max="3" value="0">' in html
-    assert 'hx-trigger="every 2s"' in html
+    assert 'data-hx-trigger="every 2s"' in html
     assert 'href="/admin/outbox"' in client.get("/admin/").text  # in the organizer nav
 
     failed_only = client.get("/admin/outbox?status=failed").text
@@ -88,13 +88,13 @@ def test_progress_fragment_polls_until_the_batch_is_done(app, client, auth, admi
     response = client.get("/admin/outbox/progress?batch=plan-v1", headers=htmx)
     assert response.status_code == 200
     assert '<progress max="3" value="0">' in response.text
-    assert 'hx-trigger="every 2s"' in response.text
+    assert 'data-hx-trigger="every 2s"' in response.text
 
     Worker().run(once=True)
     response = client.get("/admin/outbox/progress?batch=plan-v1", headers=htmx)
     assert response.status_code == 286  # htmx stops polling
     assert '<progress max="3" value="3">' in response.text
-    assert "hx-trigger" not in response.text
+    assert "data-hx-trigger" not in response.text
     assert client.get("/admin/outbox/progress?batch=plan-v1").status_code == 302  # no htmx
 
 

@@ -105,8 +105,8 @@ def test_autosave_with_htmx_answers_a_small_status_and_updates_the_marks(organiz
     assert "Saved at" in html and "<html" not in html
     assert "HX-Request" in response.headers["Vary"]
     # The Khmer "what" mark is cleared out of band; the Khmer "who" still says it is missing.
-    assert re.search(rf'id="{key}-what-km-mark" hx-swap-oob="true">\s*</span>', html)
-    who_mark = rf'id="{key}-who-km-mark" hx-swap-oob="true"><span class="untranslated">'
+    assert re.search(rf'id="{key}-what-km-mark" data-hx-swap-oob="true">\s*</span>', html)
+    who_mark = rf'id="{key}-who-km-mark" data-hx-swap-oob="true"><span class="untranslated">'
     assert re.search(who_mark, html)
     item = db.session.get(PlanItem, item.id)
     db.session.refresh(item)
@@ -206,7 +206,7 @@ def test_link_ideas_by_search_and_the_side_panel_follows(organizer, event):
     )
     html = response.get_data(as_text=True)
     assert f'id="item-{item.id}-ideas"' in html
-    assert 'id="unused-ideas"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="unused-ideas"' in html and 'data-hx-swap-oob="true"' in html
     assert "Ideas not used yet (1)" in html
     organizer.post(plan_url(event, f"/items/{item.id}/ideas"), data={"idea_id": idea_b.id})
     assert {i.id for i in db.session.get(PlanItem, item.id).ideas} == {idea_a.id, idea_b.id}

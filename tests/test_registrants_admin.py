@@ -97,7 +97,7 @@ def test_htmx_gets_the_results_fragment_and_vary(organizer):
     assert "HX-Request" in full.headers["Vary"] and "HX-Request" in fragment.headers["Vary"]
     assert fragment.text.lstrip().startswith('<div id="results"')
     assert "<html" not in fragment.text and "1 registrant matches." in fragment.text
-    assert 'hx-get="/admin/events/' in full.text and 'hx-push-url="true"' in full.text
+    assert 'data-hx-get="/admin/events/' in full.text and 'data-hx-push-url="true"' in full.text
     # A history restore gets the whole page.
     restore = organizer.get(
         f"/admin/events/{event.id}/registrants",

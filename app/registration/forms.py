@@ -29,9 +29,12 @@ class OneOf:
 
 
 def language_choices():
+    """The languages offered, after an empty first option: HTML wants a required select to
+    start with one (the W3C checker refuses it otherwise)."""
     from ..i18n import language_name
 
-    return choices((code, language_name(code)) for code in current_app.config["LANGUAGES"])
+    offered = [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+    return choices([("", _l("— Choose a language —")), *offered])
 
 
 def country_choices():
