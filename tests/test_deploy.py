@@ -9,16 +9,13 @@ import os
 import re
 import runpy
 import shlex
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import sqlalchemy as sa
-from support import ROOT
+from support import ROOT, free_port, gunicorn_command, served
 
 from app import create_app
 
@@ -96,14 +93,8 @@ def test_gunicorn_conf_loads(monkeypatch):
     assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["workers"] == 3
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def get(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=60) as response:
         return response.status, response.read().decode()
 
 
@@ -126,35 +117,15 @@ def test_sala_init_then_gunicorn_serves_the_app(tmp_path):
     engine.dispose()
     assert {"alembic_version", "event", "registration", "outbox_message"} <= tables
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-        + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 45
-        while True:
-            try:
-                status, body = get(f"{base}/healthz")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None, server.stderr.read()
-                assert time.monotonic() < deadline, "gunicorn did not answer"
-                time.sleep(0.3)
+    base = f"http://127.0.0.1:{free_port()}"
+    command = gunicorn_command("--bind", base.removeprefix("http://"))
+    with served(command, f"{base}/healthz", tmp_path / "gunicorn.log", cwd=ROOT, env=env):
+        status, body = get(f"{base}/healthz")
         assert status == 200 and '"database":"ok"' in body.replace(" ", "")
         status, body = get(base + "/")
         assert status == 200 and "<html" in body
         # Files nginx leaves to the app (they are not in app/static).
         assert get(base + "/static/vendor/htmx/htmx.min.js")[0] == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_nginx_serves_core_static_from_disk_and_passes_the_rest_to_the_app():
