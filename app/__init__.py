@@ -97,20 +97,56 @@ def load_config(app, test_config):
         app.config["MAIL_FILE_DIR"] = str(instance / "mail")
 
 
+# deploy/env.example's SALA_SECRET_KEY, and its kind: a copied example must not start.
+PLACEHOLDER_SECRET_KEY_PREFIX = "change-me"
+MIN_SECRET_KEY_BYTES = 32
+NEW_KEY_COMMAND = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def in_development(app):
+    """`make run` (SALA_DEV=1) or Flask's debug mode: never a production server."""
+    return app.debug or os.environ.get("SALA_DEV") == "1"
+
+
 def ensure_secret_key(app):
-    """Production refuses to start without a secret key; development keeps one in instance/."""
-    if app.config.get("SECRET_KEY"):
+    """Production refuses to start without a secret key, with the example one or with a
+    short one; development keeps one in instance/."""
+    key = app.config.get("SECRET_KEY")
+    if in_development(app) or app.testing:
+        if not key:
+            app.config["SECRET_KEY"] = development_secret_key(app)
         return
-    if not (app.debug or app.testing or os.environ.get("SALA_DEV") == "1"):
+    if not key:
         raise ConfigurationError(
             _(
                 "SECRET_KEY is not set. Set SALA_SECRET_KEY in the environment or SECRET_KEY "
                 "in instance/config.py (for example: %(command)s).",
-                command="python3 -c 'import secrets; print(secrets.token_hex(32))'",
+                command=NEW_KEY_COMMAND,
             )
         )
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+    if text.strip().lower().startswith(PLACEHOLDER_SECRET_KEY_PREFIX):
+        raise ConfigurationError(
+            _(
+                "SECRET_KEY is still the example value of deploy/env.example. Set "
+                "SALA_SECRET_KEY to a random value (for example: %(command)s).",
+                command=NEW_KEY_COMMAND,
+            )
+        )
+    if len(text.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigurationError(
+            _(
+                "SECRET_KEY is too short: it needs at least %(count)d characters. Set "
+                "SALA_SECRET_KEY to a random value (for example: %(command)s).",
+                count=MIN_SECRET_KEY_BYTES,
+                command=NEW_KEY_COMMAND,
+            )
+        )
+
+
+def development_secret_key(app):
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    return key_file.read_text().strip()

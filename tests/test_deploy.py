@@ -14,10 +14,11 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from support import ROOT, free_port, gunicorn_command, served
 
-from app import create_app
+from app import ConfigurationError, create_app
 
 DEPLOY = ROOT / "deploy"
 SERVER_ROOT = "/srv/sala"  # where deploy/ expects the checkout
@@ -55,9 +56,13 @@ def test_env_example_settings_reach_the_app(monkeypatch, tmp_path):
     monkeypatch.setenv("SALA_RATELIMIT_STORAGE_URI", "memory://")
     monkeypatch.setenv("SALA_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("SALA_PLUGIN_LOAD_FAILURE", "refuse")
+    # Copied as it is, the example cannot start: its secret key is a placeholder.
+    with pytest.raises(ConfigurationError, match="example value of deploy/env.example"):
+        create_app()
+    monkeypatch.setenv("SALA_SECRET_KEY", "f" * 64)
     app = create_app()
 
-    assert app.config["SECRET_KEY"] == values["SALA_SECRET_KEY"]
+    assert app.config["SECRET_KEY"] == "f" * 64
     assert app.config["BASE_URL"] == "https://sala.example.org"
     assert app.config["PROXY_FIX"] == 1
     assert type(app.wsgi_app).__name__ == "ProxyFix"
