@@ -116,36 +116,67 @@ def load_config(app, test_config):
         app.config["MAIL_FILE_DIR"] = str(instance / "mail")
 
 
-def is_development(app):
-    return app.debug or app.testing or os.environ.get("SALA_DEV") == "1"
+# deploy/env.example's SALA_SECRET_KEY, and its kind: a copied example must not start.
+PLACEHOLDER_SECRET_KEY_PREFIX = "change-me"
+MIN_SECRET_KEY_BYTES = 32
+NEW_KEY_COMMAND = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def in_development(app):
+    """`make run` (SALA_DEV=1) or Flask's debug mode: never a production server."""
+    return app.debug or os.environ.get("SALA_DEV") == "1"
 
 
 def ensure_secret_key(app, required=True):
-    """Production refuses to start without a secret key; development keeps one in instance/.
-    An app built for a command that signs nothing (`sala --help`, `sala translate`) may go
-    without one."""
-    if app.config.get("SECRET_KEY"):
+    """Production refuses to start without a secret key, with the example one or with a
+    short one; development keeps one in instance/. An app built for a command that signs
+    nothing (`sala --help`, `sala translate`) may go without one, but not with a weak one."""
+    key = app.config.get("SECRET_KEY")
+    if in_development(app) or app.testing:
+        if not key:
+            app.config["SECRET_KEY"] = development_secret_key(app)
         return
-    if not is_development(app):
+    if not key:
         if not required:
             return
         raise ConfigurationError(
             _(
                 "SECRET_KEY is not set. Set SALA_SECRET_KEY in the environment or SECRET_KEY "
                 "in instance/config.py (for example: %(command)s).",
-                command="python3 -c 'import secrets; print(secrets.token_hex(32))'",
+                command=NEW_KEY_COMMAND,
             )
         )
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+    if text.strip().lower().startswith(PLACEHOLDER_SECRET_KEY_PREFIX):
+        raise ConfigurationError(
+            _(
+                "SECRET_KEY is still the example value of deploy/env.example. Set "
+                "SALA_SECRET_KEY to a random value (for example: %(command)s).",
+                command=NEW_KEY_COMMAND,
+            )
+        )
+    if len(text.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigurationError(
+            _(
+                "SECRET_KEY is too short: it needs at least %(count)d characters. Set "
+                "SALA_SECRET_KEY to a random value (for example: %(command)s).",
+                count=MIN_SECRET_KEY_BYTES,
+                command=NEW_KEY_COMMAND,
+            )
+        )
+
+
+def development_secret_key(app):
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         write_private_file(key_file, secrets.token_hex(32).encode())
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    return key_file.read_text().strip()
 
 
 def ensure_base_url(app, required=True):
     """Production refuses to start without BASE_URL, which links in mail are built from;
     development, without it, follows the address it serves (app/outbox.py)."""
-    if app.config.get("BASE_URL") or not required or is_development(app):
+    if app.config.get("BASE_URL") or not required or in_development(app) or app.testing:
         return
     raise ConfigurationError(
         _(

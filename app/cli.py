@@ -71,10 +71,25 @@ def init_command():
 
 
 @click.command("demo")
+@click.option(
+    "--force", is_flag=True, help="Load it even outside development (it creates accounts)."
+)
 @with_appcontext
-def demo_command():
+def demo_command(force):
     """Load the demonstration session and demo accounts. Safe to run again."""
+    from flask import current_app
+
+    from . import in_development
     from .demo import load_demo
+
+    # The demo accounts' passwords are printed and kept in instance/: not on a real site.
+    if not (force or in_development(current_app)):
+        raise click.ClickException(
+            _(
+                "sala demo creates accounts with known passwords, so it runs only in "
+                "development (SALA_DEV=1); add --force to load it anyway."
+            )
+        )
 
     result = load_demo()
     if result.created:

@@ -42,6 +42,11 @@ DEFAULTS = dict(
     LOGIN_RATE_LIMIT="30 per minute",
     MAX_CONTENT_LENGTH=1024 * 1024,
     WTF_CSRF_TIME_LIMIT=None,
+    # No Referer check: we send no-referrer, so browsers send none. The origin of a POST is
+    # checked by Origin/Sec-Fetch-Site instead (app/security.py), beside the token.
+    WTF_CSRF_SSL_STRICT=False,
+    # Strict-Transport-Security over HTTPS, in seconds (two years; 0: do not send it).
+    HSTS_MAX_AGE=63072000,
     SESSION_COOKIE_HTTPONLY=True,
     SESSION_COOKIE_SAMESITE="Lax",
     PERMANENT_SESSION_LIFETIME=timedelta(days=30),

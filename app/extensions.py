@@ -6,11 +6,11 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy.orm import DeclarativeBase
 
 from .ratelimit import remote_address_key
+from .security import OriginCheckingCSRFProtect
 
 
 class Base(DeclarativeBase):
@@ -19,7 +19,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-csrf = CSRFProtect()
+csrf = OriginCheckingCSRFProtect()
 babel = Babel()
 mail = Mail()
 htmx = Htmx()

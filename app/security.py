@@ -1,8 +1,11 @@
 """Security headers on every response. Nothing is loaded from another origin, no inline
-script, no framing, and no Referer: links carry tokens. And no NUL character from a visitor
-ever reaches the database (PostgreSQL refuses them in text: a query would fail with a 500)."""
+script, no framing, and no Referer: links carry tokens. Over HTTPS, HSTS and Secure cookies.
+A state-changing request must come from this site (its CSRF token, and its origin: see
+`OriginCheckingCSRFProtect`). And no NUL character from a visitor ever reaches the database
+(PostgreSQL refuses them in text: a query would fail with a 500)."""
 
-from flask import abort, request
+from flask import abort, current_app, g, has_request_context, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.datastructures import ImmutableMultiDict
 
 CSP = "; ".join(
@@ -54,6 +57,75 @@ class CleanRequestMixin:
         return self.__dict__["_clean_args"]
 
 
+# ---------------------------------------------------------------- where a POST comes from
+
+# Sec-Fetch-Site values of a request this site's own pages made (or the person typed).
+OUR_FETCH_SITES = {"same-origin", "none"}
+
+
+def this_origin():
+    """scheme://host as this app sees the request (after ProxyFix, behind a proxy)."""
+    return f"{request.scheme}://{request.host}".lower()
+
+
+def comes_from_this_site():
+    """Whether a browser says this request was made by one of our pages.
+
+    Flask-WTF would check the Referer over HTTPS (WTF_CSRF_SSL_STRICT), but we send
+    `Referrer-Policy: no-referrer`, so browsers send none and every form would fail. We ask
+    the headers browsers send for this purpose instead:
+
+    - `Origin`, when it names a real origin, must be ours. Browsers send `Origin: null` for a
+      plain form POST under no-referrer (htmx's requests carry the real one), so "null"
+      says nothing either way;
+    - then `Sec-Fetch-Site` (every current browser, over HTTPS and on localhost) must be
+      `same-origin`, or `none` (the person's own action, such as a bookmark);
+    - a request with neither (curl, an old browser) is left to the CSRF token alone.
+    """
+    origin = request.headers.get("Origin", "").strip().lower()
+    if origin and origin != "null":
+        return origin == this_origin()
+    fetch_site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if fetch_site:
+        return fetch_site in OUR_FETCH_SITES
+    return True
+
+
+class OriginCheckingCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRF protection (the token, in a form field or the X-CSRFToken header),
+    plus the origin check above for the same requests: views exempt from CSRF (the Zoom
+    webhook, which is signed) are exempt from both. A refusal is the usual CSRFError, so
+    the visitor sees the same 400 page in their language."""
+
+    def protect(self, *args, **kwargs):
+        super().protect(*args, **kwargs)
+        if g.get("csrf_valid") and not comes_from_this_site():
+            raise CSRFError("The request was not sent from this site.")
+
+
+# ---------------------------------------------------------------- over HTTPS
+
+
+class SecureCookieResponseMixin:
+    """Every cookie set over HTTPS is Secure (the session cookie, and any other cookie
+    Sala or an extension sets), so a browser never sends it over plain HTTP; over HTTP, as
+    in development on http://127.0.0.1, cookies stay as they are or nothing would work."""
+
+    def set_cookie(self, key, *args, **kwargs):
+        if has_request_context() and request.is_secure:
+            kwargs["secure"] = True
+        return super().set_cookie(key, *args, **kwargs)
+
+
+def set_strict_transport_security(response):
+    """HSTS only in an answer over HTTPS: over HTTP browsers ignore it, and development on
+    http://127.0.0.1 must keep working."""
+    max_age = current_app.config["HSTS_MAX_AGE"]
+    if request.is_secure and max_age:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(max_age)}")
+    return response
+
+
 def refuse_nul_in_path():
     if "\x00" in request.path:
         abort(404)
@@ -92,6 +164,10 @@ def keep_personal_pages_out_of_caches(response):
 
 def init_app(app):
     app.request_class = type("CleanRequest", (CleanRequestMixin, app.request_class), {})
+    app.response_class = type(
+        "SecureCookieResponse", (SecureCookieResponseMixin, app.response_class), {}
+    )
     app.before_request(refuse_nul_in_path)
     app.after_request(set_security_headers)
     app.after_request(keep_personal_pages_out_of_caches)
+    app.after_request(set_strict_transport_security)

@@ -74,7 +74,7 @@ def make_database(kind, pg_base, tmp):
 def build_app(url, tmp):
     return create_app(
         {
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": "bench-only-secret-key-never-for-production",
             "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_ENABLED": False,
             "BASE_URL": "http://127.0.0.1",
@@ -207,6 +207,7 @@ class Served:
 
     def __init__(self, target, env):
         self.port = free_port()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),
@@ -218,18 +219,23 @@ class Served:
             ],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not an unread pipe (a full pipe would block gunicorn).
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
+            # Minutes, not seconds: a busy machine must not fail the run; an exit does at once.
+            deadline = time.monotonic() + 600
+            while True:
                 try:
                     with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                         break
                 except OSError:
                     if self.process.poll() is not None:
-                        raise RuntimeError(self.process.stderr.read().decode()) from None
+                        self.log.seek(0)
+                        raise RuntimeError(self.log.read().decode(errors="replace")) from None
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"gunicorn did not listen on {self.port}") from None
                     time.sleep(0.2)
             # Every worker up and warm before measuring.
             for _ in range(20):
@@ -245,7 +251,10 @@ class Served:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        errors = self.process.stderr.read().decode()
+            self.process.wait()
+        self.log.seek(0)
+        errors = self.log.read().decode(errors="replace")
+        self.log.close()
         # The exception lines of any traceback (the last line of each).
         return [
             line
@@ -551,7 +560,7 @@ def measure(kind, args, tmp):
         env = dict(
             os.environ,
             SALA_SQLALCHEMY_DATABASE_URI=url,
-            SALA_SECRET_KEY="bench",
+            SALA_SECRET_KEY="bench-only-secret-key-never-for-production",
             SALA_RATELIMIT_ENABLED="false",
             SALA_BASE_URL="http://127.0.0.1",
             SALA_INSTANCE_PATH=f"{tmp}/instance",

@@ -168,7 +168,7 @@ def main():
     sink = start_sink(port, out)
     app = create_app(
         {
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": "bench-only-secret-key-never-for-production",
             "SQLALCHEMY_DATABASE_URI": url,
             "EMAIL_PROVIDER": "smtp",
             "MAIL_SERVER": "127.0.0.1",

@@ -26,7 +26,7 @@ def main():
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": "bench-only-secret-key-never-for-production",
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,

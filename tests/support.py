@@ -2,6 +2,11 @@
 served over HTTP, and what a browser page did. Imported as `from support import ...`."""
 
 import os
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,7 +154,7 @@ class PageWatch:
 
     def _request(self, request):
         url = request.url
-        if not (url.startswith("http://127.0.0.1") or url.startswith(("data:", "about:"))):
+        if not url.startswith(("http://127.0.0.1", "https://127.0.0.1", "data:", "about:")):
             self.outside.append(url)
 
     def assert_clean(self):
@@ -171,3 +176,74 @@ def scratch_postgres_database(base_url, prefix="sala_test"):
         with server.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+# ---------------------------------------------------------------- servers in a subprocess
+
+# How long a started server may take to answer on a busy machine. Generous on purpose: a
+# slow machine must never fail a test; a server that exits fails it at once.
+READY_CEILING = 600
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def log_tail(path, lines=40):
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_until_ready(url, process, log_path, ceiling=READY_CEILING):
+    """Wait until `url` (a health check) answers 200, for as long as `process` runs, at most
+    `ceiling` seconds; fail with the end of its log (`log_path`) if it exits or never
+    answers. HTTPS certificates are not checked here (a test's own throwaway ones)."""
+    unverified = ssl._create_unverified_context()
+    deadline = time.monotonic() + ceiling
+    while True:
+        if process.poll() is not None:
+            pytest.fail(
+                f"{process.args[0]} exited ({process.returncode}) before {url} answered:\n"
+                + log_tail(log_path)
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=30, context=unverified) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer within {ceiling} s:\n" + log_tail(log_path))
+        time.sleep(0.25)
+
+
+@contextmanager
+def served(command, health_url, log_path, **popen):
+    """Start a server `command` with its output in the file `log_path` (never an unread
+    pipe, which would block it once full), wait until `health_url` answers, yield the
+    process, and stop it on the way out."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **popen)
+    try:
+        wait_until_ready(health_url, process, log_path)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def gunicorn_command(*args):
+    """gunicorn with the deployed settings (deploy/gunicorn.conf.py), one worker."""
+    import sys
+
+    return [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", *args, "wsgi:app"]

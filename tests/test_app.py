@@ -41,3 +41,18 @@ def test_sala_environment_variables_override_defaults(make_app, monkeypatch):
     app = make_app()
     assert app.config["SITE_NAME"] == "Partner Hall"
     assert "Partner Hall" in app.test_client().get("/").text
+
+
+@pytest.mark.parametrize(
+    "key", ["change-me-to-64-random-hex-characters", "short-but-not-empty", b"0" * 31]
+)
+def test_production_refuses_a_placeholder_or_short_secret_key(tmp_path, monkeypatch, key):
+    from app import ConfigurationError
+
+    monkeypatch.delenv("SALA_DEV", raising=False)
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite", "SECRET_KEY": key}
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app(config)
+    # 32 bytes is enough; tests and development may use any key.
+    assert create_app({**config, "SECRET_KEY": "k" * 32}).config["SECRET_KEY"] == "k" * 32
+    assert create_app({**config, "TESTING": True}).config["SECRET_KEY"] == key

@@ -246,3 +246,51 @@ def test_production_commands_refuse_to_start_without_base_url(instance):
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert "BASE_URL is not set" in line and "SALA_BASE_URL" in line
+
+
+EXAMPLE_KEY = re.search(
+    r"^SALA_SECRET_KEY=(.*)$",
+    (Path(__file__).parent.parent / "deploy" / "env.example").read_text(),
+    re.M,
+).group(1)
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        (EXAMPLE_KEY, "example value of deploy/env.example"),
+        ("0123456789abcdef" * 1 + "x", "too short"),
+    ],
+    ids=["example-key", "short-key"],
+)
+@pytest.mark.parametrize("lang", ["C.UTF-8", "km_KH.UTF-8"])
+def test_a_weak_secret_key_is_refused_in_one_line(instance, key, words, lang):
+    result = instance.run("plugins", check=False, SALA_DEV="0", SALA_SECRET_KEY=key, LANG=lang)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "SALA_SECRET_KEY" in line
+    if lang.startswith("km"):
+        assert re.search("[\u1780-\u17ff]", line), line  # said in Khmer
+    else:
+        assert words in line, line
+    # A real key of 32 bytes or more is accepted.
+    strong = instance.run("plugins", check=False, SALA_DEV="0", SALA_SECRET_KEY="k" * 32)
+    assert strong.returncode == 0, strong.stderr
+
+
+def test_sala_demo_refuses_outside_development_unless_forced(instance):
+    instance.run("init")
+    production = {"SALA_DEV": "0", "SALA_SECRET_KEY": "k" * 64}
+    refused = instance.run("demo", check=False, **production)
+    assert refused.returncode == 1
+    (line,) = refused.stderr.strip().splitlines()
+    assert "only in development" in line and "--force" in line
+    app = instance.app()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+        db.engine.dispose()
+
+    forced = instance.run("demo", "--force", **production)
+    assert f"Demo session created: http://127.0.0.1:5000/s/{SLUG}" in forced.stdout

@@ -9,18 +9,16 @@ import os
 import re
 import runpy
 import shlex
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
-from support import ROOT
+from support import READY_CEILING, ROOT, free_port, gunicorn_command, served
 
-from app import create_app
+from app import ConfigurationError, create_app
 
 DEPLOY = ROOT / "deploy"
 SERVER_ROOT = "/srv/sala"  # where deploy/ expects the checkout
@@ -58,9 +56,13 @@ def test_env_example_settings_reach_the_app(monkeypatch, tmp_path):
     monkeypatch.setenv("SALA_RATELIMIT_STORAGE_URI", "memory://")
     monkeypatch.setenv("SALA_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("SALA_PLUGIN_LOAD_FAILURE", "refuse")
+    # Copied as it is, the example cannot start: its secret key is a placeholder.
+    with pytest.raises(ConfigurationError, match="example value of deploy/env.example"):
+        create_app()
+    monkeypatch.setenv("SALA_SECRET_KEY", "f" * 64)
     app = create_app()
 
-    assert app.config["SECRET_KEY"] == values["SALA_SECRET_KEY"]
+    assert app.config["SECRET_KEY"] == "f" * 64
     assert app.config["BASE_URL"] == "https://sala.example.org"
     assert app.config["PROXY_FIX"] == 1
     assert type(app.wsgi_app).__name__ == "ProxyFix"
@@ -96,14 +98,8 @@ def test_gunicorn_conf_loads(monkeypatch):
     assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["workers"] == 3
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def get(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=60) as response:
         return response.status, response.read().decode()
 
 
@@ -127,35 +123,15 @@ def test_sala_init_then_gunicorn_serves_the_app(tmp_path):
     engine.dispose()
     assert {"alembic_version", "event", "registration", "outbox_message"} <= tables
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-        + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 45
-        while True:
-            try:
-                status, body = get(f"{base}/healthz")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None, server.stderr.read()
-                assert time.monotonic() < deadline, "gunicorn did not answer"
-                time.sleep(0.3)
+    base = f"http://127.0.0.1:{free_port()}"
+    command = gunicorn_command("--bind", base.removeprefix("http://"))
+    with served(command, f"{base}/healthz", tmp_path / "gunicorn.log", cwd=ROOT, env=env):
+        status, body = get(f"{base}/healthz")
         assert status == 200 and '"database":"ok"' in body.replace(" ", "")
         status, body = get(base + "/")
         assert status == 200 and "<html" in body
         # Files nginx leaves to the app (they are not in app/static).
         assert get(base + "/static/vendor/htmx/htmx.min.js")[0] == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_nginx_serves_core_static_from_disk_and_passes_the_rest_to_the_app():
@@ -222,3 +198,124 @@ def test_compose_initializes_then_serves_and_runs_a_worker():
     assert 'command: ["sala", "worker"]' in compose
     assert compose.count("SALA_SQLALCHEMY_DATABASE_URI: postgresql+psycopg://") == 2
     assert "SALA_RATELIMIT_STORAGE_URI: redis://redis:6379" in compose
+
+
+def unit_settings(path):
+    """A systemd unit's Key=Value lines, every value of a key in order."""
+    settings = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+def test_systemd_units_are_hardened_and_keep_files_private():
+    for name in ("sala-web.service", "sala-worker.service"):
+        unit = unit_settings(DEPLOY / name)
+        # Files the services create (SQLite database, exports, mail files): owner only.
+        assert unit["UMask"] == ["0077"], name
+        for key, value in {
+            "NoNewPrivileges": "true",
+            "PrivateTmp": "true",
+            "PrivateDevices": "true",
+            "ProtectSystem": "strict",
+            "ProtectHome": "true",
+            "RestrictSUIDSGID": "true",
+            "CapabilityBoundingSet": "",
+            "ReadWritePaths": f"{SERVER_ROOT}/instance",
+        }.items():
+            assert unit.get(key) == [value], f"{name}: {key}={unit.get(key)}"
+        assert unit["User"] == ["sala"], name  # never root
+
+
+def nginx_servers(conf):
+    """The text of each top-level `server { ... }` block."""
+    servers, depth, start = [], 0, None
+    for match in re.finditer(r"server\s*\{|\{|\}", conf):
+        if match.group().startswith("server") and depth == 0:
+            start = match.start()
+        if match.group().endswith("{"):
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0 and start is not None:
+                servers.append(conf[start : match.end()])
+                start = None
+    return servers
+
+
+def test_nginx_sends_hsts_hides_its_version_and_sets_what_proxy_fix_reads(monkeypatch):
+    conf = (DEPLOY / "nginx.conf").read_text()
+    tls, plain = nginx_servers(conf)
+    assert "listen 443 ssl" in tls and "return 301 https://" in plain
+    for server in (tls, plain):
+        assert re.search(r"^\s*server_tokens off;", server, re.M)
+    # HSTS as long as the app's own, on every answer (`always`: errors too), once: at the
+    # server level only (an add_header in a location would drop it there), the app's hidden.
+    defaults = create_app({"TESTING": True, "SECRET_KEY": "x"}).config
+    hsts = re.findall(r'add_header Strict-Transport-Security "max-age=(\d+)" always;', tls)
+    assert hsts == [str(defaults["HSTS_MAX_AGE"])]
+    assert len(re.findall(r"^\s*add_header ", conf, re.M)) == 1
+    assert "proxy_hide_header Strict-Transport-Security;" in tls
+
+    # Every block that passes to gunicorn sets the headers ProxyFix reads with the
+    # env.example setting (one proxy), from nginx's own view of the request.
+    values = env_file(DEPLOY / "env.example")
+    monkeypatch.setenv("SALA_PROXY_FIX", values["SALA_PROXY_FIX"])
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    fix = app.wsgi_app
+    assert (fix.x_for, fix.x_proto, fix.x_host) == (1, 1, 1)
+    expected = {
+        "Host": "$host",
+        "X-Forwarded-For": "$proxy_add_x_forwarded_for",
+        "X-Forwarded-Proto": "$scheme",
+        "X-Forwarded-Host": "$host",
+    }
+    blocks = re.findall(r"location [^{]*\{([^}]*proxy_pass[^}]*)\}", tls)
+    assert len(blocks) == 2
+    for block in blocks:
+        assert dict(re.findall(r"proxy_set_header (\S+) (\S+);", block)) == expected
+    # gunicorn, behind nginx on the same machine, trusts only it for X-Forwarded-Proto.
+    gunicorn = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert gunicorn["forwarded_allow_ips"] == "127.0.0.1"
+
+
+def test_gunicorn_with_env_example_as_it_is_refuses_to_start(tmp_path):
+    """Copied without editing, the production settings cannot start: the placeholder
+    secret key is refused before a single request is served."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALA_")}
+    env.update(env_file(DEPLOY / "env.example"))
+    env.update(
+        SALA_INSTANCE_PATH=str(tmp_path / "instance"),
+        SALA_SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'sala.sqlite'}",
+        SALA_RATELIMIT_STORAGE_URI="memory://",
+        SALA_PAGE_CACHE_TYPE="SimpleCache",
+        WEB_CONCURRENCY="1",
+    )
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        # Not timed: the ceiling only keeps a server that wrongly started from hanging the run.
+        result = subprocess.run(
+            gunicorn_command("--bind", f"127.0.0.1:{free_port()}"),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=READY_CEILING,
+        )
+    assert result.returncode != 0
+    assert "SECRET_KEY is still the example value of deploy/env.example" in log.read_text()
+
+
+def test_the_guide_says_what_a_partner_must_set_for_https():
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    for must in (
+        "SALA_SECRET_KEY",
+        "SALA_BASE_URL=https://",
+        "SALA_PROXY_FIX=1",
+        "Strict-Transport-Security",
+        "Secure",
+        "UMask=0077",
+    ):
+        assert must in guide, must

@@ -6,7 +6,6 @@ plan; the visitor receives the plan mail and opens the plan. Once in English, on
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from registration_helpers import make_event
-from support import PASSWORD, ROOT, create_user
+from support import PASSWORD, READY_CEILING, ROOT, create_user, free_port, wait_until_ready
 
 from app.extensions import db
 from app.models import Idea, Plan
@@ -24,25 +23,6 @@ from app.models import Idea, Plan
 pytestmark = pytest.mark.browser
 
 VENV_BIN = Path(sys.executable).parent
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing listening on {port}")
 
 
 def stop(process):
@@ -63,7 +43,7 @@ def site(app, smtp, tmp_path):
     env = dict(
         os.environ,
         SALA_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        SALA_SECRET_KEY="e2e-secret",
+        SALA_SECRET_KEY="e2e-secret-" + "k" * 32,  # production refuses a short key
         SALA_EMAIL_PROVIDER="smtp",
         SALA_MAIL_SERVER="127.0.0.1",
         SALA_MAIL_PORT=str(smtp.port),
@@ -90,7 +70,7 @@ def site(app, smtp, tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for_port(port, server)
+        wait_until_ready(f"{url}/healthz", server, logs / "gunicorn.out")
         yield url
     finally:
         stop(worker)
@@ -101,7 +81,7 @@ def site(app, smtp, tmp_path):
         assert "Traceback" not in text, f"{name}:\n{text}"
 
 
-def mail_for(smtp, address, pattern, timeout=30, after=0):
+def mail_for(smtp, address, pattern, timeout=READY_CEILING, after=0):
     """The first mail to `address` (beyond the first `after`) whose text matches `pattern`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -187,7 +167,7 @@ def test_the_whole_story(browser, app, smtp, site, lang):
     mod_page = sign_in(moderator, site, "moderator@example.org")
     mod_page.goto(f"{site}/moderate/{event_id}")
     mod_page.click(f"tr:has-text('{title}') form[action$='/approve'] button")
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + READY_CEILING
     while time.monotonic() < deadline:
         db.session.expire_all()
         if db.session.get(Idea, idea.id).status == "approved":

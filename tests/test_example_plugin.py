@@ -81,7 +81,7 @@ def environment(site, tmp_path, **extra):
         **os.environ,
         "PYTHONPATH": str(site),
         "SALA_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SALA_SECRET_KEY": "example-test",
+        "SALA_SECRET_KEY": "example-test-" + "k" * 32,  # production refuses short keys
         "SALA_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'example.sqlite'}",
     }
     env.pop("SALA_PLUGINS", None)

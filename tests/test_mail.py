@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from mailtools import KM_TITLE, add_test_templates, make_event, queue_many, queue_note
+from support import READY_CEILING
 
 from app.extensions import db
 from app.models import AuditEntry, OutboxMessage, utcnow
@@ -455,7 +456,7 @@ def test_two_workers_on_postgresql_deliver_exactly_1000(mail_app, smtp):
 def test_worker_loop_stops_cleanly_on_sigterm(mail_app, mail_event, smtp, tmp_path):
     queue_many(mail_event, 3)
     process = start_worker_process(mail_app, smtp, tmp_path)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + READY_CEILING  # a ceiling, not a timing
     while len(smtp.messages) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
@@ -480,7 +481,7 @@ def test_dev_server_sends_mail_in_process_only_when_configured(make_app, tmp_pat
         app.test_client().get("/")
         thread = app.extensions["sala.worker_thread"]
         assert thread.is_alive()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + READY_CEILING  # a ceiling, not a timing
         while not list((tmp_path / "dev-mail").glob("*.eml")) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(list((tmp_path / "dev-mail").glob("*.eml"))) == 1
