@@ -50,7 +50,11 @@ def test_production_refuses_a_placeholder_or_short_secret_key(tmp_path, monkeypa
     from app import ConfigurationError
 
     monkeypatch.delenv("SALA_DEV", raising=False)
-    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite", "SECRET_KEY": key}
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+        "SECRET_KEY": key,
+        "BASE_URL": "https://sala.example.org",
+    }
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         create_app(config)
     # 32 bytes is enough; tests and development may use any key.

@@ -25,7 +25,7 @@ def mail_to(email):
 def test_production_refuses_to_start_without_base_url(tmp_path, monkeypatch):
     monkeypatch.delenv("SALA_DEV", raising=False)
     monkeypatch.delenv("SALA_BASE_URL", raising=False)
-    config = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"}
+    config = {"SECRET_KEY": "k" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"}
     with pytest.raises(ConfigurationError, match="BASE_URL is not set.*SALA_BASE_URL"):
         create_app(config)
     assert create_app(config | {"BASE_URL": "https://sala.example.org"}).config["BASE_URL"]

@@ -281,7 +281,11 @@ def test_a_weak_secret_key_is_refused_in_one_line(instance, key, words, lang):
 
 def test_sala_demo_refuses_outside_development_unless_forced(instance):
     instance.run("init")
-    production = {"SALA_DEV": "0", "SALA_SECRET_KEY": "k" * 64}
+    production = {
+        "SALA_DEV": "0",
+        "SALA_SECRET_KEY": "k" * 64,
+        "SALA_BASE_URL": "http://127.0.0.1:5000",
+    }
     refused = instance.run("demo", check=False, **production)
     assert refused.returncode == 1
     (line,) = refused.stderr.strip().splitlines()
