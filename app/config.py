@@ -28,9 +28,19 @@ DEFAULTS = dict(
     RATELIMIT_STORAGE_URI="memory://",
     RATELIMIT_HEADERS_ENABLED=True,
     RATELIMIT_PUBLIC_POST="20 per minute",
-    LOGIN_MAX_FAILURES=10,
-    LOGIN_LOCK_MINUTES=15,
     LOGIN_RATE_LIMIT="30 per minute",
+    # Wrong passwords (or codes) from one address for one account: after this many, that
+    # address waits LOGIN_THROTTLE_FIRST_WAIT seconds, twice as long after each further
+    # failure, at most LOGIN_THROTTLE_MAX_WAIT. Other addresses are not held back.
+    LOGIN_THROTTLE_FAILURES=5,
+    LOGIN_THROTTLE_FIRST_WAIT=60,
+    LOGIN_THROTTLE_MAX_WAIT=3600,
+    # An organizer's or moderator's session ends after this many hours without use.
+    ACCOUNT_IDLE_HOURS=10,
+    # How long a password-reset link works.
+    PASSWORD_RESET_HOURS=2,
+    # Every organizer and moderator must set up two-factor sign-in before any other page.
+    REQUIRE_TWO_FACTOR=False,
     MAX_CONTENT_LENGTH=1024 * 1024,
     WTF_CSRF_TIME_LIMIT=None,
     SESSION_COOKIE_HTTPONLY=True,
