@@ -10,6 +10,7 @@ import time
 import pyotp
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from support import PASSWORD, Auth, SmtpSink, create_user
 
 from app.auth import passwords, throttle
@@ -18,6 +19,21 @@ from app.models import AuditEntry, OutboxMessage, User
 from app.worker import Worker
 
 NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture(autouse=True)
+def each_request_loads_its_own_user():
+    """The tests' app context outlives a request, and Flask-Login keeps the user it loaded in
+    `g`: drop it when a request starts, as a new context in production would, so that a
+    request is judged by its own cookie only (a thief's request must not borrow the user an
+    earlier request of another client loaded)."""
+
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget)
+    yield
+    request_started.disconnect(forget)
 
 
 def actions(*names):
