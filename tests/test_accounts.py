@@ -410,10 +410,12 @@ def test_an_organizer_cannot_disable_or_remove_their_own_account(app, admin_user
 
 
 def test_the_last_organizer_cannot_be_disabled_demoted_or_removed(app, admin_user, runner):
-    for args in (["disable"], ["role", "--", admin_user.email, "moderator"], ["remove", "--yes"]):
-        command = ["user", *args] if args[0] == "role" else ["user", *args, admin_user.email]
-        if args[0] == "role":
-            command = ["user", "role", admin_user.email, "moderator"]
+    email = admin_user.email
+    for command in (
+        ["user", "disable", email],
+        ["user", "role", email, "moderator"],
+        ["user", "remove", "--yes", email],
+    ):
         result = runner.invoke(args=command)
         assert result.exit_code == 1, command
         assert "This is the last active organizer account" in result.output
@@ -523,9 +525,9 @@ def test_a_recovery_code_opens_the_account_once(app, moderator_user):
         Auth(browser).login(moderator_user.email)
         response = browser.post("/login/code", data={"code": codes[0].upper()})
         assert response.status_code == expected
-    assert "9 recovery codes left." in signed_in_with_code(app, moderator_user, codes[1]).get(
-        "/account"
-    ).text.replace("8 recovery", "9 recovery")
+    # Another code still works; two are spent.
+    browser = signed_in_with_code(app, moderator_user, codes[1])
+    assert "8 recovery codes left." in browser.get("/account").text
 
 
 def signed_in_with_code(app, user, code):
