@@ -53,17 +53,12 @@ def start_session(user):
     """Sign `user` in on this browser (after every check has passed)."""
     from flask_login import login_user
 
-    language = session.get("lang")
-    session.clear()  # nothing from before sign-in survives it but the chosen language
-    if language:
-        session["lang"] = language
+    # What a half-done sign-in or enrolment left behind goes; the language and the form
+    # token stay (the session is a signed cookie: there is no server-side id to fix).
+    for key in ("2fa", "2fa_pending", SEEN_KEY):
+        session.pop(key, None)
     login_user(user)
     session[SEEN_KEY] = int(time.time())
-
-
-def end_session_everywhere(user):
-    """End every session of `user`, this one included. The caller commits."""
-    user.end_all_sessions()
 
 
 def forget_loaded_user():
