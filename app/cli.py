@@ -110,6 +110,41 @@ def demo_command(force):
 user_group = click.Group("user", help="Organizer and moderator accounts.")
 
 
+def read_new_password():
+    """A new password: asked twice on a terminal, else one line of standard input."""
+    from .auth.passwords import MIN_LENGTH
+
+    if sys.stdin.isatty():
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < MIN_LENGTH:
+        raise click.ClickException(_("The password must have at least 10 characters."))
+    return password
+
+
+def existing_user(email):
+    from .auth.passwords import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(_("There is no user with the email %(email)s.", email=email))
+    return user
+
+
+def change_account(email, change, message):
+    """Apply `change(user)` (from app.auth.accounts), commit, and say `message`."""
+    from .auth.accounts import AccountError
+
+    user = existing_user(email)
+    try:
+        change(user)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(message)
+
+
 @user_group.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(User.ROLES), default="moderator", show_default=True)
@@ -124,12 +159,7 @@ def user_create_command(email, role, name):
         raise click.ClickException(
             _("A user with the email %(email)s already exists.", email=email)
         )
-    if sys.stdin.isatty():
-        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 10:
-        raise click.ClickException(_("The password must have at least 10 characters."))
+    password = read_new_password()
     user = User(email=email, role=role, name=name)
     user.set_password(password)
     db.session.add(user)
@@ -137,6 +167,120 @@ def user_create_command(email, role, name):
     audit.record("user.create", user, role=role, via="cli")
     db.session.commit()
     click.echo(_("User %(email)s created with the role %(role)s.", email=email, role=role))
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list_command():
+    """List the users: email, role, enabled or not, two-factor sign-in on or off."""
+    for user in db.session.scalars(sa.select(User).order_by(User.email)):
+        state = _("enabled") if user.active else _("disabled")
+        two_factor = _("two-factor on") if user.has_two_factor else _("two-factor off")
+        click.echo(f"{user.email:<40} {user.role:<10} {state:<10} {two_factor}")
+
+
+@user_group.command("passwd")
+@click.argument("email")
+@with_appcontext
+def user_passwd_command(email):
+    """Set a new password (read from standard input when it is not a terminal). Ends every
+    session of the account."""
+    from .auth import accounts
+
+    user = existing_user(email)
+    password = read_new_password()
+    accounts.change_password(user, password, via="cli")
+    db.session.commit()
+    click.echo(_("The password of %(email)s is changed.", email=user.email))
+
+
+@user_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def user_disable_command(email):
+    """Disable an account: it can no longer sign in, and its sessions end."""
+    from .auth import accounts
+
+    change_account(
+        email,
+        lambda user: accounts.set_active(user, False, via="cli"),
+        _("%(email)s is disabled and signed out.", email=email),
+    )
+
+
+@user_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def user_enable_command(email):
+    """Enable a disabled account again."""
+    from .auth import accounts
+
+    change_account(
+        email,
+        lambda user: accounts.set_active(user, True, via="cli"),
+        _("%(email)s can sign in again.", email=email),
+    )
+
+
+@user_group.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(User.ROLES))
+@with_appcontext
+def user_role_command(email, role):
+    """Change the role of an account (its sessions end)."""
+    from .admin.routes import role_label
+    from .auth import accounts
+
+    change_account(
+        email,
+        lambda user: accounts.change_role(user, role, via="cli"),
+        _("%(email)s is now: %(role)s.", email=email, role=role_label(role)),
+    )
+
+
+@user_group.command("signout")
+@click.argument("email")
+@with_appcontext
+def user_signout_command(email):
+    """End every session of an account."""
+    from .auth import accounts
+
+    change_account(
+        email,
+        lambda user: accounts.end_sessions(user, via="cli"),
+        _("Every session of %(email)s has ended.", email=email),
+    )
+
+
+@user_group.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def user_reset_two_factor_command(email):
+    """Turn off two-factor sign-in of an account whose phone is lost (its sessions end)."""
+    from .auth import accounts
+
+    change_account(
+        email,
+        lambda user: accounts.reset_two_factor(user, via="cli"),
+        _("Two-factor sign-in of %(email)s is off.", email=email),
+    )
+
+
+@user_group.command("remove")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def user_remove_command(email, yes):
+    """Remove an account. The audit log keeps its email as the actor of what it did."""
+    from .auth import accounts
+
+    if not yes:
+        click.confirm(_("Remove the account %(email)s?", email=email), abort=True)
+    change_account(
+        email,
+        lambda user: accounts.remove(user, via="cli"),
+        _("%(email)s is removed.", email=email),
+    )
 
 
 @click.command("plugins")

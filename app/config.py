@@ -37,9 +37,19 @@ DEFAULTS = dict(
     # Every mail carries a fresh personal (manage) link; only the newest this many per
     # registrant open their page, and none after the session's retention period.
     MANAGE_LINKS_KEPT=3,
-    LOGIN_MAX_FAILURES=10,
-    LOGIN_LOCK_MINUTES=15,
     LOGIN_RATE_LIMIT="30 per minute",
+    # Wrong passwords (or codes) from one address for one account: after this many, that
+    # address waits LOGIN_THROTTLE_FIRST_WAIT seconds, twice as long after each further
+    # failure, at most LOGIN_THROTTLE_MAX_WAIT. Other addresses are not held back.
+    LOGIN_THROTTLE_FAILURES=5,
+    LOGIN_THROTTLE_FIRST_WAIT=60,
+    LOGIN_THROTTLE_MAX_WAIT=3600,
+    # An organizer's or moderator's session ends after this many hours without use.
+    ACCOUNT_IDLE_HOURS=10,
+    # How long a password-reset link works.
+    PASSWORD_RESET_HOURS=2,
+    # Every organizer and moderator must set up two-factor sign-in before any other page.
+    REQUIRE_TWO_FACTOR=False,
     MAX_CONTENT_LENGTH=1024 * 1024,
     WTF_CSRF_TIME_LIMIT=None,
     # No Referer check: we send no-referrer, so browsers send none. The origin of a POST is

@@ -36,6 +36,10 @@ class TimestampMixin:
 # ---------------------------------------------------------------- people
 
 
+def new_session_token():
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     """An organizer (role "admin") or a moderator."""
 
@@ -47,9 +51,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(20), default="moderator")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Part of every session cookie of this account (see get_id): a new token ends them all.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=lambda: new_session_token())
+    # Two-factor sign-in: the TOTP secret (base32), the last time step accepted (a code is
+    # never accepted twice) and the recovery codes, each kept as a SHA-256 digest.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    recovery_codes: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     def set_password(self, password):
         # Werkzeug's default is scrypt, a memory-hard KDF.
@@ -57,6 +66,18 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        # Flask-Login keeps this in the session; the user loader accepts it only while the
+        # token is still the account's own (app/auth/sessions.py).
+        return f"{self.id}:{self.session_token}"
+
+    def end_all_sessions(self):
+        self.session_token = new_session_token()
+
+    @property
+    def has_two_factor(self):
+        return bool(self.totp_secret)
 
     @property
     def is_active(self):

@@ -1,14 +1,13 @@
-"""Accounts: sign-in and sign-out, roles on every organizer route, locking after wrong
-passwords, throttling per address, audited role changes, and no open redirect."""
-
-from datetime import timedelta
+"""Accounts: sign-in and sign-out, roles on every organizer route, throttling per address,
+audited role changes, and no open redirect. (Sessions, passwords, two-factor sign-in and
+throttling by account and address: test_accounts.py.)"""
 
 import pytest
 import sqlalchemy as sa
 from support import PASSWORD, Auth, create_user
 
 from app.extensions import db
-from app.models import AuditEntry, User, utcnow
+from app.models import AuditEntry, User
 
 
 def admin_routes(app):
@@ -73,46 +72,6 @@ def test_wrong_password_is_refused_with_a_message(client, auth, admin_user):
     assert client.get("/admin/").status_code == 302
     unknown = auth.login("nobody@example.org", "whatever password")
     assert "Wrong email or password." in unknown.text
-
-
-def test_ten_wrong_passwords_lock_the_account(app, client, auth, admin_user):
-    for _ in range(10):
-        assert "Wrong email or password." in auth.login(admin_user.email, "wrong").text
-    user = db.session.get(User, admin_user.id)
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    minutes = app.config["LOGIN_LOCK_MINUTES"]
-    assert user.locked_until > utcnow() + timedelta(minutes=minutes - 1)
-
-    # Even the right password is refused while locked, with a message saying why.
-    locked = auth.login(admin_user.email, PASSWORD)
-    assert locked.status_code == 200
-    assert "This account is locked for a while" in locked.text
-    assert client.get("/admin/").status_code == 302
-
-    assert actions("login.failed", "login.locked") == ["login.failed"] * 10 + ["login.locked"]
-    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "login.locked"))
-    assert entry.detail == {"minutes": minutes}
-
-    # The lock ends by itself.
-    user.locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
-    assert auth.login(admin_user.email).headers["Location"] == "/admin/"
-
-    # ... and the organizer sees it all in the audit log.
-    audit_page = client.get("/admin/audit").text
-    assert "<code>login.locked</code>" in audit_page
-    assert "<code>login.failed</code>" in audit_page
-
-
-def test_nine_wrong_passwords_then_the_right_one_start_the_count_again(auth, admin_user):
-    for _ in range(9):
-        auth.login(admin_user.email, "wrong")
-    assert auth.login(admin_user.email).status_code == 302
-    auth.logout()
-    for _ in range(9):
-        auth.login(admin_user.email, "wrong")
-    assert db.session.get(User, admin_user.id).locked_until is None
 
 
 def test_sign_in_is_throttled_per_address(make_app):

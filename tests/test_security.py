@@ -38,6 +38,9 @@ PUBLIC = {
     "public.privacy",
     "public.healthz",
     "auth.login",
+    "auth.login_code",
+    "auth.forgot_password",
+    "auth.reset_password",
     "auth.logout",
     "ideas.board",
     "ideas.new",
@@ -62,7 +65,8 @@ PUBLIC = {
     "branding_assets.logo",
     "branding_assets.stylesheet",
 }
-MODERATOR_PREFIXES = ("moderation.",)
+# Pages every signed-in account opens (its own "My account"), and the moderators' own.
+MODERATOR_PREFIXES = ("moderation.", "auth.")
 ORGANIZER_PREFIXES = ("admin.", "ideas_admin.", "plan.")
 
 XSS = [

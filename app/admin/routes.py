@@ -1,12 +1,12 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, events
+from .. import events
 from ..auth import admin_required
 from ..extensions import db
-from ..models import AuditEntry, Event, Idea, Registration, User
+from ..models import AuditEntry, Event, Idea, Registration
 from ..registration.domain import status_label
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -42,28 +42,6 @@ def audit_log():
         sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), per_page=50
     )
     return render_template("admin/audit.html", page=page)
-
-
-@bp.get("/users")
-def users():
-    rows = db.session.scalars(sa.select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=rows, roles=User.ROLES)
-
-
-@bp.post("/users/<int:user_id>/role")
-def change_role(user_id):
-    user = db.get_or_404(User, user_id)
-    role = request.form.get("role")
-    if role not in User.ROLES:
-        abort(400)
-    if user.id == current_user.id and role != "admin":
-        flash(_("You cannot remove your own organizer role."), "error")
-    elif user.role != role:
-        audit.record("user.role", user, before=user.role, after=role)
-        user.role = role
-        db.session.commit()
-        flash(_("%(email)s is now: %(role)s.", email=user.email, role=role_label(role)), "info")
-    return redirect(url_for("admin.users"))
 
 
 def role_label(role):

@@ -1,4 +1,5 @@
-"""Organizer and moderator accounts: sign-in, sign-out, roles."""
+"""Organizer and moderator accounts: sign-in (with two-factor codes), sessions that can be
+ended, password changes and resets, roles."""
 
 from functools import wraps
 
@@ -6,8 +7,8 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..extensions import db, login_manager
-from ..models import User
+from ..extensions import login_manager
+from . import account, sessions
 from .routes import bp
 
 
@@ -33,13 +34,10 @@ admin_required = role_required("admin")
 moderator_required = role_required("moderator")
 
 
-@login_manager.user_loader
-def load_user(user_id):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-
 def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
+    sessions.init_app(app)
+    app.before_request(account.require_two_factor)
     app.register_blueprint(bp)
