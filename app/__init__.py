@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors, i18n, pagecache, security, sqlite, templating
+from . import auth, errors, i18n, pagecache, security, sqlite, templating, whole_numbers
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
@@ -34,6 +34,7 @@ def create_app(test_config=None):
     )
     load_config(app, test_config)
     ensure_secret_key(app)
+    whole_numbers.init_app(app)
 
     state = build_manager(app.config["PLUGINS"], app.config["PLUGIN_LOAD_FAILURE"])
     app.extensions["sala.plugins"] = state
