@@ -2,13 +2,23 @@
 the first page, no filter, a message next to the field), never a 500. PostgreSQL refuses
 2147483648 and more against an INTEGER column, SQLite 2**63 and more."""
 
+import re
+
+import pytest
 import sqlalchemy as sa
 from world import World, login
 
 from app.extensions import db
-from app.models import Idea
+from app.models import Idea, PlanItem, Registration
 
 HUGE = ["2147483648", "99999999999999999999", "9" * 5000]
+# The messages, as a visitor reading Khmer (or an organizer reading French) sees them.
+KM_COUNTRY = "សូមជ្រើសរើសប្រទេសពីបញ្ជី។"
+KM_THEME = "សូមជ្រើសរើសប្រធានបទពីបញ្ជី។"
+KM_LANGUAGE = "សូមជ្រើសរើសភាសាមួយក្នុងចំណោមភាសាដែលមាន។"
+KM_DISPLAY = "សូមជ្រើសរើសរបៀបដែលអ្នកចង់ឱ្យគេបង្ហាញអ្នក។"
+FR_STATUS = "Veuillez choisir l’un des statuts proposés."
+
 EVERY_NUMBER = HUGE + ["-1", "0", "١", "²", "1e3", "%00"]
 
 
@@ -98,3 +108,85 @@ def test_linking_an_idea_number_out_of_range_to_a_plan_item_is_refused(app, clie
         assert client.post(url, data={"idea_id": number}).status_code == 400, number
     linked = db.session.execute(sa.text("SELECT count(*) FROM plan_item_idea")).scalar()
     assert linked == 1  # the one World's draft made
+
+
+# ---------------------------------------------------------------- choices
+
+
+def error_next_to(html, field_id):
+    """The text of the error shown under a field (tied to it by aria-describedby)."""
+    found = re.search(rf'<div class="error" id="{field_id}-error">(.*?)</div>', html, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else None
+
+
+@pytest.mark.parametrize("country", [" ", " " * 200, "XX", "fr", "\t"])
+def test_a_country_not_in_the_list_is_refused_next_to_the_field_in_khmer(app, client, country):
+    World()
+    data = {"email": "dara@example.org", "name": "Dara", "language": "km", "consent": "y"}
+    response = client.post("/s/open/register?lang=km", data={**data, "country": country})
+    assert response.status_code == 200
+    assert error_next_to(response.text, "country") == KM_COUNTRY
+    assert 'value="Dara"' in response.text and 'value="dara@example.org"' in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 2  # World's two
+
+
+def test_no_country_or_one_from_the_list_is_kept(app, client):
+    World()
+    data = {"email": "a@example.org", "name": "A", "language": "en", "consent": "y"}
+    assert client.post("/s/open/register", data=data).status_code == 302
+    data.update(email="b@example.org", country="")
+    assert client.post("/s/open/register", data=data).status_code == 302
+    data.update(email="c@example.org", country="KH")
+    assert client.post("/s/open/register", data=data).status_code == 302
+    countries = db.session.scalars(
+        sa.select(Registration.country).where(Registration.email.like("_@example.org"))
+    ).all()
+    assert sorted(countries) == ["", "", "KH"]
+
+
+@pytest.mark.parametrize(
+    "field, value, field_id, message",
+    [
+        ("theme", "99999999999999999999", "idea-theme", "KM_THEME"),
+        ("theme", " ", "idea-theme", "KM_THEME"),
+        ("language", "xx", "idea-language", "KM_LANGUAGE"),
+        ("language", " ", "idea-language", "KM_LANGUAGE"),
+        ("display", "everyone", "idea-display", "KM_DISPLAY"),
+    ],
+)
+def test_an_idea_choice_not_offered_is_refused_next_to_the_field_in_khmer(
+    app, client, field, value, field_id, message
+):
+    World()
+    data = {
+        "title": "Free elections",
+        "body": "Observers at every polling station.",
+        "email": "author@example.org",
+        "language": "km",
+        "display": "anonymous",
+        "theme": "",
+        field: value,
+    }
+    response = client.post("/s/open/ideas/new?lang=km", data=data)
+    assert response.status_code == 200
+    assert error_next_to(response.text, field_id) == globals()[message]
+    assert "Free elections" in response.text and "Observers at every polling station." in (
+        response.text
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Idea.id))) == 1  # World's own
+
+
+def test_a_plan_item_status_not_offered_is_refused_in_the_organizer_language(app, client):
+    world = World()
+    login(client, world.organizer.email)
+    item = world.item
+    key = f"item-{item.id}"
+    response = client.post(
+        f"/admin/events/{world.event.id}/plan/items/{item.id}?lang=fr",
+        data={f"{key}-what_en": "Kept text", f"{key}-status": "sideways"},
+    )
+    assert response.status_code == 422
+    assert error_next_to(response.text, f"{key}-status") == FR_STATUS
+    assert "Kept text" in response.text
+    db.session.expire_all()
+    assert db.session.get(PlanItem, item.id).status == "proposed"
