@@ -3,13 +3,17 @@ the first page, no filter, a message next to the field), never a 500. PostgreSQL
 2147483648 and more against an INTEGER column, SQLite 2**63 and more."""
 
 import re
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from world import World, login
 
 from app.extensions import db
-from app.models import Idea, PlanItem, Registration
+from app.models import Event, Idea, PlanItem, Registration
 
 HUGE = ["2147483648", "99999999999999999999", "9" * 5000]
 # The messages, as a visitor reading Khmer (or an organizer reading French) sees them.
@@ -18,6 +22,7 @@ KM_THEME = "សូមជ្រើសរើសប្រធានបទពីប�
 KM_LANGUAGE = "សូមជ្រើសរើសភាសាមួយក្នុងចំណោមភាសាដែលមាន។"
 KM_DISPLAY = "សូមជ្រើសរើសរបៀបដែលអ្នកចង់ឱ្យគេបង្ហាញអ្នក។"
 FR_STATUS = "Veuillez choisir l’un des statuts proposés."
+KM_YEARS = "សូមបញ្ចូលកាលបរិច្ឆេទមួយនៅចន្លោះឆ្នាំ 2000 និងឆ្នាំ 2100។"
 
 EVERY_NUMBER = HUGE + ["-1", "0", "١", "²", "1e3", "%00"]
 
@@ -190,3 +195,118 @@ def test_a_plan_item_status_not_offered_is_refused_in_the_organizer_language(app
     assert "Kept text" in response.text
     db.session.expire_all()
     assert db.session.get(PlanItem, item.id).status == "proposed"
+
+
+# ---------------------------------------------------------------- every URL, any value
+
+# Every query argument the code reads (test_every_query_argument_read_is_fuzzed keeps this
+# list whole) and a few it does not, which must be ignored.
+QUERY_ARGS = [
+    "lang", "t", "token", "next", "q", "sort", "status", "language", "country", "theme",
+    "page", "per_page", "edit", "batch", "unknown",
+]  # fmt: skip
+READS = re.compile(
+    r'(?:args|params)\.get\(\s*"(\w+)"|int_arg\(\s*(?:request\.args|params|args)\s*,\s*"(\w+)"'
+    r"|(page)_arg\("
+)
+
+NUMBERS = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(["1", "2", "2147483647", "2147483648", "9" * 30, "9" * 5000, "١", "²"]),
+)
+TEXTS = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=()), max_size=300),
+    st.sampled_from(["", " ", "\x00", "%00", "..", "../../etc/passwd", "ក" * 500, "a" * 5000]),
+)
+VALUES = st.one_of(NUMBERS, TEXTS)
+BY_CONVERTER = {"IntegerConverter": NUMBERS, "UnicodeConverter": VALUES, "PathConverter": VALUES}
+
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def converter_kind(converter):
+    for kind in BY_CONVERTER:
+        if any(cls.__name__ == kind for cls in type(converter).__mro__):
+            return kind
+    raise AssertionError(f"teach this test values for {type(converter).__name__}")
+
+
+def fill(rule, values):
+    """The rule's URL with each argument replaced by a (quoted) value of any kind."""
+    return re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda m: quote(values[m.group(1)], safe=""), rule.rule)
+
+
+@st.composite
+def requests(draw, rules):
+    rule = draw(st.sampled_from(rules))
+    values = {
+        name: draw(BY_CONVERTER[converter_kind(converter)])
+        for name, converter in rule._converters.items()
+    }
+    query = draw(st.dictionaries(st.sampled_from(QUERY_ARGS), VALUES, max_size=4))
+    method = draw(st.sampled_from(sorted(rule.methods - {"HEAD", "OPTIONS"})))
+    return method, fill(rule, values), query
+
+
+def test_every_query_argument_read_is_fuzzed():
+    root = Path(__file__).resolve().parent.parent
+    read = set()
+    for path in [*root.glob("app/**/*.py"), *root.glob("plugins/**/*.py")]:
+        for found in READS.findall(path.read_text()):
+            read.update(name for name in found if name)
+    assert read, "the pattern no longer finds how the code reads query arguments"
+    assert read <= set(QUERY_ARGS), read - set(QUERY_ARGS)
+
+
+def rules_of(app):
+    return [r for r in app.url_map.iter_rules() if r.arguments]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "organizer"])
+def test_any_value_in_any_url_argument_and_query_is_never_a_500(app, who):
+    world = World()
+    client = app.test_client()
+    if who == "organizer":
+        login(client, world.organizer.email)
+
+    @FUZZ
+    @given(request=requests(rules_of(app)))
+    def never_a_500(request):
+        method, url, query = request
+        response = client.open(url, method=method, query_string=query)
+        assert response.status_code < 500, (method, url, query)
+        db.session.rollback()
+
+    never_a_500()
+
+
+# ---------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize("field", ["starts_at", "registration_opens_at", "ideas_close_at"])
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T23:00"])
+def test_a_date_out_of_range_is_refused_next_to_the_field_in_khmer(client, admin_user, field, when):
+    from test_sessions_admin import valid_form
+
+    login(client, admin_user.email)
+    data = valid_form(summary_en="Kept text", **{field: when})
+    response = client.post("/admin/events/new?lang=km", data=data)
+    assert response.status_code == 200
+    assert error_next_to(response.text, field).startswith(KM_YEARS)
+    assert "Kept text" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 0
+
+
+def test_a_duplicate_starting_out_of_range_is_refused(client, admin_user):
+    world = World()
+    login(client, admin_user.email)
+    data = {"slug": "again", "dates": "new", "new_start": "9999-12-31T23:59"}
+    response = client.post(f"/admin/events/{world.event.id}/duplicate?lang=km", data=data)
+    assert response.status_code == 200
+    assert error_next_to(response.text, "new_start") == KM_YEARS
+    assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 1
