@@ -3,6 +3,7 @@ the first page, no filter, a message next to the field), never a 500. PostgreSQL
 2147483648 and more against an INTEGER column, SQLite 2**63 and more."""
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -310,3 +311,85 @@ def test_a_duplicate_starting_out_of_range_is_refused(client, admin_user):
     assert response.status_code == 200
     assert error_next_to(response.text, "new_start") == KM_YEARS
     assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 1
+
+
+# ---------------------------------------------------------------- organizer forms
+
+
+class Forms(HTMLParser):
+    """The POST forms of a page as a browser would send them untouched: [(action, fields)]."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.page, self.forms, self.select, self.textarea = page, [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            post = (a.get("method") or "get").lower() == "post"
+            self.forms.append((a.get("action") or self.page, {}) if post else None)
+        fields = self.forms[-1][1] if self.forms and self.forms[-1] else None
+        if fields is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name and name != "csrf_token":
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                fields[name] = a.get("value") or ""
+        elif tag == "textarea":
+            self.textarea = name
+            fields[name] = ""
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and ("selected" in a or self.select not in fields):
+            fields[self.select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag in ("select", "textarea"):
+            self.select = self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea and self.forms and self.forms[-1]:
+            self.forms[-1][1][self.textarea] += data
+
+
+BROKEN = [
+    "0001-01-01T00:00", "9999-12-31T23:59", "2147483648", "-99999999999999999999", "9" * 5000,
+    "²", " ", "\x00", "ក" * 5000, "javascript:alert(1)",
+]  # fmt: skip
+
+
+def test_any_field_of_an_organizer_form_broken_is_never_a_500(app):
+    """Each form as the page offers it, filled, with one field broken: what the organizer
+    sees is the form again with a message, or the change, never a 500."""
+    world = World()
+    client = app.test_client()
+    login(client, world.organizer.email)
+    e = world.event.id
+    pages = [
+        f"/admin/events/{e}/edit",
+        f"/admin/events/{e}/duplicate",
+        "/admin/events/new",
+        f"/admin/events/{e}/announce",
+        f"/admin/events/{e}/plan",
+        "/admin/branding",
+        f"/admin/events/{e}",
+        "/admin/users",
+    ]
+    cases = []
+    for path in pages:
+        parser = Forms(path)
+        parser.feed(client.get(path).text)
+        for action, fields in filter(None, parser.forms):
+            if action != "/logout":
+                cases += [(action, fields, name) for name in fields]
+    assert len(cases) > 150, len(cases)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=st.sampled_from(cases), value=st.sampled_from(BROKEN))
+    def never_a_500(case, value):
+        action, fields, name = case
+        response = client.post(action, data={**fields, name: value})
+        assert response.status_code < 500, (action, name, value)
+        db.session.rollback()
+
+    never_a_500()
