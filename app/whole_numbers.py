@@ -12,7 +12,7 @@ INT_MAX = 2**31 - 1
 INT_DIGITS = len(str(INT_MAX))
 
 
-class BoundedIntConverter(IntegerConverter):
+class BoundedIntegerConverter(IntegerConverter):
     """`<int:...>` in every route of the app, plugins' included: ASCII digits up to INT_MAX.
     A URL outside the bounds matches no rule, so it is a 404."""
 
@@ -50,4 +50,4 @@ def page_arg(params):
 
 def init_app(app):
     """Before any blueprint adds a rule: a rule takes its converter when it is added."""
-    app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntegerConverter
