@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors, i18n, pagecache, privacy, security, sqlite, templating
+from . import auth, errors, i18n, pagecache, privacy, security, sqlite, templating, whole_numbers
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
@@ -38,6 +38,7 @@ def create_app(test_config=None, require_production_settings=True):
     load_config(app, test_config)
     ensure_secret_key(app, require_production_settings)
     ensure_base_url(app, require_production_settings)
+    whole_numbers.init_app(app)
 
     state = build_manager(app.config["PLUGINS"], app.config["PLUGIN_LOAD_FAILURE"])
     app.extensions["sala.plugins"] = state

@@ -238,6 +238,32 @@ def _address_header(value):
         raise MalformedMessage(f"cannot write the address {value!r}: {exc}") from exc
 
 
+# Stored in last_error; the outbox page shows it translated.
+NO_SMTPUTF8 = "the mail server does not take addresses with non-ASCII letters before the @"
+
+
+def deliverable_address(address):
+    """(address, needs SMTPUTF8) to hand `address` to a mail server: a domain in its ASCII
+    (IDNA) form, which every server takes (ü@exämple.com goes to ü@xn--exmple-cua.com); a
+    local part with non-ASCII letters as it is, for a server that offers SMTPUTF8."""
+    if address.isascii():
+        return address, False
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        valid = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise MalformedMessage(f"malformed address: {exc}") from exc
+    if valid.ascii_email:
+        return valid.ascii_email, False
+    return f"{valid.local_part}@{valid.ascii_domain}", True
+
+
+def _recipient_header(address):
+    """The To header; an address that needs SMTPUTF8 is written in UTF-8 (RFC 6532)."""
+    return _address_header(address) if address.isascii() else _header_value(address)
+
+
 def _body_part(content_type, text):
     """A text part: 7bit when it is short-lined ASCII, base64 otherwise (Khmer, long lines)."""
     data = text.replace("\r\n", "\n").encode("utf-8")
@@ -283,15 +309,17 @@ def _multipart(subtype, parts):
     )
 
 
-def to_mime(message, sender, domain=None):
+def to_mime(message, sender, domain=None, recipient=None):
     """(Message-ID, bytes) of an outbox row as a MIME message: a plain-text part, the HTML
-    alternative, and attachments; CRLF line ends, ready for SMTP or an .eml file.
+    alternative, and attachments; CRLF line ends, ready for SMTP or an .eml file. Addressed
+    to `recipient`, by default the row's recipient as `deliverable_address` writes it.
 
     Written here rather than with the email package's generator (what Flask-Mail uses),
     which spends several milliseconds per message re-parsing its own headers: more than the
     SMTP exchange itself when a bulk mail goes out."""
     from email.utils import formatdate, make_msgid
 
+    recipient = recipient or deliverable_address(message.recipient)[0]
     domain = domain or (sender.rpartition("@")[2].strip(" >") or "localhost")
     message_id = make_msgid(domain=domain)
     parts = [_body_part("text/plain", message.body_text)]
@@ -303,7 +331,7 @@ def to_mime(message, sender, domain=None):
         body = _multipart("mixed", [body, *attachments])
     headers = [
         ("From", _address_header(sender)),
-        ("To", _address_header(message.recipient)),
+        ("To", _recipient_header(recipient)),
         ("Subject", _text_header("Subject", message.subject)),
         ("Date", formatdate(usegmt=True)),
         ("Message-ID", message_id),
@@ -311,5 +339,6 @@ def to_mime(message, sender, domain=None):
         ("Auto-Submitted", "auto-generated"),
         ("Content-Language", _header_value(message.language)),
     ]
-    head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    head = head.encode("ascii" if recipient.isascii() else "utf-8")
     return message_id, head + body

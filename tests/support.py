@@ -44,9 +44,11 @@ class Auth:
 class SmtpSink:
     """An aiosmtpd server on loopback that keeps what it receives, parsed."""
 
-    def __init__(self):
+    def __init__(self, smtputf8=False):
         import socket
 
+        self.smtputf8 = smtputf8  # offer SMTPUTF8 (addresses with non-ASCII local parts)
+        self.envelopes = []  # (recipients, whether the client asked for SMTPUTF8)
         self.messages = []
         self.refuse = {}  # address -> (code, text): RCPT refusals to simulate
         # aiosmtpd's Controller cannot start on port 0 (it probes the port it was given), so
@@ -67,6 +69,7 @@ class SmtpSink:
         from email import message_from_bytes, policy
 
         parsed = message_from_bytes(envelope.content, policy=policy.default)
+        self.envelopes.append((list(envelope.rcpt_tos), envelope.smtp_utf8))
         self.messages.append(parsed)
         return "250 Message accepted"
 
@@ -74,7 +77,9 @@ class SmtpSink:
         """Start (or start again, after `stop`) on the same port, keeping what arrived."""
         from aiosmtpd.controller import Controller
 
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self.controller.start()
         return self
 

@@ -12,7 +12,7 @@ from jinja2_fragments.flask import render_block
 
 from ..extensions import db
 from ..models import OutboxMessage
-from ..outbox import mask_address, retry
+from ..outbox import NO_SMTPUTF8, mask_address, retry
 from ..worker import HANDED_THEN_STOPPED
 from .routes import bp
 
@@ -84,6 +84,12 @@ def error_text(error):
         return _(
             "The worker stopped after handing this message to the mail server, so it was not "
             "sent again, to avoid a duplicate. Retry it if the recipient did not get it."
+        )
+    if error == NO_SMTPUTF8:
+        return _(
+            "The mail server does not take addresses with non-ASCII letters before the @ "
+            "(it does not offer SMTPUTF8). Ask the person for another address, or use a mail "
+            "server that offers SMTPUTF8."
         )
     return error
 

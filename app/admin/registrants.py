@@ -27,6 +27,7 @@ from ..models import Event, Registration, utcnow
 from ..outbox import render_mail
 from ..registration import domain
 from ..registration.forms import ActionForm, announcement_form
+from ..whole_numbers import page_arg
 from .routes import bp
 
 PER_PAGE = 50
@@ -129,6 +130,7 @@ def registrants(event_id):
     f = filters_from(request.args)
     page = db.paginate(
         filtered(event, f).order_by(Registration.created_at.desc(), Registration.id.desc()),
+        page=page_arg(request.args),
         per_page=PER_PAGE,
         error_out=False,
     )

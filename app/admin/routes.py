@@ -8,6 +8,7 @@ from ..auth import admin_required
 from ..extensions import db
 from ..models import AuditEntry, Event, Idea, Registration
 from ..registration.domain import status_label
+from ..whole_numbers import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -39,7 +40,9 @@ def index():
 @bp.get("/audit")
 def audit_log():
     page = db.paginate(
-        sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), per_page=50
+        sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+        page=page_arg(request.args),
+        per_page=50,
     )
     return render_template("admin/audit.html", page=page)
 

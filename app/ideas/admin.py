@@ -16,6 +16,7 @@ from ..auth import admin_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event, Idea
+from ..whole_numbers import page_arg
 from .text import author_label
 from .workflow import status_label
 
@@ -65,7 +66,7 @@ def overview(event_id):
     )
     if status:
         query = query.where(Idea.status == status)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
     days = per_day(event)
     return render_template(
         "ideas/admin_overview.html",

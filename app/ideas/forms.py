@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import Form, choices
+from ..forms import Form, OneOf, choices
 from .workflow import BODY_MAX, TITLE_MAX
 
 
@@ -32,8 +32,21 @@ class IdeaForm(Form):
             ),
         ],
     )
-    theme = SelectField(_l("Theme"), id="idea-theme", choices=[], validate_choice=True, default="")
-    language = SelectField(_l("Language of your idea"), id="idea-language", choices=[])
+    theme = SelectField(
+        _l("Theme"),
+        id="idea-theme",
+        choices=[],
+        default="",
+        validate_choice=False,
+        validators=[OneOf(_l("Please choose a theme from the list."))],
+    )
+    language = SelectField(
+        _l("Language of your idea"),
+        id="idea-language",
+        choices=[],
+        validate_choice=False,
+        validators=[OneOf(_l("Please choose one of the languages offered."))],
+    )
     display = RadioField(
         _l("Show me as"),
         id="idea-display",
@@ -45,6 +58,8 @@ class IdeaForm(Form):
             ]
         ),
         default="anonymous",
+        validate_choice=False,
+        validators=[OneOf(_l("Please choose how you want to be shown."))],
     )
     name = StringField(
         _l("Name (optional; a pseudonym is fine)"),

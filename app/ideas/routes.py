@@ -14,6 +14,7 @@ from ..i18n import current_language, language_name, languages
 from ..models import Idea, LinkToken, Theme, utcnow
 from ..plugins import plugin_state
 from ..registration.domain import find_manage_registration
+from ..whole_numbers import int_arg, page_arg
 from . import workflow
 from .forms import IdeaForm
 
@@ -219,7 +220,7 @@ def board(slug):
     live = is_live(event)
     public = board_is_public()
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "newest"
-    theme_id = request.args.get("theme", type=int)
+    theme_id = int_arg(request.args, "theme")
     page = None
     counts = {}
     theme_counts = {}
@@ -247,7 +248,7 @@ def board(slug):
             )
         else:
             query = query.order_by(Idea.created_at.desc(), Idea.id.desc())
-        page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+        page = db.paginate(query, page=page_arg(request.args), per_page=PER_PAGE, error_out=False)
         counts = workflow.merged_counts([i.id for i in page.items])
         theme_counts = dict(
             db.session.execute(

@@ -8,7 +8,7 @@ from flask_babel import lazy_pgettext
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..forms import Form, choices
+from ..forms import Form, OneOf, choices
 from ..models import PlanItem
 
 LIMITS = {"intro": 20000, "title": 300, "body": 10000, "what": 2000, "who": 300, "note": 1000}
@@ -83,7 +83,13 @@ def item_form(languages):
         ("what", "who"),
         languages,
         due=StringField(_l("By when"), validators=[Optional(), too_long(100)]),
-        status=SelectField(_l("Status"), choices=status_choices(), default="proposed"),
+        status=SelectField(
+            _l("Status"),
+            choices=status_choices(),
+            default="proposed",
+            validate_choice=False,
+            validators=[OneOf(_l("Please choose one of the statuses."))],
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from ..events import TransitionError, get_public_event
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Idea, PlanItem, PlanSection, utcnow
+from ..whole_numbers import int_arg
 from . import service
 from .forms import SettingsForm, intro_form, item_form, publish_form, section_form
 
@@ -131,7 +132,7 @@ def editor_context(event, plan, **extra):
         saved_at=None,
         expand_all=sum(len(s.items) for s in plan.sections)
         <= current_app.config.get("PLAN_EDITOR_INLINE_ITEMS", INLINE_ITEMS),
-        edit_id=request.args.get("edit", type=int),
+        edit_id=int_arg(request.args, "edit"),
     )
     context.update(extra)
     return context
@@ -441,7 +442,7 @@ def search_ideas(event_id, item_id):
 def link_idea(event_id, item_id):
     event, plan = load(event_id)
     section, item = item_of(plan, item_id)
-    idea = db.session.get(Idea, request.form.get("idea_id", type=int) or 0)
+    idea = db.session.get(Idea, int_arg(request.form, "idea_id", 0))
     if idea is None or idea.event_id != event.id or idea.status not in service.USABLE_IDEA_STATUSES:
         abort(400)
     if idea not in item.ideas:

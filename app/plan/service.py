@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..outbox import enqueue
 from ..plugins import hooks
+from ..whole_numbers import to_int
 
 USABLE_IDEA_STATUSES = ("approved", "discussed")
 
@@ -111,9 +112,10 @@ def search_ideas(event, q, limit=20):
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
         query = query.where(sa.or_(Idea.title.ilike(like), Idea.body.ilike(like)))
-        if q.lstrip("#").isdigit():
+        idea_id = to_int(q.removeprefix("#"))
+        if idea_id is not None:
             query = usable_ideas_query(event).where(
-                sa.or_(Idea.id == int(q.lstrip("#")), Idea.title.ilike(like))
+                sa.or_(Idea.id == idea_id, Idea.title.ilike(like))
             )
     return db.session.scalars(query.order_by(Idea.id.desc()).limit(limit)).all()
 

@@ -8,24 +8,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import Select, html_params
 
-from ..forms import Form, choices
+from ..forms import Form, OneOf, choices
 
 NAME_MAX = 200
 AFFILIATION_MAX = 200
-
-
-class OneOf:
-    """Like AnyOf, with our own message: a value must be one of the offered choices."""
-
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data not in [choice.value for choice in field.choices]:
-            raise ValidationError(self.message)
 
 
 def language_choices():
@@ -108,7 +97,7 @@ class RegistrationForm(Form):
         _l("Country (optional)"),
         validate_choice=False,
         widget=CountrySelect(),
-        validators=[Optional(), OneOf(_l("Please choose a country from the list."))],
+        validators=[OneOf(_l("Please choose a country from the list."))],
     )
     affiliation = StringField(
         _l("Organization or affiliation (optional)"),

@@ -129,6 +129,9 @@ def utc_to_local(value, zone):
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
+YEARS = (2000, 2100)
+
+
 class WhenGiven:
     """A date and time typed by hand or picked: required or optional, and one clear message
     for a value that is not a date (instead of WTForms' own)."""
@@ -147,6 +150,15 @@ class WhenGiven:
             field.errors[:] = []
             raise StopValidation(
                 _l("Please enter the date and time as YYYY-MM-DD HH:MM, such as 2024-11-01 19:00.")
+            )
+        # Year 1 or 9999 cannot be moved to UTC (or by a duplicate's shift) without overflowing.
+        if not YEARS[0] <= field.data.year <= YEARS[1]:
+            raise StopValidation(
+                _l(
+                    "Please enter a date between the years %(first)d and %(last)d.",
+                    first=YEARS[0],
+                    last=YEARS[1],
+                )
             )
 
 

@@ -29,6 +29,7 @@ from app.extensions import db
 from app.i18n import current_language, language_name, languages
 from app.ideas import workflow
 from app.models import Event, Idea, Theme
+from app.whole_numbers import int_arg, page_arg, to_int
 
 bp = Blueprint(
     "moderation",
@@ -74,11 +75,11 @@ def filters_from(params):
     status = params.get("status", "pending")
     if status not in STATUS_FILTERS + ("all",):
         status = "pending"
-    theme = params.get("theme", type=int)
+    theme = int_arg(params, "theme")
     language = params.get("language") if params.get("language") in languages() else ""
     q = (params.get("q") or "").strip()[:200]
-    page = params.get("page", 1, type=int) or 1
-    return {"status": status, "theme": theme, "language": language, "q": q, "page": max(page, 1)}
+    page = page_arg(params)
+    return {"status": status, "theme": theme, "language": language, "q": q, "page": page}
 
 
 def queue_query(event, f):
@@ -193,13 +194,14 @@ def perform(action, idea, actor, revision):
     if action == "edit":
         return workflow.edit(idea, actor, revision, form.get("title", ""), form.get("body", ""))
     if action == "theme":
-        theme_id = form.get("theme_id", type=int)
-        theme = db.session.get(Theme, theme_id) if theme_id else None
-        if theme_id and theme is None:
-            raise workflow.IdeaError(_("This theme does not exist."))
+        theme = None
+        if form.get("theme_id"):  # empty: no theme
+            theme = db.session.get(Theme, int_arg(form, "theme_id", 0))
+            if theme is None or theme.event_id != idea.event_id:
+                raise workflow.IdeaError(_("This theme does not exist."))
         return workflow.set_theme(idea, actor, revision, theme)
     if action == "merge":
-        into = form.get("into", type=int)
+        into = int_arg(form, "into")
         survivor = db.session.get(Idea, into) if into else None
         return workflow.merge(idea, actor, revision, survivor)
     if action == "discuss":
@@ -270,17 +272,18 @@ def bulk(event_id):
     done, skipped = [], []
     for value in request.form.getlist("ids"):
         idea_id, _sep, revision = value.partition(":")
-        if not idea_id.isdigit() or not revision.isdigit():
+        idea_id, revision = to_int(idea_id), to_int(revision, low=0)
+        if idea_id is None or revision is None:
             continue
-        idea = db.session.get(Idea, int(idea_id))
+        idea = db.session.get(Idea, idea_id)
         if idea is None or idea.event_id != event.id:
             skipped.append(idea_id)
             continue
         try:
             if action == "approve":
-                workflow.approve(idea, actor, int(revision))
+                workflow.approve(idea, actor, revision)
             elif action == "reject":
-                workflow.reject(idea, actor, int(revision))
+                workflow.reject(idea, actor, revision)
             else:
                 break
         except workflow.IdeaError:

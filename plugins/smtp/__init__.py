@@ -5,6 +5,10 @@ Settings (Flask-Mail's own): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS (STARTTLS), MA
 MAIL_DEFAULT_SENDER; and MAIL_TIMEOUT (seconds, for every network call). Choose it with
 SALA_EMAIL_PROVIDER=smtp.
 
+Internationalized addresses: a domain with non-ASCII letters is sent to in its ASCII (IDNA)
+form; a local part with them (ü@…) needs SMTPUTF8, used when the server offers it; a server
+that does not fails that one message, with a reason on the organizer's outbox page.
+
 Flask-Mail 0.10 builds ``smtplib.SMTP(server, port)`` without a timeout (a dead server would
 hang the worker for ever), skips sending when TESTING is on, and starts TLS without checking
 the server's certificate. So the connection is built here: with the timeout, with a verifying
@@ -87,16 +91,25 @@ class SmtpConnection:
 
     def send(self, message):
         from app.outbox import (
+            NO_SMTPUTF8,
             ConnectionLost,
             MalformedMessage,
             PermanentFailure,
             TemporaryFailure,
+            deliverable_address,
             to_mime,
         )
 
+        host = self.connection.host
         try:
-            message_id, data = to_mime(message, self.sender)
-            self.connection.host.sendmail(self.envelope_from, [message.recipient], data)
+            recipient, smtputf8 = deliverable_address(message.recipient)
+            if smtputf8:
+                host.ehlo_or_helo_if_needed()
+                if not host.has_extn("smtputf8"):
+                    raise PermanentFailure(NO_SMTPUTF8)
+            message_id, data = to_mime(message, self.sender, recipient=recipient)
+            options = ["SMTPUTF8"] if smtputf8 else []
+            host.sendmail(self.envelope_from, [recipient], data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             failure = PermanentFailure if 500 <= code < 600 else TemporaryFailure
