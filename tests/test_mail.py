@@ -370,7 +370,7 @@ def test_worker_killed_after_handing_over_does_not_resend(mail_app, mail_event, 
 def start_worker_process(app, smtp, tmp_path, *args, HAND_CHUNK=20):
     env = dict(
         os.environ,
-        SALA_SECRET_KEY="test-secret",
+        SALA_SECRET_KEY="test-secret-" + "k" * 32,
         SALA_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         SALA_EMAIL_PROVIDER="smtp",
         SALA_MAIL_SERVER="127.0.0.1",
@@ -458,6 +458,7 @@ def test_worker_loop_stops_cleanly_on_sigterm(mail_app, mail_event, smtp, tmp_pa
     process = start_worker_process(mail_app, smtp, tmp_path)
     deadline = time.monotonic() + READY_CEILING  # a ceiling, not a timing
     while len(smtp.messages) < 3 and time.monotonic() < deadline:
+        assert process.poll() is None, process_output(process)  # it did not start
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=30)[0]

@@ -17,6 +17,7 @@ from nuchecker import NuChecker, report, require_java
 from support import PASSWORD, create_user
 from test_khmer_everywhere import mail_kinds
 
+from app.auth.passwords import reset_token
 from app.extensions import db
 from app.models import Idea, LinkToken, OutboxMessage, Registration
 
@@ -37,6 +38,9 @@ def world(app):
     organizer = create_user("organizer@example.org", "admin")
     create_user("moderator@example.org", "moderator")
     world = build(organizer)
+    world.reset_token = reset_token(organizer)
+    # The password-reset mail, asked for from a page in Khmer.
+    app.test_client().post("/login/forgot?lang=km", data={"email": organizer.email})
     # A status link for an idea in each status, so every status page is seen.
     world.idea_status_tokens = []
     for status in ("pending", "approved", "discussed", "rejected"):
@@ -79,6 +83,7 @@ def tokens(world, endpoint):
         "registration.manage": list(world.manage_tokens.values()),
         "ideas.confirm": [world.idea_confirm_token, "not-a-token"],
         "ideas.status": world.idea_status_tokens,
+        "auth.reset_password": [world.reset_token, "not-a-token"],
     }.get(endpoint, [])
 
 
