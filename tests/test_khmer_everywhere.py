@@ -133,7 +133,8 @@ def test_every_mail_to_a_khmer_reader_is_in_khmer(app, world):
 
 
 def test_forged_choices_are_refused_in_khmer(app, world):
-    """WTForms' own messages (a choice that is not offered) come from our catalog."""
+    """A choice that is not offered is refused with our own message, next to its field, in
+    the visitor's language (WTForms' own has no Khmer)."""
     client = app.test_client()
     slug = world.event.slug
     idea = {"title": "គំនិត", "body": "អត្ថបទ", "theme": "zz", "language": "xx"}
@@ -141,10 +142,11 @@ def test_forged_choices_are_refused_in_khmer(app, world):
     response = client.post(f"/s/{slug}/ideas/new?lang=km", data=idea)
     html = response.get_data(as_text=True)
     assert response.status_code in (200, 422) and 'aria-invalid="true"' in html
-    assert "សូមជ្រើសរើសពីក្នុងបញ្ជី។" in html
+    assert "សូមជ្រើសរើសប្រធានបទពីបញ្ជី។" in html  # the theme
+    assert "សូមជ្រើសរើសរបៀបដែលអ្នកចង់ឱ្យគេបង្ហាញអ្នក។" in html  # how to be shown
     assert english_in_html(html) == []
     french = client.post(f"/s/{slug}/ideas/new?lang=fr", data=idea).get_data(as_text=True)
-    assert "Veuillez choisir dans la liste." in french
+    assert "Veuillez choisir un thème dans la liste." in french
 
 
 # A Khmer letter (or its sign), then an ASCII colon: punctuation glued on after a
