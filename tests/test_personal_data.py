@@ -227,7 +227,11 @@ def test_a_full_journey_with_a_database_error_logs_no_personal_data(make_app, sm
 
     ours = [r for r in caplog.records if not r.name.startswith(("mail.log", "asyncio"))]
     logged = "\n".join(caplog.handler.format(r) for r in ours)
-    assert "cannot be used: no such table: outbox_message" in logged  # the error was logged
+    # The operator's own database address (on PostgreSQL, 127.0.0.1) is no visitor's.
+    database = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    logged = logged.replace(database.render_as_string(hide_password=True), "<database>")
+    # The error was logged, in one line naming the fault (each database words it its way).
+    assert re.search(r"cannot be used: .*outbox_message", logged)
     assert "parameters hidden" in logged
     secrets = [email, "sokha", "Privatename", "Secretidea", token, confirm.rsplit("/", 1)[1]]
     secrets += ["203.0.113.9", "127.0.0.1"]
