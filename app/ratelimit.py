@@ -20,12 +20,12 @@ from limits import parse
 DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 
-def keyed_hash(value):
-    """A short HMAC of `value` under the secret key: the same value gives the same key, and
-    nobody without the key can test a guess against it."""
+def keyed_hash(value, length=32):
+    """A short HMAC of `value` under the secret key (`length` hex digits): the same value
+    gives the same key, and nobody without the key can test a guess against it."""
     key = current_app.config["SECRET_KEY"]
     key = key.encode() if isinstance(key, str) else key
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:length]
 
 
 def normalized_mailbox(email):

@@ -10,13 +10,13 @@ The counters live in the rate-limit storage (memory, or Redis with several app s
 never in the database, under a keyed hash of the pair: neither the address nor the email
 is kept in clear."""
 
-import hashlib
-import hmac
 import math
 import time
 
 from flask import current_app, request
 from limits.storage import storage_from_string
+
+from ..ratelimit import keyed_hash
 
 WINDOW = 24 * 3600  # failures are counted over a day from the first one
 
@@ -34,10 +34,7 @@ def storage():
 def pair_key(account):
     """The storage key of (account, this request's client address): a keyed hash."""
     pair = f"{account.strip().lower()}\0{request.remote_addr or ''}"
-    digest = hmac.new(
-        current_app.config["SECRET_KEY"].encode(), pair.encode(), hashlib.sha256
-    ).hexdigest()
-    return f"sala-login:{digest[:40]}"
+    return f"sala-login:{keyed_hash(pair, 40)}"
 
 
 def wait_after(failures):
