@@ -67,9 +67,10 @@ def create_app(test_config=None, require_production_settings=True):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import admin, branding, cli, ideas, outbox, plan, public, registration, sessions
+    from . import admin, branding, cli, ideas, plan, public, registration, sessions
+    from .mail import init_app as init_mail
 
-    outbox.init_app(app)
+    init_mail(app)
     public.init_app(app)
     registration.init_app(app)
     admin.init_app(app)
@@ -176,7 +177,7 @@ def development_secret_key(app):
 
 def ensure_base_url(app, required=True):
     """Production refuses to start without BASE_URL, which links in mail are built from;
-    development, without it, follows the address it serves (app/outbox.py)."""
+    development, without it, follows the address it serves (app/mail/outbox.py)."""
     if app.config.get("BASE_URL") or not required or in_development(app) or app.testing:
         return
     raise ConfigurationError(

@@ -306,7 +306,7 @@ def plugins_command():
 @with_appcontext
 def worker_command(once, batch, idle):
     """Send queued mail and run background work, until stopped (or --once)."""
-    from .worker import run_worker
+    from .mail.worker import run_worker
 
     stats = run_worker(once=once, batch=batch, idle=idle, echo=click.echo)
     if stats.provider_error:

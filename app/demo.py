@@ -12,8 +12,8 @@ from flask import current_app
 
 from . import audit
 from .extensions import db
+from .mail.outbox import mail_url
 from .models import Event, Theme, User, utcnow
-from .outbox import mail_url
 from .private_files import write_private_file
 
 SLUG = "cambodia-after-the-election"

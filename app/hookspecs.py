@@ -70,7 +70,7 @@ def sala_email_provider(name, app):
 
     A provider has ``open()`` returning a connection used as a context manager, whose
     ``send(message)`` delivers one ``OutboxMessage`` and returns a provider id, raising
-    ``app.outbox.TemporaryFailure`` or ``PermanentFailure``."""
+    ``app.mail.outbox.TemporaryFailure`` or ``PermanentFailure``."""
 
 
 @hookspec(firstresult=True)

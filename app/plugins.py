@@ -14,7 +14,7 @@ from . import hookspecs
 hookimpl = pluggy.HookimplMarker("sala")
 ENTRY_POINT_GROUP = "sala.plugins"
 # Sala's own default behaviour, written as plugins on the same hooks; always registered.
-INTERNAL_PLUGINS = ("app.file_provider", "app.plan.slots", "app.registration.release")
+INTERNAL_PLUGINS = ("app.mail.file_provider", "app.plan.slots", "app.registration.release")
 log = logging.getLogger(__name__)
 
 

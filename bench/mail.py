@@ -9,7 +9,7 @@ same messages over one connection, both to the same local SMTP sink, in the same
 
 The sink (bench/smtp_sink.py) runs in its own process, so it does not share the
 interpreter with what is measured. The bare loop sends the very bytes the worker would send
-(`app.outbox.to_mime`), built before its clock starts; the worker builds each message itself
+(`app.mail.mime.to_mime`), built before its clock starts; the worker builds each message itself
 (as in production), so the comparison is strict. The two alternate in rounds (--rounds, 10),
 so a change in the machine's load falls on both alike. A last line shows what the outbox
 alone costs: the same worker with a provider that sends nothing.
@@ -37,10 +37,10 @@ from mailtools import add_test_templates, make_event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.mail.outbox import mail_url, render_mail, to_mime  # noqa: E402
+from app.mail.worker import Worker  # noqa: E402
 from app.models import Event, OutboxMessage, utcnow  # noqa: E402
-from app.outbox import mail_url, render_mail, to_mime  # noqa: E402
 from app.plugins import hookimpl, plugin_state  # noqa: E402
-from app.worker import Worker  # noqa: E402
 
 GOAL = 0.5
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Blueprint
 
 from app.extensions import db
+from app.mail.outbox import enqueue, mail_url
 from app.models import Event
-from app.outbox import enqueue, mail_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 KM_TITLE = "កម្ពុជាក្រោយការបោះឆ្នោត៖ កិច្ចប្រជុំសាកល្បង"

@@ -6,8 +6,8 @@ from datetime import timedelta
 from support import PASSWORD, ROOT, LiveServer, PageWatch, SmtpSink, create_user  # noqa: F401
 
 from app.extensions import db
+from app.mail.worker import run_once
 from app.models import Event, utcnow
-from app.worker import run_once
 
 LINK = re.compile(r"(https?://\S+/r/(confirm|manage)/[A-Za-z0-9_\-]+)")
 

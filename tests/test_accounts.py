@@ -15,8 +15,8 @@ from support import PASSWORD, Auth, SmtpSink, create_user
 
 from app.auth import passwords, throttle
 from app.extensions import db
+from app.mail.worker import Worker
 from app.models import AuditEntry, OutboxMessage, User
-from app.worker import Worker
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -9,7 +9,7 @@ from plan_helpers import make_event, make_idea, make_registration
 from playwright.sync_api import expect
 from support import create_user
 
-from app.worker import run_once
+from app.mail.worker import run_once
 
 pytestmark = pytest.mark.browser
 

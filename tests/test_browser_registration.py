@@ -19,8 +19,8 @@ from registration_helpers import (
 )
 
 from app.extensions import db
+from app.mail.worker import run_once
 from app.models import Registration
-from app.worker import run_once
 
 pytestmark = pytest.mark.browser
 

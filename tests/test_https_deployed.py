@@ -26,8 +26,8 @@ from support import (
     served,
 )
 
+from app.mail.worker import run_once
 from app.models import utcnow
-from app.worker import run_once
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from ideas_support import add_idea, link_in, make_event, make_registrant
 
-from app import worker
 from app.extensions import db
+from app.mail import worker
 from app.models import AuditEntry, Idea, utcnow
 
 FORM = {

@@ -20,9 +20,9 @@ from mailtools import KM_TITLE, add_test_templates, make_event, queue_many, queu
 from support import READY_CEILING
 
 from app.extensions import db
+from app.mail.outbox import enqueue
+from app.mail.worker import HANDED_THEN_STOPPED, Worker, retry_delay
 from app.models import AuditEntry, OutboxMessage, utcnow
-from app.outbox import enqueue
-from app.worker import HANDED_THEN_STOPPED, Worker, retry_delay
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -262,7 +262,7 @@ def test_temporary_refusal_is_retried_with_growing_delays_then_fails(make_app, s
         assert "451 4.3.0 try again later" in message.last_error
 
         del smtp.refuse["busy@example.org"]  # the organizer retries by hand once it is fixed
-        from app.outbox import retry
+        from app.mail.outbox import retry
 
         assert retry(message)
         db.session.commit()
@@ -527,7 +527,7 @@ def test_enqueue_renders_in_the_recipients_language(app, event):
 
 
 def test_mime_roundtrips_khmer_attachments_and_refuses_header_injection(app, event):
-    from app.outbox import MalformedMessage, to_mime
+    from app.mail.mime import MalformedMessage, to_mime
 
     message = queue_note(event, "k@example.org", language="km", note="សូមស្វាគមន៍ " * 200)
     message.attachments = [

@@ -10,9 +10,9 @@ from flask import g
 from ideas_support import add_idea, make_event, make_registrant
 from support import Auth, create_user
 
-from app import worker
 from app.extensions import db
 from app.ideas import workflow
+from app.mail import worker
 from app.models import AuditEntry, Idea, OutboxMessage, Theme, utcnow
 from app.plugins import hookimpl, plugin_state
 

@@ -10,8 +10,8 @@ from mailtools import add_test_templates, make_event, queue_many, queue_note
 from support import PASSWORD
 
 from app.extensions import db
+from app.mail.worker import HANDED_THEN_STOPPED, Worker
 from app.models import AuditEntry, OutboxMessage
-from app.worker import HANDED_THEN_STOPPED, Worker
 
 
 @pytest.fixture

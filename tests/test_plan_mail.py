@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from plan_helpers import make_event, make_idea, make_registration
 
 from app.extensions import db
+from app.mail.worker import run_once
 from app.models import OutboxMessage, Plan
-from app.worker import run_once
 
 
 @pytest.fixture

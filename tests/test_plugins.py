@@ -348,7 +348,7 @@ def test_template_slots_show_the_plugins_html_on_the_pages(hook_app, hooktest):
 
 
 def test_worker_tick_runs_on_every_worker_round(hook_app, hooktest):
-    from app.worker import run_once
+    from app.mail.worker import run_once
 
     run_once()
     run_once()
@@ -358,7 +358,7 @@ def test_worker_tick_runs_on_every_worker_round(hook_app, hooktest):
 def test_email_provider_sends_the_outbox(make_app, hooktest):
     app = make_app(PLUGINS=["hooktest"], EMAIL_PROVIDER="hooktest")
     with app.app_context():
-        from app.worker import run_once
+        from app.mail.worker import run_once
 
         db.session.add(
             OutboxMessage(

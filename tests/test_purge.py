@@ -14,6 +14,7 @@ from registration_helpers import make_event
 
 from app.extensions import db
 from app.ideas import workflow
+from app.mail.worker import run_once
 from app.models import (
     AuditEntry,
     Event,
@@ -28,7 +29,6 @@ from app.models import (
 )
 from app.plan import service
 from app.registration import domain
-from app.worker import run_once
 
 PEOPLE = [
     # email, name, language, country, affiliation, final status

@@ -14,7 +14,7 @@ from mailtools import add_test_templates, make_event, queue_note
 from support import SmtpSink
 
 from app.extensions import db
-from app.worker import Worker
+from app.mail.worker import Worker
 
 
 @pytest.fixture(scope="module")

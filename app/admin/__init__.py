@@ -1,6 +1,6 @@
 """Organizer pages. Every route here is for organizers (role "admin") only."""
 
-from . import outbox, purge, registrants, users  # noqa: F401  (their routes attach to bp)
+from . import purge, registrants, users  # noqa: F401  (their routes attach to bp)
 from .routes import bp
 
 

@@ -23,8 +23,8 @@ from jinja2_fragments.flask import render_block
 
 from .. import audit, charts
 from ..extensions import db
+from ..mail.outbox import render_mail
 from ..models import Event, Registration, utcnow
-from ..outbox import render_mail
 from ..registration import domain
 from ..registration.forms import ActionForm, announcement_form
 from ..whole_numbers import page_arg

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.routing import BuildError
 
-from .. import audit, outbox
+from .. import audit
 from ..extensions import db, limiter
+from ..mail import outbox
 from ..models import utcnow
 from . import accounts, passwords, throttle, twofactor
 from .forms import CodeForm, ForgotPasswordForm, LoginForm, ResetPasswordForm

@@ -14,8 +14,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..extensions import db
+from ..mail.outbox import enqueue, mail_url
 from ..models import AuditEntry, Idea, LinkToken, OutboxMessage, utcnow
-from ..outbox import enqueue, mail_url
 from ..plugins import hooks
 
 CONFIRM_TTL = timedelta(days=7)

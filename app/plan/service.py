@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit, events
 from ..extensions import db
 from ..i18n import language_in_text
+from ..mail.outbox import enqueue
 from ..models import (
     Event,
     Idea,
@@ -26,7 +27,6 @@ from ..models import (
     plan_item_ideas,
     utcnow,
 )
-from ..outbox import enqueue
 from ..plugins import hooks
 from ..whole_numbers import to_int
 

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..extensions import db
+from ..mail.outbox import enqueue, mail_url
 from ..models import Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
-from ..outbox import enqueue, mail_url
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
 from ..privacy import consent_record
 from ..sqlite import take_write_lock

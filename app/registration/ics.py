@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
 
+from ..mail.outbox import mail_url
 from ..models import utcnow
-from ..outbox import mail_url
 
 
 def build_ics(event, language, join=None):

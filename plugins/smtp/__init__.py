@@ -12,7 +12,7 @@ that does not fails that one message, with a reason on the organizer's outbox pa
 Flask-Mail 0.10 builds ``smtplib.SMTP(server, port)`` without a timeout (a dead server would
 hang the worker for ever), skips sending when TESTING is on, and starts TLS without checking
 the server's certificate. So the connection is built here: with the timeout, with a verifying
-TLS context, and always sending. Messages are serialized by `app.outbox.to_mime` (Flask-Mail's
+TLS context, and always sending. Messages are serialized by `app.mail.mime.to_mime` (Flask-Mail's
 serializer took longer per message than the SMTP exchange itself).
 """
 
@@ -69,7 +69,7 @@ class SmtpConnection:
         self.envelope_from = parseaddr(sender)[1]
 
     def __enter__(self):
-        from app.outbox import ConnectionLost
+        from app.mail.outbox import ConnectionLost
 
         try:
             self.connection.__enter__()
@@ -90,15 +90,8 @@ class SmtpConnection:
         return False
 
     def send(self, message):
-        from app.outbox import (
-            NO_SMTPUTF8,
-            ConnectionLost,
-            MalformedMessage,
-            PermanentFailure,
-            TemporaryFailure,
-            deliverable_address,
-            to_mime,
-        )
+        from app.mail.mime import NO_SMTPUTF8, MalformedMessage, deliverable_address, to_mime
+        from app.mail.outbox import ConnectionLost, PermanentFailure, TemporaryFailure
 
         host = self.connection.host
         try:

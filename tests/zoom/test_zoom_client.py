@@ -8,7 +8,7 @@ import pytest
 from fakezoom import FakeZoom
 from zoomhelpers import make_event, make_registration
 
-from app import worker
+from app.mail import worker
 from app.plugins import hooks
 from plugins.zoom import sync
 from plugins.zoom.client import ZoomError, parse_retry_after

@@ -9,8 +9,8 @@ from flask_babel import force_locale
 from zoomhelpers import make_event, make_registration
 
 import plugins.zoom
-from app import worker
 from app.extensions import db
+from app.mail import worker
 from app.models import Registration
 from app.plugins import hookimpl, hooks
 from app.privacy import PERSONAL_DATA

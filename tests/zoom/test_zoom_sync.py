@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from zoomhelpers import make_event, make_registration
 
-from app import worker
 from app.extensions import db
+from app.mail import worker
 from app.models import OutboxMessage, Registration
 from app.plugins import JOIN_PENDING, JoinDetails, hooks
 from plugins.zoom.models import ZoomTask

@@ -9,8 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .plugins import hookimpl
-from .private_files import private_dir, write_private_file
+from ..plugins import hookimpl
+from ..private_files import private_dir, write_private_file
 
 log = logging.getLogger("sala.mail")
 
@@ -47,7 +47,8 @@ class FileConnection:
         return False
 
     def send(self, message):
-        from .outbox import ConnectionLost, MalformedMessage, PermanentFailure, to_mime
+        from .mime import MalformedMessage, to_mime
+        from .outbox import ConnectionLost, PermanentFailure
 
         path = self.directory / f"{message.id:08d}-{message.kind or 'mail'}.eml"
         try:

@@ -1,23 +1,32 @@
 """The organizer's view of the outbox: counts by status, the recent messages, why failed ones
 failed, a retry button, and the progress of bulk sends (htmx polling that stops when done).
 
-Attached to the organizer blueprint (`bp` from routes.py), so its admin-only rule applies."""
+Organizers only, like every page under /admin."""
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 
+from ..auth import admin_required
 from ..extensions import db
 from ..models import OutboxMessage
-from ..outbox import NO_SMTPUTF8, mask_address, retry
-from ..worker import HANDED_THEN_STOPPED
-from .routes import bp
+from .mime import NO_SMTPUTF8
+from .outbox import mask_address, retry
+from .worker import HANDED_THEN_STOPPED
+
+bp = Blueprint("mail_admin", __name__, url_prefix="/admin", template_folder="templates")
 
 RECENT = 100
-TEMPLATE = "admin/outbox.html"
+TEMPLATE = "mail/admin/outbox.html"
+
+
+@bp.before_request
+@admin_required
+def require_admin():
+    """Organizers only."""
 
 
 @dataclass
@@ -132,7 +141,7 @@ def outbox_progress():
     shows the final state and stops asking."""
     found = batch_progress([request.args.get("batch", "")])
     if not request.htmx:
-        return redirect(url_for("admin.outbox"))
+        return redirect(url_for("mail_admin.outbox"))
     if not found:
         return "", 286
     progress = found[0]
@@ -156,4 +165,4 @@ def outbox_retry(message_id):
         flash(_("The message to %(to)s is queued again.", to=mask_address(message.recipient)))
     else:
         flash(_("Only a failed message can be retried."), "error")
-    return redirect(url_for("admin.outbox", status=request.form.get("status", "")))
+    return redirect(url_for("mail_admin.outbox", status=request.form.get("status", "")))

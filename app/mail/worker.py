@@ -30,11 +30,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from .extensions import db
-from .models import OutboxMessage, utcnow
+from ..extensions import db
+from ..models import OutboxMessage, utcnow
+from ..plugins import hooks
+from ..sqlite import take_write_lock
 from .outbox import ConnectionLost, PermanentFailure, TemporaryFailure
-from .plugins import hooks
-from .sqlite import take_write_lock
 
 log = logging.getLogger("sala.worker")
 
