@@ -1,14 +1,17 @@
 """The plugin API: plugins (the bundled ones and the example) reach the core only through
-`app.api`, and every name it offers is typed and documented."""
+`app.api`, every name it offers is typed and documented, and the guide teaches only it."""
 
 import ast
 import inspect
+import re
+import textwrap
 from pathlib import Path
 
 import app.api
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_TREES = (ROOT / "plugins", ROOT / "examples")
+GUIDE = ROOT / "docs" / "plugins.md"
 
 
 def core_imports(tree):
@@ -94,3 +97,24 @@ def test_every_function_of_the_api_is_typed_and_documented():
                 untyped.append(name)
     assert undocumented == []
     assert untyped == []
+
+
+def guide_code():
+    return re.findall(r"```python\n(.*?)```", GUIDE.read_text(), flags=re.S)
+
+
+def test_the_guide_teaches_only_app_api():
+    offences = []
+    for block in guide_code():
+        offences += [module for _line, module in core_imports(ast.parse(textwrap.dedent(block)))]
+    assert offences == []
+    guide = GUIDE.read_text()
+    assert "from app.api import" in guide
+
+
+def test_the_guide_names_every_part_of_the_api_and_nothing_else():
+    guide = GUIDE.read_text()
+    unnamed = [name for name in app.api.__all__ if f"`{name}" not in guide]
+    assert unnamed == []
+    unknown = set(re.findall(r"app\.api\.(\w+)", guide)) - set(app.api.__all__)
+    assert unknown == set()
