@@ -74,7 +74,7 @@ HOOKTEST = '''
     from flask import Blueprint, render_template_string
     from markupsafe import Markup
 
-    from app.plugins import JOIN_PENDING, JoinDetails, NavLink, PersonalDataShare, hookimpl
+    from app.api import JOIN_PENDING, JoinDetails, NavLink, PersonalDataShare, hookimpl
 
     calls = []
     sent = []
@@ -457,7 +457,7 @@ def test_every_hookspec_has_a_test_here():
 TINY = """
     from flask import Blueprint
 
-    from app.plugins import NavLink, hookimpl
+    from app.api import NavLink, hookimpl
 
     bp = Blueprint("tiny", __name__)
 
