@@ -182,6 +182,8 @@ class Theme(db.Model):
 
 
 class Registration(TimestampMixin, db.Model):
+    """One person's place in a session: their address, language and status (STATUSES)."""
+
     STATUSES = ("unconfirmed", "confirmed", "waitlisted", "cancelled")
 
     __table_args__ = (sa.UniqueConstraint("event_id", "email_key"),)
@@ -265,6 +267,8 @@ class LinkToken(db.Model):
 
 
 class Idea(TimestampMixin, db.Model):
+    """An idea sent for a session; every change of its status goes through the workflow."""
+
     STATUSES = (
         "unconfirmed",  # sent by a visitor whose email is not confirmed yet
         "received",  # confirmed, no moderation plugin: organizers only

@@ -24,6 +24,9 @@ class PluginLoadError(RuntimeError):
 
 @dataclass
 class NavLink:
+    """A link in the navigation bar, what `sala_nav_links` answers: a translated `label`,
+    the `endpoint` and its `values` for `url_for`."""
+
     label: str
     endpoint: str
     values: dict = field(default_factory=dict)

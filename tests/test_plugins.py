@@ -19,7 +19,7 @@ from app import create_app, hookspecs
 from app.cli import plugins_command
 from app.demo import SLUG, load_demo
 from app.extensions import db
-from app.models import Event, Idea, OutboxMessage, PlanVersion, Registration, User
+from app.models import AuditEntry, Event, Idea, OutboxMessage, PlanVersion, Registration, User
 from app.plugins import JOIN_PENDING, JoinDetails, PluginLoadError, hooks, plugin_state
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ HOOKTEST = '''
     from flask import Blueprint, render_template_string
     from markupsafe import Markup
 
-    from app.plugins import JOIN_PENDING, JoinDetails, NavLink, PersonalDataShare, hookimpl
+    from app.api import JOIN_PENDING, JoinDetails, NavLink, PersonalDataShare, hookimpl
 
     calls = []
     sent = []
@@ -457,7 +457,7 @@ def test_every_hookspec_has_a_test_here():
 TINY = """
     from flask import Blueprint
 
-    from app.plugins import NavLink, hookimpl
+    from app.api import NavLink, hookimpl
 
     bp = Blueprint("tiny", __name__)
 
@@ -603,3 +603,74 @@ def test_create_app_with_no_plugins_installed_still_serves(tmp_path):
         db.create_all()
     assert not any(p.enabled for p in plugin_state(app).installed)
     assert app.test_client().get("/").status_code == 200
+
+
+# ---------------------------------------------------------------- a plugin on app.api alone
+
+NOTES = '''
+    """An organizer's page that mails a note and logs it, written against app.api only."""
+    from flask import Blueprint, render_template_string, request
+
+    from app.api import (
+        admin_required,
+        current_language,
+        db,
+        enqueue,
+        hookimpl,
+        int_arg,
+        language_name,
+        mail_url,
+        record_audit,
+        render_error,
+    )
+
+    bp = Blueprint("notes", __name__, template_folder="templates")
+    bp.before_request(admin_required(lambda: None))
+
+
+    @bp.route("/notes", methods=["GET", "POST"])
+    def page():
+        if request.method == "GET":
+            language = language_name(current_language())
+            return render_template_string("<p>Notes in {{ n }}</p>", n=language)
+        number = int_arg(request.form, "number")
+        if number is None:
+            return render_error(404, "There is no note with this number.")
+        message = enqueue(
+            "notes/note",
+            to="reader@example.org",
+            language="en",
+            key=f"note-{number}",
+            context={"number": number, "link": mail_url("notes.page")},
+        )
+        record_audit("notes.sent", message, number=number)
+        db.session.commit()
+        return "queued"
+
+
+    @hookimpl
+    def sala_blueprints():
+        return [bp]
+'''
+NOTE_MAIL = {
+    "templates/mail/notes/note.subject.txt": "Note {{ number }}",
+    "templates/mail/notes/note.txt": "Read it at {{ link }}",
+    "templates/mail/notes/note.html": "<p>Read it at {{ link }}</p>",
+}
+
+
+def test_a_plugin_on_app_api_alone_guards_pages_queues_mail_and_audits(make_app, install_plugin):
+    install_plugin("notes", NOTES, extra=NOTE_MAIL)
+    app = make_app(PLUGINS=["notes"])
+    with app.app_context():
+        assert app.test_client().get("/notes").status_code == 302  # to sign in
+        assert signed_in_client(app, "moderator").get("/notes").status_code == 403
+        organizer = signed_in_client(app, "admin")
+        assert organizer.get("/notes").text == "<p>Notes in English</p>"
+        refused = organizer.post("/notes", data={"number": "x"})
+        assert refused.status_code == 404 and "There is no note with this number." in refused.text
+        assert organizer.post("/notes", data={"number": "7"}).text == "queued"
+        mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "notes/note"))
+        assert (mail.subject, mail.body_text) == ("Note 7", "Read it at http://sala.test/notes")
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "notes.sent"))
+        assert entry.actor_label == "admin@example.org" and entry.detail == {"number": 7}

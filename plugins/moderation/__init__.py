@@ -3,13 +3,13 @@
 The queue (``/moderate/<event id>``) acts inline with htmx: approve, reject with a reason,
 edit, set the theme, merge, mark discussed, undo, and bulk approve/reject, each also a plain
 form that works without JavaScript. The state changes themselves are the core's
-(``app.ideas.workflow``); this plugin is their user interface and the initial status.
+(the idea actions of ``app.api``); this plugin is their user interface and the initial status.
 """
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.plugins import NavLink, hookimpl
+from app.api import NavLink, hookimpl
 
 
 @hookimpl

@@ -22,14 +22,32 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
-from app.auth import moderator_required
-from app.errors import render_error
-from app.events import PUBLIC_STATES
-from app.extensions import db
-from app.i18n import current_language, language_name, languages
-from app.ideas import workflow
-from app.models import Event, Idea, Theme
-from app.whole_numbers import int_arg, page_arg, to_int
+from app.api import (
+    PUBLIC_STATES,
+    REJECT_REASONS,
+    Event,
+    Idea,
+    IdeaConflict,
+    IdeaError,
+    Theme,
+    approve_idea,
+    current_language,
+    db,
+    discuss_idea,
+    edit_idea,
+    int_arg,
+    language_name,
+    languages,
+    merge_idea,
+    merged_counts,
+    moderator_required,
+    page_arg,
+    reject_idea,
+    render_error,
+    set_idea_theme,
+    to_int,
+    undo_idea,
+)
 
 bp = Blueprint(
     "moderation",
@@ -111,7 +129,7 @@ def base_context(event, f):
         "f": f,
         "lang": current_language(),
         "themes": event.themes,
-        "reasons": workflow.REJECT_REASONS,
+        "reasons": REJECT_REASONS,
         "status_filters": STATUS_FILTERS,
         "language_choices": [(code, language_name(code)) for code in languages()],
         "queue_url": url_for("moderation.queue", event_id=event.id, **query_args(f)),
@@ -132,7 +150,7 @@ def queue_context(event, f, message=None):
     return dict(
         base_context(event, f),
         page=page,
-        counts=workflow.merged_counts([i.id for i in page.items]),
+        counts=merged_counts([i.id for i in page.items]),
         message=message,
     )
 
@@ -165,7 +183,7 @@ def row_response(event, idea, message=None, kind="status", status=200, edit=None
     context = dict(
         base_context(event, f),
         idea=idea,
-        counts=workflow.merged_counts([idea.id]),
+        counts=merged_counts([idea.id]),
         row_message=message,
         row_kind=kind,
         edit=edit,
@@ -186,29 +204,29 @@ def missing(event, idea_id):
 def perform(action, idea, actor, revision):
     form = request.form
     if action == "approve":
-        return workflow.approve(idea, actor, revision)
+        return approve_idea(idea, actor, revision)
     if action == "reject":
-        return workflow.reject(
+        return reject_idea(
             idea, actor, revision, reason=form.get("reason", ""), note=form.get("note", "")
         )
     if action == "edit":
-        return workflow.edit(idea, actor, revision, form.get("title", ""), form.get("body", ""))
+        return edit_idea(idea, actor, revision, form.get("title", ""), form.get("body", ""))
     if action == "theme":
         theme = None
         if form.get("theme_id"):  # empty: no theme
             theme = db.session.get(Theme, int_arg(form, "theme_id", 0))
             if theme is None or theme.event_id != idea.event_id:
-                raise workflow.IdeaError(_("This theme does not exist."))
-        return workflow.set_theme(idea, actor, revision, theme)
+                raise IdeaError(_("This theme does not exist."))
+        return set_idea_theme(idea, actor, revision, theme)
     if action == "merge":
         into = int_arg(form, "into")
         survivor = db.session.get(Idea, into) if into else None
-        return workflow.merge(idea, actor, revision, survivor)
+        return merge_idea(idea, actor, revision, survivor)
     if action == "discuss":
-        return workflow.discuss(idea, actor, revision, note=form.get("note", ""))
+        return discuss_idea(idea, actor, revision, note=form.get("note", ""))
     if action == "undo":
-        return workflow.undo(idea, actor, revision)
-    raise workflow.IdeaError(_("Unknown action."))
+        return undo_idea(idea, actor, revision)
+    raise IdeaError(_("Unknown action."))
 
 
 DONE = {
@@ -239,14 +257,14 @@ def act(event_id, idea_id, action):
     actor = current_user._get_current_object()
     try:
         perform(action, idea, actor, request.form.get("revision", type=int))
-    except workflow.Conflict as exc:
+    except IdeaConflict as exc:
         db.session.rollback()
         idea = db.session.get(Idea, idea_id)
         if not htmx:
             flash(str(exc), "error")
             return back_to_queue(event)
         return row_response(event, idea, str(exc), kind="alert", status=409)
-    except workflow.IdeaError as exc:
+    except IdeaError as exc:
         db.session.rollback()
         idea = db.session.get(Idea, idea_id)
         if not htmx:
@@ -281,12 +299,12 @@ def bulk(event_id):
             continue
         try:
             if action == "approve":
-                workflow.approve(idea, actor, revision)
+                approve_idea(idea, actor, revision)
             elif action == "reject":
-                workflow.reject(idea, actor, revision)
+                reject_idea(idea, actor, revision)
             else:
                 break
-        except workflow.IdeaError:
+        except IdeaError:
             db.session.rollback()
             skipped.append(idea_id)
             continue

@@ -22,7 +22,7 @@ from email.utils import parseaddr
 
 from flask_mail import Connection as FlaskMailConnection
 
-from app.plugins import hookimpl
+from app.api import hookimpl
 
 
 class _Connection(FlaskMailConnection):
@@ -69,7 +69,7 @@ class SmtpConnection:
         self.envelope_from = parseaddr(sender)[1]
 
     def __enter__(self):
-        from app.mail.outbox import ConnectionLost
+        from app.api import ConnectionLost
 
         try:
             self.connection.__enter__()
@@ -90,8 +90,15 @@ class SmtpConnection:
         return False
 
     def send(self, message):
-        from app.mail.mime import NO_SMTPUTF8, MalformedMessage, deliverable_address, to_mime
-        from app.mail.outbox import ConnectionLost, PermanentFailure, TemporaryFailure
+        from app.api import (
+            NO_SMTPUTF8,
+            ConnectionLost,
+            MalformedMessage,
+            PermanentFailure,
+            TemporaryFailure,
+            deliverable_address,
+            to_mime,
+        )
 
         host = self.connection.host
         try:

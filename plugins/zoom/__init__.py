@@ -14,9 +14,7 @@ from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.extensions import db
-from app.models import Registration
-from app.plugins import JOIN_PENDING, JoinDetails, PersonalDataShare, hookimpl
+from app.api import JOIN_PENDING, JoinDetails, PersonalDataShare, Registration, db, hookimpl
 
 from . import sync
 from .models import ZoomTask  # noqa: F401  (the table must be known to db.create_all)

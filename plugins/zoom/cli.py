@@ -7,8 +7,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.extensions import db
-from app.models import Event
+from app.api import Event, db
 
 from . import sync
 from .client import ZoomError, mask, meeting_number

@@ -13,8 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.models import utcnow
+from app.api import db, utcnow
 
 
 class ZoomTask(db.Model):

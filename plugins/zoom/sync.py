@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.extensions import db
-from app.models import Event, Registration, utcnow
+from app.api import Event, Registration, db, utcnow
 
 from .client import Settings, ZoomClient, ZoomError, split_name
 from .models import ZoomTask

@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import csrf, db
-from app.models import Event, Registration
+from app.api import Event, Registration, csrf, db
 
 from .client import meeting_number
 from .models import ZoomTask

@@ -9,8 +9,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.events import current_events
-from app.plugins import NavLink, hookimpl
+from app.api import NavLink, current_events, hookimpl
 
 from .translations import catalog_dir
 
