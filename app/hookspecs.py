@@ -116,7 +116,17 @@ def sala_registration_cancelled(registration):
 @hookspec
 def sala_registration_erased(registration):
     """A registrant's personal data is about to be erased; the plugin forgets what it
-    keeps about them (the Zoom plugin cancels them on Zoom)."""
+    keeps about them (the Zoom plugin cancels them on Zoom). The registration still holds
+    its address and name while the hook runs, so a plugin can find what it kept under
+    them."""
+
+
+@hookspec
+def sala_event_purged(event):
+    """A concluded session's personal data is being purged, after `sala_registration_erased`
+    was called for each of its registrants: the plugin forgets what it keeps about the
+    session's people beyond its registrations (Sala's own ideas feature: the authors of
+    ideas sent by visitors who never registered)."""
 
 
 @hookspec

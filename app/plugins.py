@@ -14,7 +14,15 @@ from . import hookspecs
 hookimpl = pluggy.HookimplMarker("sala")
 ENTRY_POINT_GROUP = "sala.plugins"
 # Sala's own default behaviour, written as plugins on the same hooks; always registered.
-INTERNAL_PLUGINS = ("app.mail.file_provider", "app.plan.slots", "app.registration.release")
+# Each owner of personal data forgets it on `sala_registration_erased` / `sala_event_purged`.
+INTERNAL_PLUGINS = (
+    "app.mail.file_provider",
+    "app.plan.slots",
+    "app.registration.release",
+    "app.ideas.erasure",
+    "app.mail.erasure",
+    "app.audit",
+)
 log = logging.getLogger(__name__)
 
 

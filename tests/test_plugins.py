@@ -214,6 +214,11 @@ HOOKTEST = '''
 
 
     @hookimpl
+    def sala_event_purged(event):
+        calls.append(("event_purged", event))
+
+
+    @hookimpl
     def sala_idea_submitted(idea):
         calls.append(("idea_submitted", idea))
 
@@ -418,6 +423,7 @@ DOMAIN_EVENTS = [
     ("sala_registration_confirmed", lambda: {"registration": Registration(email="r@x.test")}),
     ("sala_registration_cancelled", lambda: {"registration": Registration(email="r@x.test")}),
     ("sala_registration_erased", lambda: {"registration": Registration(email="r@x.test")}),
+    ("sala_event_purged", lambda: {"event": Event(slug="purged")}),
     ("sala_idea_submitted", lambda: {"idea": Idea(title="t", body="b")}),
     (
         "sala_idea_moderated",

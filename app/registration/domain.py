@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from .. import audit
 from ..extensions import db
 from ..mail.outbox import enqueue, mail_url
-from ..models import Event, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from ..models import Event, LinkToken, OutboxMessage, Registration, utcnow
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
 from ..privacy import consent_record
 from ..sqlite import take_write_lock
@@ -391,9 +391,11 @@ def update_details(registration, *, name, language):
 
 
 def erase(registration, actor=None, keep_status=False, record=True):
-    """Delete a registrant's personal data now. Plugins are told first; a confirmed seat is
-    cancelled (and passed on); what stays is what the counts need: status, times, language.
-    Their ideas stay, without a name.
+    """Delete a registrant's personal data now: the one path of a registrant's own "delete
+    my data" and of an organizer's purge. Every owner of personal data (ideas, mail, the
+    audit log, plugins) forgets its part on `sala_registration_erased`, told while the
+    registration still holds the address; a confirmed seat is cancelled (and passed on);
+    then the registration keeps only what the counts need: status, times, language.
 
     ``keep_status`` (a concluded session's purge) leaves the status as it was, so the counts
     by status stay true, and passes no seat on. ``record=False`` leaves the audit entry to
@@ -414,34 +416,8 @@ def erase(registration, actor=None, keep_status=False, record=True):
     registration.join_error = ""
     registration.erased_at = utcnow()
     db.session.execute(
-        sa.update(Idea)
-        .where(Idea.registration_id == registration.id)
-        .values(author_name="", author_email="", display="anonymous")
-    )
-    # Their address must not outlive them in the outbox either.
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "queued")
-        .values(status="cancelled")
-    )
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.registration_id == registration.id,
-            OutboxMessage.status != "sending",
-        )
-        .values(recipient=placeholder, subject="", body_text="", body_html="", attachments=[])
-    )
-    idea_ids = sa.select(Idea.id).where(Idea.registration_id == registration.id)
-    db.session.execute(
         sa.delete(LinkToken).where(
-            sa.or_(
-                sa.and_(
-                    LinkToken.subject_type == "registration",
-                    LinkToken.subject_id == registration.id,
-                ),
-                sa.and_(LinkToken.subject_type == "idea", LinkToken.subject_id.in_(idea_ids)),
-            )
+            LinkToken.subject_type == "registration", LinkToken.subject_id == registration.id
         )
     )
     if record:

@@ -1,8 +1,10 @@
 """Personal data over time: after a concluded session's retention period, its registrants'
 personal data is erased, while the counts, the approved ideas (without names) and the
-published plan remain. First an export the organizer can keep is written; each registrant
-is erased by `domain.erase` (the same code as a registrant's own "delete my data"), and then
-what is left of the session's idea authors and mails is blanked."""
+published plan remain. First an export the organizer can keep is written; then each
+registrant is erased by `domain.erase` (the same path as a registrant's own "delete my
+data"), and `sala_event_purged` tells every owner of personal data to forget what the
+session holds beyond its registrations (ideas from visitors who never registered, their
+mails)."""
 
 import json
 import os
@@ -16,7 +18,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..extensions import db
-from ..models import AuditEntry, Idea, LinkToken, OutboxMessage, Registration, utcnow
+from ..mail import erasure as mail_erasure
+from ..models import Idea, Registration, utcnow
+from ..plugins import hooks
 from ..private_files import private_dir
 from . import domain
 
@@ -88,33 +92,13 @@ def _ideas_with_authors(event):
     ).all()
 
 
-def _messages_left(event, registration_ids):
-    """The session's mails that still hold an address or a text."""
-    return (
-        sa.select(OutboxMessage.id)
-        .where(
-            sa.or_(
-                OutboxMessage.event_id == event.id,
-                OutboxMessage.registration_id.in_(registration_ids),
-            ),
-            sa.or_(
-                ~OutboxMessage.recipient.like("erased-%"),
-                OutboxMessage.body_text != "",
-            ),
-        )
-        .scalar_subquery()
-    )
-
-
 def pending(event):
     """(registrations, ideas, mails) that still hold personal data."""
-    registration_ids = sa.select(Registration.id).where(Registration.event_id == event.id)
-    messages = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.id.in_(_messages_left(event, registration_ids)))
+    return (
+        len(_registrations(event)),
+        len(_ideas_with_authors(event)),
+        mail_erasure.count_personal(event),
     )
-    return len(_registrations(event)), len(_ideas_with_authors(event)), messages
 
 
 def _iso(value):
@@ -168,54 +152,8 @@ def purge(event, actor=None, now=None, force=False, export_path=None):
     for registration in _registrations(event):
         domain.erase(registration, actor=actor, keep_status=True, record=False)
         result.registrations += 1
-
-    # Ideas sent by visitors who never registered, and their links.
-    idea_ids = sa.select(Idea.id).where(Idea.event_id == event.id)
-    result.ideas = ideas
-    db.session.execute(
-        sa.update(Idea)
-        .where(Idea.event_id == event.id)
-        .values(author_email="", author_name="", display="anonymous")
-    )
-    db.session.execute(
-        sa.delete(LinkToken).where(
-            LinkToken.subject_type == "idea", LinkToken.subject_id.in_(idea_ids)
-        )
-    )
-
-    # Every mail of the session: nothing waiting goes out, and no copy keeps an address.
-    registration_ids = sa.select(Registration.id).where(Registration.event_id == event.id)
-    mine = sa.or_(
-        OutboxMessage.event_id == event.id, OutboxMessage.registration_id.in_(registration_ids)
-    )
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(mine, OutboxMessage.status.in_(("queued", "sending")))
-        .values(status="cancelled")
-    )
-    result.messages = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(_messages_left(event, registration_ids)))
-        .values(
-            recipient=sa.literal("erased-message-") + sa.cast(OutboxMessage.id, sa.String),
-            subject="",
-            body_text="",
-            body_html="",
-            attachments=[],
-            last_error="",
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    # Organizers' searches of the registrants (an address, a name) logged with their exports.
-    db.session.execute(
-        sa.update(AuditEntry)
-        .where(
-            AuditEntry.action == "registration.export",
-            AuditEntry.target_type == "event",
-            AuditEntry.target_id == event.id,
-        )
-        .values(detail={"erased": True})
-    )
+    hooks().sala_event_purged(event=event)
+    result.ideas, result.messages = ideas, messages
     event.purged_at = now
     result.counts = domain.status_counts(event)
     audit.record(
