@@ -41,3 +41,6 @@ def init_app(app):
     sessions.init_app(app)
     app.before_request(account.require_two_factor)
     app.register_blueprint(bp)
+    from . import admin  # after admin_required above, which it uses
+
+    app.register_blueprint(admin.bp)

@@ -1,7 +1,7 @@
 """Sessions from the browser (create, edit, duplicate, archive), the public archive of past
 sessions, and the organizer's dashboard of one session."""
 
-from . import dashboard  # noqa: F401  (its routes attach to bp)
+from . import dashboard, overview  # noqa: F401  (their routes attach to bp)
 from .routes import bp, public_bp
 
 

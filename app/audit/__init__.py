@@ -3,8 +3,8 @@
 from flask import has_request_context
 from flask_login import current_user
 
-from .extensions import db
-from .models import AuditEntry
+from ..extensions import db
+from ..models import AuditEntry
 
 
 def record(action, target=None, actor=None, **detail):
@@ -21,3 +21,9 @@ def record(action, target=None, actor=None, **detail):
     )
     db.session.add(entry)
     return entry
+
+
+def init_app(app):
+    from .admin import bp
+
+    app.register_blueprint(bp)
