@@ -1,4 +1,4 @@
-"""The audit log: who did what to what, when."""
+"""The audit log: who did what to what, when. Organizers read it in `admin`."""
 
 from flask import has_request_context
 from flask_login import current_user

@@ -1,5 +1,5 @@
 """Organizer and moderator accounts: sign-in (with two-factor codes), sessions that can be
-ended, password changes and resets, roles."""
+ended, password changes and resets, roles; organizers manage the accounts in `admin`."""
 
 from functools import wraps
 

@@ -1,5 +1,6 @@
 """Registration: the session page's form, confirmation by mail, capacity and waitlist,
-join details in advance, reminders, and the registrant's own manage page.
+join details in advance, reminders, and the registrant's own manage page; for organizers
+(`admin`, `purge_admin`) the registrants, announcements and erasing personal data.
 
 The domain changes live in `domain` (views call them); the worker's sweep that releases
 join details and reminders is the internal plugin `app.registration.release`."""
