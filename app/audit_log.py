@@ -1,14 +1,15 @@
-"""The audit log, as organizers read it: newest first, fifty entries a page."""
+"""The audit log, as organizers read it: newest first, fifty entries a page. (Entries are
+written by `app.audit.record`.)"""
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
-from ..auth import admin_required
-from ..extensions import db
-from ..models import AuditEntry
-from ..whole_numbers import page_arg
+from .auth import admin_required
+from .extensions import db
+from .models import AuditEntry
+from .whole_numbers import page_arg
 
-bp = Blueprint("audit_admin", __name__, url_prefix="/admin", template_folder="templates")
+bp = Blueprint("audit_admin", __name__, url_prefix="/admin")  # template: app/templates/audit
 
 
 @bp.before_request
@@ -25,3 +26,7 @@ def audit_log():
         per_page=50,
     )
     return render_template("audit/log.html", page=page)
+
+
+def init_app(app):
+    app.register_blueprint(bp)

@@ -1,10 +1,10 @@
-"""The audit log: who did what to what, when. Organizers read it in `admin`."""
+"""The audit log: who did what to what, when."""
 
 from flask import has_request_context
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import AuditEntry
+from .extensions import db
+from .models import AuditEntry
 
 
 def record(action, target=None, actor=None, **detail):
@@ -21,9 +21,3 @@ def record(action, target=None, actor=None, **detail):
     )
     db.session.add(entry)
     return entry
-
-
-def init_app(app):
-    from .admin import bp
-
-    app.register_blueprint(bp)
