@@ -67,13 +67,13 @@ def create_app(test_config=None, require_production_settings=True):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import admin, branding, cli, ideas, plan, public, registration, sessions
+    from . import audit_log, branding, cli, ideas, plan, public, registration, sessions
     from .mail import init_app as init_mail
 
     init_mail(app)
     public.init_app(app)
     registration.init_app(app)
-    admin.init_app(app)
+    audit_log.init_app(app)
     plan.init_app(app)
     ideas.init_app(app)
     sessions.init_app(app)

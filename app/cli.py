@@ -228,8 +228,8 @@ def user_enable_command(email):
 @with_appcontext
 def user_role_command(email, role):
     """Change the role of an account (its sessions end)."""
-    from .admin.routes import role_label
     from .auth import accounts
+    from .auth.admin import role_label
 
     change_account(
         email,

@@ -179,7 +179,7 @@ def test_sala_plugins_lists_the_bundled_plugins(instance):
 
 def test_flask_commands_are_there_too(instance):
     routes = instance.run("routes").stdout
-    assert "admin.event_state" in routes and "/healthz" in routes
+    assert "sessions.event_state" in routes and "/healthz" in routes
 
 
 def test_sala_demo_replaces_a_kept_password_that_does_not_match(instance):

@@ -67,7 +67,15 @@ PUBLIC = {
 }
 # Pages every signed-in account opens (its own "My account"), and the moderators' own.
 MODERATOR_PREFIXES = ("moderation.", "auth.")
-ORGANIZER_PREFIXES = ("admin.", "ideas_admin.", "plan.")
+ORGANIZER_PREFIXES = (
+    "sessions.",
+    "registration_admin.",
+    "ideas_admin.",
+    "plan.",
+    "auth_admin.",
+    "audit_admin.",
+    "mail_admin.",
+)
 
 XSS = [
     "<script>alert(1)</script>",
@@ -148,7 +156,7 @@ def test_every_state_changing_route_refuses_a_post_without_its_csrf_token(make_a
             "ideas.new",
             "moderation.act",
             "plan.publish",
-            "admin.event_state",
+            "sessions.event_state",
             "auth.login",
         } <= set(checked)
 

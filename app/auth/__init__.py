@@ -1,5 +1,5 @@
 """Organizer and moderator accounts: sign-in (with two-factor codes), sessions that can be
-ended, password changes and resets, roles."""
+ended, password changes and resets, roles; organizers manage the accounts in `admin`."""
 
 from functools import wraps
 
@@ -41,3 +41,6 @@ def init_app(app):
     sessions.init_app(app)
     app.before_request(account.require_two_factor)
     app.register_blueprint(bp)
+    from . import admin  # after admin_required above, which it uses
+
+    app.register_blueprint(admin.bp)

@@ -57,7 +57,7 @@ def home_for(user):
     MODERATOR_HOME (an endpoint, for example the moderation queue) if the app has it, else
     the home page."""
     if user.is_admin:
-        return url_for("admin.index")
+        return url_for("sessions.index")
     endpoint = current_app.config.get("MODERATOR_HOME")
     if endpoint and endpoint in current_app.view_functions:
         try:

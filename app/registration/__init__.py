@@ -1,10 +1,13 @@
 """Registration: the session page's form, confirmation by mail, capacity and waitlist,
-join details in advance, reminders, and the registrant's own manage page.
+join details in advance, reminders, and the registrant's own manage page; for organizers
+(`admin`, `purge_admin`) the registrants, announcements and erasing personal data.
 
 The domain changes live in `domain` (views call them); the worker's sweep that releases
 join details and reminders is the internal plugin `app.registration.release`."""
 
 from ..templating import local_time, zone_city
+from . import purge_admin  # noqa: F401  (its routes attach to admin_bp)
+from .admin import bp as admin_bp
 from .domain import (  # noqa: F401
     cancel,
     confirm,
@@ -25,5 +28,6 @@ def event_time(utc_naive, tz_name, locale=None):
 
 def init_app(app):
     app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
     app.jinja_env.filters["event_time"] = event_time
     app.jinja_env.globals["zone_city"] = zone_city

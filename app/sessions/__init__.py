@@ -1,7 +1,8 @@
-"""Sessions from the browser (create, edit, duplicate, archive), the public archive of past
-sessions, and the organizer's dashboard of one session."""
+"""Sessions, the organizer's side: the list of sessions (the organizer home, /admin/), the
+page of one session and its state changes, create, edit, duplicate, archive, the dashboard
+of one session; and the public archive of past sessions."""
 
-from . import dashboard  # noqa: F401  (its routes attach to bp)
+from . import dashboard, overview  # noqa: F401  (their routes attach to bp)
 from .routes import bp, public_bp
 
 

@@ -130,7 +130,7 @@ def current_dashboard():
         else db.session.scalar(sa.select(Event).order_by(Event.starts_at.desc()).limit(1))
     )
     if current is None:
-        return redirect(url_for("admin.index"))
+        return redirect(url_for("sessions.index"))
     return redirect(url_for("sessions.dashboard", event_id=current.id))
 
 

@@ -95,7 +95,7 @@ def new_event():
     db.session.commit()
     warn_if_past(form)
     flash(_("The session was created as a draft. Publish it when it is ready."), "info")
-    return redirect(url_for("admin.event", event_id=event.id))
+    return redirect(url_for("sessions.event", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -116,7 +116,7 @@ def edit_event(event_id):
         flash(_("The session was saved."), "info")
     else:
         flash(_("Nothing was changed."), "info")
-    return redirect(url_for("admin.event", event_id=event.id))
+    return redirect(url_for("sessions.event", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])
@@ -168,12 +168,12 @@ def archive_event(event_id):
             _("Only a concluded session can be archived. Conclude it first."),
             "error",
         )
-        return redirect(url_for("admin.event", event_id=event.id))
+        return redirect(url_for("sessions.event", event_id=event.id))
     if request.method == "POST" and form.validate_on_submit():
         service.archive_event(event, actor())
         db.session.commit()
         flash(_("The session is archived. Its page stays readable on the archive page."), "info")
-        return redirect(url_for("admin.event", event_id=event.id))
+        return redirect(url_for("sessions.event", event_id=event.id))
     return render_template("sessions/archive_confirm.html", event=event, form=form)
 
 

@@ -1,22 +1,15 @@
+"""The organizer's list of sessions, the page of one session, and moving a session through
+its states. Routes attach to the sessions blueprint, so they share its admin-only guard."""
+
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import events
-from ..auth import admin_required
 from ..extensions import db
-from ..models import AuditEntry, Event, Idea, Registration
-from ..registration.domain import status_label
-from ..whole_numbers import page_arg
-
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-
-
-@bp.before_request
-@admin_required
-def require_admin():
-    """Every organizer page: anonymous visitors sign in first, moderators get 403."""
+from ..models import Event, Idea, Registration
+from .routes import bp
 
 
 @bp.get("/")
@@ -33,27 +26,8 @@ def index():
         db.session.execute(sa.select(Idea.event_id, sa.func.count()).group_by(Idea.event_id)).all()
     )
     return render_template(
-        "admin/index.html", events=events, registrations=registrations, ideas=ideas
+        "sessions/index.html", events=events, registrations=registrations, ideas=ideas
     )
-
-
-@bp.get("/audit")
-def audit_log():
-    page = db.paginate(
-        sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
-        page=page_arg(request.args),
-        per_page=50,
-    )
-    return render_template("admin/audit.html", page=page)
-
-
-def role_label(role):
-    return {"admin": _("organizer"), "moderator": _("moderator")}.get(role, role)
-
-
-@bp.app_context_processor
-def role_labels():
-    return {"role_label": role_label}
 
 
 def state_label(state):
@@ -83,7 +57,6 @@ def state_helpers():
     return {
         "state_label": state_label,
         "state_action": state_action,
-        "registration_status_label": status_label,
     }
 
 
@@ -91,7 +64,7 @@ def state_helpers():
 def event(event_id):
     found = db.get_or_404(Event, event_id)
     return render_template(
-        "admin/event.html", event=found, next_states=events.allowed_states(found)
+        "sessions/event.html", event=found, next_states=events.allowed_states(found)
     )
 
 
@@ -103,16 +76,16 @@ def event_state(event_id):
     new_state = request.form.get("state", "")
     if new_state not in events.allowed_states(found):
         flash(_("This change is not possible from the session's current state."), "error")
-        return redirect(url_for("admin.event", event_id=found.id))
+        return redirect(url_for("sessions.event", event_id=found.id))
     confirming = new_state in events.NEEDS_CONFIRMATION and events.is_forward(found, new_state)
     if confirming and request.form.get("confirm") != "yes":
-        return render_template("admin/event_state_confirm.html", event=found, state=new_state)
+        return render_template("sessions/event_state_confirm.html", event=found, state=new_state)
     try:
         events.change_state(found, new_state, current_user._get_current_object())
     except events.TransitionError:  # another organizer moved it meanwhile
         db.session.rollback()
         flash(_("This change is not possible from the session's current state."), "error")
-        return redirect(url_for("admin.event", event_id=found.id))
+        return redirect(url_for("sessions.event", event_id=found.id))
     db.session.commit()
     flash(_("The session is now: %(state)s.", state=state_label(new_state)), "info")
-    return redirect(url_for("admin.event", event_id=found.id))
+    return redirect(url_for("sessions.event", event_id=found.id))

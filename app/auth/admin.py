@@ -1,22 +1,38 @@
 """Organizer and moderator accounts, as organizers manage them: role, disable or enable,
 remove, end sessions, reset two-factor sign-in. Each change goes through app.auth.accounts
-(audited, and ending the account's sessions)."""
+(audited, and ending the account's sessions). Organizers only."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth import accounts
 from ..extensions import db
 from ..models import User
-from .routes import bp, role_label
+from . import accounts, admin_required
+
+bp = Blueprint("auth_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.before_request
+@admin_required
+def require_admin():
+    """Organizers only."""
+
+
+def role_label(role):
+    return {"admin": _("organizer"), "moderator": _("moderator")}.get(role, role)
+
+
+@bp.app_context_processor
+def role_labels():
+    return {"role_label": role_label}
 
 
 @bp.get("/users")
 def users():
     rows = db.session.scalars(sa.select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=rows, roles=User.ROLES)
+    return render_template("auth/admin/users.html", users=rows, roles=User.ROLES)
 
 
 def change(user_id, do, done_message):
@@ -24,16 +40,16 @@ def change(user_id, do, done_message):
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         flash(_("You cannot change your own account here; use “My account”."), "error")
-        return redirect(url_for("admin.users"))
+        return redirect(url_for("auth_admin.users"))
     try:
         do(user)
     except accounts.AccountError as error:
         flash(str(error), "error")
-        return redirect(url_for("admin.users"))
+        return redirect(url_for("auth_admin.users"))
     message = done_message(user)
     db.session.commit()
     flash(message, "info")
-    return redirect(url_for("admin.users"))
+    return redirect(url_for("auth_admin.users"))
 
 
 @bp.post("/users/<int:user_id>/role")

@@ -1,13 +1,15 @@
 """Organizer pages for a session's registrants: the table (search, filters, pages, updated
 in place by htmx, plain links without JavaScript), counts and a per-day chart drawn on the
 server, CSV export, resending join details, and an announcement mail previewed before it is
-queued. Routes attach to the organizer blueprint, so they share its admin-only guard."""
+queued. Organizers only; the pages to erase personal data attach to the same blueprint
+(`purge_admin`)."""
 
 import csv
 import io
 
 import sqlalchemy as sa
 from flask import (
+    Blueprint,
     Response,
     current_app,
     flash,
@@ -22,13 +24,27 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from .. import audit, charts
+from ..auth import admin_required
 from ..extensions import db
 from ..mail.outbox import render_mail
 from ..models import Event, Registration, utcnow
-from ..registration import domain
-from ..registration.forms import ActionForm, announcement_form
 from ..whole_numbers import page_arg
-from .routes import bp
+from . import domain
+from .forms import ActionForm, announcement_form
+
+bp = Blueprint("registration_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.before_request
+@admin_required
+def require_admin():
+    """Organizers only."""
+
+
+@bp.app_context_processor
+def status_labels():
+    return {"registration_status_label": domain.status_label}
+
 
 PER_PAGE = 50
 CSV_FIELDS = (
@@ -145,14 +161,16 @@ def registrants(event_id):
         action=ActionForm(formdata=None),
     )
     if wants_fragment():
-        response = Response(render_block("admin/registrants.html", "results", **context))
+        response = Response(
+            render_block("registration/admin/registrants.html", "results", **context)
+        )
     else:
         context.update(
             counts=status_counts(event),
             chart=per_day_chart(event),
             seats_left=domain.seats_left(event),
         )
-        response = Response(render_template("admin/registrants.html", **context))
+        response = Response(render_template("registration/admin/registrants.html", **context))
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -183,7 +201,7 @@ def registrants_csv(event_id):
 
 
 def back_to_list(event):
-    return redirect(url_for("admin.registrants", event_id=event.id, **request.args))
+    return redirect(url_for("registration_admin.registrants", event_id=event.id, **request.args))
 
 
 @bp.post("/events/<int:event_id>/registrants/<int:registration_id>/resend")
@@ -312,7 +330,7 @@ def announce(event_id):
                 ),
                 "success",
             )
-            return redirect(url_for("admin.registrants", event_id=event.id))
+            return redirect(url_for("registration_admin.registrants", event_id=event.id))
         else:
             previewed = digest(texts)
             previews = []
@@ -337,7 +355,7 @@ def announce(event_id):
                     }
                 )
     return render_template(
-        "admin/announce.html",
+        "registration/admin/announce.html",
         event=event,
         form=form,
         language_codes=languages,

@@ -1,7 +1,7 @@
 """Organizer pages to erase a concluded session's personal data: a confirmation page that
 says what goes and what stays, offers the export for download, and a POST (CSRF, audited)
 that writes the export to the instance folder too and erases. Routes attach to the
-organizer blueprint, so they share its admin-only guard."""
+registration's organizer blueprint, so they share its admin-only guard."""
 
 import json
 
@@ -12,8 +12,8 @@ from flask_login import current_user
 from .. import audit
 from ..extensions import db
 from ..models import Event
-from ..registration import purge
-from .routes import bp
+from . import purge
+from .admin import bp
 
 
 @bp.get("/events/<int:event_id>/purge")
@@ -21,7 +21,7 @@ def purge_confirm(event_id):
     event = db.get_or_404(Event, event_id)
     registrations, ideas, messages = purge.pending(event)
     return render_template(
-        "admin/purge.html",
+        "registration/admin/purge.html",
         event=event,
         refusal=purge.refusal(event),
         available_at=purge.available_at(event),
@@ -52,12 +52,12 @@ def purge_run(event_id):
     event = db.get_or_404(Event, event_id)
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm that the personal data may be erased."), "error")
-        return redirect(url_for("admin.purge_confirm", event_id=event.id))
+        return redirect(url_for("registration_admin.purge_confirm", event_id=event.id))
     try:
         result = purge.purge(event, actor=current_user._get_current_object())
     except purge.PurgeRefused as exc:
         flash(str(exc), "error")
-        return redirect(url_for("admin.purge_confirm", event_id=event.id))
+        return redirect(url_for("registration_admin.purge_confirm", event_id=event.id))
     db.session.commit()
     if result.nothing_left:
         flash(_("There was no personal data left to erase."), "info")
@@ -73,7 +73,7 @@ def purge_run(event_id):
             ),
             "success",
         )
-    return redirect(url_for("admin.event", event_id=event.id))
+    return redirect(url_for("sessions.event", event_id=event.id))
 
 
 @bp.app_context_processor
