@@ -14,9 +14,9 @@ from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, mig
 from .i18n import gettext_before_app as _
 from .plugins import build_manager, nav_links, render_slot
 from .private_files import private_dir, write_private_file
+from .resources import MIGRATIONS
 
 __all__ = ["ConfigurationError", "create_app"]
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +53,7 @@ def create_app(test_config=None, require_production_settings=True):
     db.init_app(app)
     with app.app_context():
         sqlite.prepare(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)
