@@ -12,6 +12,7 @@ from . import auth, errors, i18n, pagecache, privacy, security, sqlite, templati
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
+from .lost_connections import init_app as init_lost_connections
 from .plugins import build_manager, nav_links, render_slot
 from .private_files import private_dir, write_private_file
 from .resources import MIGRATIONS
@@ -51,6 +52,7 @@ def create_app(test_config=None, require_production_settings=True):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    init_lost_connections(app)
     with app.app_context():
         sqlite.prepare(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
