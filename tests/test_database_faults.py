@@ -18,7 +18,15 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from registration_helpers import form, make_event
-from support import ROOT, free_port, gunicorn_command, scratch_postgres_database, served
+from support import (
+    PASSWORD,
+    ROOT,
+    create_user,
+    free_port,
+    gunicorn_command,
+    scratch_postgres_database,
+    served,
+)
 
 from app import create_app
 from app.extensions import db
@@ -29,6 +37,7 @@ pytestmark = pytest.mark.postgres
 VISITORS = 200
 CLIENTS = 8
 SLUG = "faults"
+ORGANIZER = "organizer@example.org"
 
 
 def khmer(msgid):
@@ -58,6 +67,7 @@ def app(database):
     with app.app_context():
         db.create_all()
         make_event(slug=SLUG)
+        create_user(ORGANIZER, "admin")
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -122,9 +132,11 @@ class Killer:
         self.server.dispose()
 
 
-def ask(port, method, path, language, body=None):
+def ask(port, method, path, language, body=None, cookie=None):
     """One request as a browser sends it; the status and the page, redirects not followed."""
     headers = {"Accept-Language": language}
+    if cookie:
+        headers["Cookie"] = cookie
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -194,6 +206,10 @@ def test_a_database_that_refuses_connections_answers_503_in_the_visitors_languag
     site, database, app
 ):
     port, _ = site
+    signed_in = urlencode({"email": ORGANIZER, "password": PASSWORD})
+    status, _, response = ask(port, "POST", "/login", "km", signed_in)
+    assert status in (302, 303)
+    organizer = response.getheader("Set-Cookie").split(";")[0]
     name = sa.engine.make_url(database[1]).database
     server = sa.create_engine(database[0], isolation_level="AUTOCOMMIT")
     try:
@@ -212,9 +228,10 @@ def test_a_database_that_refuses_connections_answers_503_in_the_visitors_languag
                 ("GET", "/", None),
                 ("POST", f"/s/{SLUG}/register", urlencode(form(language=language))),
             ):
-                status, page, _ = ask(port, method, path, language, body)
-                assert status == 503, (method, path, status, page[:300])
-                assert_a_page_for_people(status, page, language)
+                for cookie in (None, organizer):
+                    status, page, _ = ask(port, method, path, language, body, cookie)
+                    assert status == 503, (method, path, status, page[:300])
+                    assert_a_page_for_people(status, page, language)
     finally:
         with server.connect() as conn:
             conn.execute(sa.text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
