@@ -4,6 +4,8 @@ gunicorn's bare "Internal Server Error"; a lost connection is retried once where
 the request was stored yet, and what cannot be served is a 503 page in the visitor's own
 language. An error answer always means "not registered", so trying again sends exactly one
 confirmation mail. And while the database refuses every connection, every page is that 503.
+Then each rule on its own, in process, with the request's connection ended at one chosen
+moment: before the COMMIT (run again), during it (not run again), after the page (no error).
 """
 
 import http.client
@@ -12,6 +14,7 @@ import random
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -55,7 +58,7 @@ def database():
 
 
 @pytest.fixture
-def app(database):
+def seeded(database):
     _, url = database
     app = create_app(
         {
@@ -74,7 +77,7 @@ def app(database):
 
 
 @pytest.fixture
-def site(app, database, tmp_path):
+def site(seeded, database, tmp_path):
     """gunicorn as deployed (two workers of four threads) on the scratch database."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALA_")}
@@ -171,7 +174,7 @@ def assert_a_page_for_people(status, page, language):
         assert title in page
 
 
-def test_killed_connections_never_give_a_500_nor_a_false_error(site, database, app):
+def test_killed_connections_never_give_a_500_nor_a_false_error(site, database, seeded):
     port, log = site
     with Killer(*database) as killer, ThreadPoolExecutor(CLIENTS) as pool:
         visits = list(pool.map(lambda n: visit(port, n), range(VISITORS)))
@@ -203,7 +206,7 @@ def test_killed_connections_never_give_a_500_nor_a_false_error(site, database, a
 
 
 def test_a_database_that_refuses_connections_answers_503_in_the_visitors_language(
-    site, database, app
+    site, database, seeded
 ):
     port, _ = site
     signed_in = urlencode({"email": ORGANIZER, "password": PASSWORD})
@@ -237,3 +240,103 @@ def test_a_database_that_refuses_connections_answers_503_in_the_visitors_languag
             conn.execute(sa.text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
         server.dispose()
     assert ask(port, "GET", f"/s/{SLUG}", "km")[0] == 200  # and back once it is
+
+
+# ---------------------------------------------------------------- one connection, one moment
+# In process, on the suite's PostgreSQL database: the request's own connection is ended at
+# one chosen moment, so each rule is checked every time, not by chance.
+
+
+@contextmanager
+def connection_ended_when(engine, event, wanted=lambda *args: True):
+    """Ends the connection an `event` of `engine` fires on (once, when `wanted`), from
+    another connection, and waits until it is gone before the statement goes out."""
+    server = sa.create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    ended = []
+
+    def end(conn, *args):
+        if ended or not wanted(*args):
+            return
+        pid = conn.connection.dbapi_connection.info.backend_pid
+        with server.connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+        ended.append(pid)
+
+    sa.event.listen(engine, event, end)
+    try:
+        yield ended
+    finally:
+        sa.event.remove(engine, event, end)
+        server.dispose()
+
+
+def reads_registrations(cursor, statement, *args):
+    return "FROM registration" in statement
+
+
+@pytest.fixture
+def live(make_app):
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL not set")
+    app = make_app(PAGE_CACHE_SECONDS=0)
+    with app.app_context():
+        make_event(slug=SLUG)
+        engine = db.engine
+    return app, engine
+
+
+def stored(app, email):
+    with app.app_context():
+        registrations = db.session.scalar(
+            sa.select(sa.func.count()).where(Registration.email == email)
+        )
+        mails = db.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.recipient == email)
+        )
+        return registrations, mails
+
+
+def test_a_connection_lost_before_the_commit_is_retried_and_the_visitor_registered(live):
+    app, engine = live
+    with connection_ended_when(engine, "before_cursor_execute", reads_registrations) as ended:
+        response = app.test_client().post(
+            f"/s/{SLUG}/register", data=form(email="sreymom@example.org")
+        )
+    assert ended, "the connection was never ended"
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert stored(app, "sreymom@example.org") == (1, 1)  # registered once, one mail
+
+
+def test_a_connection_lost_during_the_commit_is_not_run_again(live):
+    """The COMMIT may have gone through (here it did not): the visitor is told to try again,
+    and the request is not run a second time behind their back."""
+    app, engine = live
+    with connection_ended_when(engine, "commit") as ended:
+        response = app.test_client().post(
+            f"/s/{SLUG}/register",
+            data=form(email="vanna@example.org", language="km"),
+            headers={"Accept-Language": "km"},
+        )
+    assert ended, "the connection was never ended"
+    assert response.status_code == 503
+    assert_a_page_for_people(503, response.get_data(as_text=True), "km")
+    assert stored(app, "vanna@example.org") == (0, 0)
+
+
+def test_a_connection_lost_after_the_page_was_made_still_gives_the_page(live):
+    """The rollback at the end of the request meets a dead connection: the visitor still
+    gets their page (it used to escape Flask: gunicorn's bare 500)."""
+    app, _ = live
+
+    @app.after_request
+    def end_the_connection(response):
+        pid = db.session.connection().connection.dbapi_connection.info.backend_pid
+        server = sa.create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+        with server.connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+        server.dispose()
+        return response
+
+    response = app.test_client().get(f"/s/{SLUG}", headers={"Accept-Language": "km"})
+    assert response.status_code == 200
+    assert '<html lang="km">' in response.get_data(as_text=True)
