@@ -12,11 +12,12 @@ from . import auth, errors, i18n, pagecache, privacy, security, sqlite, templati
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
+from .lost_connections import init_app as init_lost_connections
 from .plugins import build_manager, nav_links, render_slot
 from .private_files import private_dir, write_private_file
+from .resources import MIGRATIONS
 
 __all__ = ["ConfigurationError", "create_app"]
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
@@ -51,9 +52,10 @@ def create_app(test_config=None, require_production_settings=True):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    init_lost_connections(app)
     with app.app_context():
         sqlite.prepare(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)

@@ -4,10 +4,11 @@ import functools
 import logging
 
 import sqlalchemy as sa
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -86,11 +87,21 @@ def database_problem(exc):
     )
 
 
+def signed_out_if_unknown():
+    """Who is signed in is read from the database: while it is away, the error page shows
+    an organizer as signed out instead of failing in its turn (gunicorn's bare 500)."""
+    try:
+        current_user.is_authenticated  # noqa: B018 (loads the user, from the database)
+    except sa.exc.SQLAlchemyError:
+        g._login_user = current_app.login_manager.anonymous_user()  # Flask-Login's slot
+
+
 def handle_database_error(error):
     """The database cannot be used at all: one line in the log for the operator (in the
     site's default language), a 503 page in the visitor's, never a traceback per request."""
     if isinstance(error, (sa.exc.IntegrityError, sa.exc.DataError)):
         raise error  # a bug or a race in a view, not a database that is away
+    signed_out_if_unknown()
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         log.error("%s", database_problem(error))
     return render_error(503)

@@ -7,7 +7,6 @@ browser's Accept-Language, then the site default.
 
 import functools
 import os
-from pathlib import Path
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
@@ -15,8 +14,7 @@ from flask_babel import Babel, get_babel, get_locale, get_translations, refresh
 from flask_babel import lazy_gettext as _l
 
 from .plugins import hooks
-
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+from .resources import TRANSLATIONS
 
 
 def languages():
