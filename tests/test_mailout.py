@@ -230,3 +230,35 @@ def test_registrations_are_not_held_up_while_the_plan_goes_to_thousands(make_app
         slowest = max(seconds for _status, seconds in results)
         assert set(statuses) == {200} and len(results) > 10, statuses
         assert slowest < 1.5, f"a registration waited {slowest:.1f} s"
+
+
+@pytest.mark.parametrize("name", ["Dara <b>&\"'</b>", "សុខា  ចាន់", ""])
+def test_the_plan_rendered_once_per_language_is_each_registrants_own_mail(app, name):
+    """The mail-out renders the plan once per language and puts each registrant's name in:
+    byte for byte the mail a render of its own gives, whatever the name holds."""
+    from types import SimpleNamespace
+
+    from plan_helpers import make_registration
+
+    from app.mail.outbox import render_mail
+
+    event = make_event()
+    version = service.publish(ready_plan(event), send=False)
+    db.session.commit()
+    kind = service.PlanMailout()
+    loaded = kind.load(SimpleNamespace(context={"version_id": version.id}))
+    first = make_registration(event, "first@example.org", language="km", name="Someone")
+    reader = make_registration(event, "reader@example.org", language="km", name=name)
+    kind.mail(loaded, first)  # the render of the language is made (and kept) here
+    subject, text, html = kind.mail(loaded, reader)["rendered"]
+    own = render_mail(
+        "plan_published",
+        "km",
+        version=version,
+        snapshot=version.snapshot,
+        changes=None,
+        event=event,
+        registration=reader,
+    )
+    assert (subject, text, html) == own
+    assert "Someone" not in text + html

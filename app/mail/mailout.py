@@ -13,14 +13,17 @@ What a mail-out sends is its kind's business: a feature registers a `MailoutKind
 name (the plan in app/plan/service.py, announcements in app/registration/domain.py)."""
 
 import logging
+import secrets
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
+from markupsafe import escape
 
 from ..extensions import db
 from ..models import Event, Mailout, Registration, utcnow
 from ..sqlite import take_write_lock
-from .outbox import enqueue
+from .outbox import enqueue, render_mail
 
 log = logging.getLogger("sala.worker")
 
@@ -40,6 +43,29 @@ class MailoutKind:
 
     def finish(self, mailout, loaded):
         pass
+
+
+# Stands in for a registrant's name in a mail rendered once for many (see render_for).
+NAME_MARK = "salaname" + secrets.token_hex(12)
+
+
+def render_for(cache, template, language, registration, context):
+    """(subject, text, html) of `template` for `registration`, rendered once per language
+    (and whether there is a name) and then given the registrant's name: the same text as a
+    render of its own, for a mail whose only personal part is `registration.name` (the plan:
+    thousands of registrants, a long mail, two languages)."""
+    has_name = bool(registration.name)
+    key = (template, language, has_name)
+    if key not in cache:
+        stand_in = SimpleNamespace(name=NAME_MARK if has_name else "")
+        cache[key] = render_mail(template, language, **context, registration=stand_in)
+    subject, text, html = cache[key]
+    if has_name:
+        name = registration.name
+        subject = " ".join(subject.replace(NAME_MARK, name).split())
+        text = text.replace(NAME_MARK, name)
+        html = html.replace(NAME_MARK, str(escape(name)))
+    return subject, text, html
 
 
 def register_kind(name, kind):

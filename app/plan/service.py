@@ -423,15 +423,23 @@ class PlanMailout(mailout.MailoutKind):
             previous=previous,
             template="plan_published" if previous is None else "plan_updated",
             changes=changes_between(previous.snapshot, version.snapshot) if previous else None,
+            rendered={},  # the same mail for every registrant of a language, but the name
         )
 
     def mail(self, loaded, registration):
         version = loaded["version"]
+        event = version.plan.event
+        language = registration.language or event.default_language
+        context = dict(
+            version=version, snapshot=version.snapshot, changes=loaded["changes"], event=event
+        )
         return dict(
             template=loaded["template"],
-            language=registration.language or version.plan.event.default_language,
+            language=language,
             key=f"plan:{version.id}:{registration.id}",
-            context=dict(version=version, snapshot=version.snapshot, changes=loaded["changes"]),
+            rendered=mailout.render_for(
+                loaded["rendered"], loaded["template"], language, registration, context
+            ),
         )
 
     def finish(self, recorded, loaded):
