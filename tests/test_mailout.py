@@ -262,3 +262,38 @@ def test_the_plan_rendered_once_per_language_is_each_registrants_own_mail(app, n
     )
     assert (subject, text, html) == own
     assert "Someone" not in text + html
+
+
+def test_two_workers_preparing_one_mailout_share_it_batch_by_batch(make_app):
+    """Two workers at once (threads with their own connections): each batch is taken by
+    one of them, so every registrant is counted and queued once."""
+    app = make_app(MAILOUT_BATCH=25)
+    with app.app_context():
+        event = make_event()
+        add_registrants(event, 300)
+        version = service.publish(ready_plan(event), send=True)
+        db.session.commit()
+        batches = []
+
+        def prepare():
+            from app.mail.mailout import advance_all
+
+            with app.app_context():
+                while handled := advance_all():
+                    batches.append(handled)
+
+        workers = [threading.Thread(target=prepare) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        db.session.expire_all()
+        mailout = db.session.scalar(sa.select(Mailout))
+        assert (mailout.status, mailout.handled, mailout.total) == ("done", 300, 300)
+        assert sum(batches) == 300 + 1  # 12 batches of 25, and the one that found the end
+        keys = db.session.scalars(
+            sa.select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.batch == service.batch_name(version)
+            )
+        ).all()
+        assert len(keys) == len(set(keys)) == 300
