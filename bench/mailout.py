@@ -10,9 +10,10 @@ the same number of messages of the same size over one connection.
     (a database of its own, with no tables yet or empty ones)
 
 Measured: the publish request; time to queued (from the request until the last batch is
-written to the outbox, polled every 0.1 s); time to sent (until the worker, having sent
-everything, exits); the worker process's peak memory (ru_maxrss), and its memory once the
-app is loaded, before any work. Exit status 1 when a registrant gets no mail or two.
+written to the outbox, polled every 0.1 s; the worker starts right after the request, and
+its start-up counts); time to sent (until the worker, having sent everything, exits); the
+worker process's peak memory (ru_maxrss), and its memory once the app is loaded.
+Exit status 1 when a registrant gets no mail or two.
 """
 
 import argparse
@@ -67,7 +68,15 @@ def make_app(url, port, tmp):
 
 
 def rss_mb():
+    """The process's peak resident memory so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def worker_main(url, port, tmp):
@@ -78,7 +87,8 @@ def worker_main(url, port, tmp):
         from app.mail.worker import run_worker
 
         stats = run_worker(once=True, echo=lambda line: None)
-    print(json.dumps({"loaded_mb": loaded, "peak_mb": rss_mb(), "sent": stats.sent}))
+    report = {"loaded_mb": loaded, "peak_mb": rss_mb(), "end_mb": current_rss_mb()}
+    print(json.dumps({**report, "sent": stats.sent}))
 
 
 def build_session(count):
@@ -133,20 +143,19 @@ def build_session(count):
 
 
 def publish(app, event):
-    """The organizer's request: publish version 1 and send it. Returns seconds."""
-    from support import create_user
+    """The organizer's request: publish version 1 and send it. Returns (when it started,
+    seconds it took)."""
+    from support import Auth, create_user
 
     create_user("bench-organizer@example.org", "admin")
     client = app.test_client()
-    from support import Auth
-
     Auth(client).login("bench-organizer@example.org")
     started = time.perf_counter()
     response = client.post(f"/admin/events/{event.id}/plan/publish", data={"publish-send": "y"})
     seconds = time.perf_counter() - started
     if response.status_code != 302:
         raise SystemExit(f"publishing answered {response.status_code}")
-    return seconds
+    return started, seconds
 
 
 def sample_mime(event):
@@ -187,10 +196,10 @@ def bare_loop(port, data, count):
     return time.perf_counter() - started
 
 
-def run_worker_process(url, port, tmp, batch):
+def run_worker_process(url, port, tmp, started):
     """Start the worker; poll the mail-out until it is fully queued. Returns (seconds to
-    queued, seconds to sent, the worker's report), both counted from when it starts."""
-    started = time.perf_counter()
+    queued, seconds to sent, the worker's report), both counted from `started` (the
+    publish request)."""
     worker = subprocess.Popen(
         [sys.executable, __file__, "--worker", url, str(port), tmp],
         stdout=subprocess.PIPE,
@@ -237,12 +246,12 @@ def main():
                 raise SystemExit("the database is not empty: use a database of its own")
             dialect = db.engine.dialect.name
             event = build_session(count)
-            request_seconds = publish(app, event)
+            started, request_seconds = publish(app, event)
             queued_in_request = db.session.scalar(
                 sa.select(sa.func.count()).select_from(OutboxMessage)
             )
             db.session.commit()
-            to_queued, to_sent, report = run_worker_process(url, port, tmp, None)
+            to_queued, to_sent, report = run_worker_process(url, port, tmp, started)
 
             arrivals = Counter(a for a in received(out) if a.startswith("reader-"))
             expected = {f"reader-{n}@example.org" for n in range(count)}
@@ -271,7 +280,7 @@ def main():
     print(
         f"| publish + `sala worker --once` | {count} | {request_seconds:.2f} | {to_queued:.1f} "
         f"| {to_sent:.1f} | {count / to_sent:.0f} | {report['peak_mb']:.0f} "
-        f"(loaded: {report['loaded_mb']:.0f}) |"
+        f"(after loading: {report['loaded_mb']:.0f}, at the end: {report['end_mb']:.0f}) |"
     )
     print(
         f"| bare smtplib loop, one connection | {count} |  |  | {bare_seconds:.1f} "
