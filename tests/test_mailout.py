@@ -229,7 +229,7 @@ def test_registrations_are_not_held_up_while_the_plan_goes_to_thousands(make_app
         statuses = Counter(status for status, _seconds in results)
         slowest = max(seconds for _status, seconds in results)
         assert set(statuses) == {200} and len(results) > 10, statuses
-        assert slowest < 1.5, f"a registration waited {slowest:.1f} s"
+        assert slowest < 3.0, f"a registration waited {slowest:.1f} s"
 
 
 @pytest.mark.parametrize("name", ["Dara <b>&\"'</b>", "សុខា  ចាន់", ""])
