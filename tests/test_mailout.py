@@ -297,3 +297,25 @@ def test_two_workers_preparing_one_mailout_share_it_batch_by_batch(make_app):
             )
         ).all()
         assert len(keys) == len(set(keys)) == 300
+
+
+def test_a_mailout_that_cannot_be_prepared_holds_up_nothing_else_and_says_why(batched_app, smtp):
+    """A mail-out whose mail cannot be rendered (here: its version is gone) keeps its
+    place and its reason on the outbox page; the rest of the mail still goes out."""
+    from mailtools import add_test_templates, queue_note
+
+    add_test_templates(batched_app)
+    client = login(batched_app.test_client())
+    event = make_event()
+    add_registrants(event, 3)
+    from app.mail import mailout
+
+    mailout.record(event, "plan", "plan:broken", {"version_id": 999_999})
+    queue_note(event, "other@example.org")
+    db.session.commit()
+
+    stats = run_once()
+    assert stats.sent == 1 and [m["To"] for m in smtp.messages] == ["other@example.org"]
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "plan:broken" in page and "Preparing is held up" in page
+    assert db.session.scalar(sa.select(Mailout.status)) == "preparing"
