@@ -27,6 +27,10 @@ DEFAULTS = dict(
     EMAIL_PROVIDER="file",
     MAIL_DEFAULT_SENDER="Sala <sala@localhost>",
     MAIL_FILE_DIR=None,  # filled in by create_app: instance/mail
+    # A mail-out (the plan to every registrant, an announcement) is prepared by the worker,
+    # this many registrants a step, each step one short transaction (as many as a worker
+    # round sends: MAIL_WORKER_BATCH).
+    MAILOUT_BATCH=200,
     # Flask-Limiter: memory in development, redis://127.0.0.1:6379 with several app servers.
     RATELIMIT_STORAGE_URI="memory://",
     RATELIMIT_HEADERS_ENABLED=True,

@@ -427,6 +427,34 @@ class OutboxMessage(db.Model):
     __table_args__ = (sa.Index("ix_outbox_due", "status", "due_at"),)
 
 
+class Mailout(db.Model):
+    """An organizer's "send this to that audience" (a plan version to its registrants, an
+    announcement), recorded by the request; the worker turns it into outbox messages a
+    bounded batch at a time (app/mail/mailout.py). `batch` names the outbox batch and makes
+    a second record of the same mail-out a no-op."""
+
+    STATUSES = ("preparing", "done")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    batch: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # What to send (a plan version's id, an announcement's texts): the kind reads it.
+    context: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    audience: Mapped[str] = mapped_column(sa.String(40), default="confirmed")
+    # Registrations with an id up to `upto_id` (those there when it was recorded), taken in
+    # order of id; `cursor` is the last one handled.
+    upto_id: Mapped[int] = mapped_column(default=0)
+    cursor: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)  # the audience when recorded
+    handled: Mapped[int] = mapped_column(default=0)  # registrants turned into outbox rows
+    status: Mapped[str] = mapped_column(sa.String(20), default="preparing", index=True)
+    last_error: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
 # ---------------------------------------------------------------- instance settings
 
 

@@ -37,7 +37,8 @@ from mailtools import add_test_templates, make_event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.mail.outbox import mail_url, render_mail, to_mime  # noqa: E402
+from app.mail.mime import to_mime  # noqa: E402
+from app.mail.outbox import mail_url, render_mail  # noqa: E402
 from app.mail.worker import Worker  # noqa: E402
 from app.models import Event, OutboxMessage, utcnow  # noqa: E402
 from app.plugins import hookimpl, plugin_state  # noqa: E402

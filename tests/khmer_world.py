@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.demo import load_demo
 from app.extensions import db
 from app.ideas import workflow
+from app.mail import mailout
 from app.models import (
     Event,
     Idea,
@@ -95,6 +96,8 @@ def build(organizer):
         "announce-1",
     )
     db.session.commit()
+    while mailout.advance_all():  # the worker queues the announcement
+        pass
 
     # Ideas: one waiting for its author's confirmation, others in every moderated status.
     theme = event.themes[0]
@@ -194,6 +197,8 @@ def build(organizer):
     db.session.flush()
     plan_service.publish(plan, actor=organizer, send=True)
     db.session.commit()
+    while mailout.advance_all():  # the worker queues the plan's mail
+        pass
     item.what = {"en": "Free them now", "km": "ដោះលែងពួកគេឥឡូវនេះ", "fr": "Les libérer"}
     item.status = "under_way"
     plan_service.touch(plan)
@@ -201,6 +206,8 @@ def build(organizer):
         plan, actor=organizer, change_note={"km": "ចំណុចមួយបានផ្លាស់ប្តូរ។"}, send=True
     )
     db.session.commit()
+    while mailout.advance_all():
+        pass
     world.concluded = concluded
     world.plan_item = item
     assert version.number == 2

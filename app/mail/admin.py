@@ -13,6 +13,7 @@ from jinja2_fragments.flask import render_block
 from ..auth import admin_required
 from ..extensions import db
 from ..models import OutboxMessage
+from . import mailout
 from .mime import NO_SMTPUTF8
 from .outbox import mask_address, retry
 from .worker import HANDED_THEN_STOPPED
@@ -36,6 +37,10 @@ class BatchProgress:
     sent: int = 0
     failed: int = 0
     cancelled: int = 0
+    # A mail-out still being prepared: total is its audience, written the messages so far.
+    preparing: bool = False
+    written: int = 0
+    error: str = ""
 
     @property
     def done(self):
@@ -43,7 +48,7 @@ class BatchProgress:
 
     @property
     def finished(self):
-        return self.done >= self.total
+        return not self.preparing and self.done >= self.total
 
     @property
     def percent(self):
@@ -65,17 +70,23 @@ def batch_progress(names):
         progress.total += count
         if status in ("sent", "failed", "cancelled"):
             setattr(progress, status, count)
-    return [p for p in found.values() if p.total]
+    for name, recorded in mailout.preparing(list(found)).items():
+        progress = found[name]
+        progress.preparing, progress.written = True, progress.total
+        progress.total = max(progress.total, recorded.total)
+        progress.error = recorded.last_error
+    return [p for p in found.values() if p.total or p.preparing]
 
 
 def active_batches():
-    """Bulk sends with messages still queued or being sent."""
-    return db.session.scalars(
+    """Bulk sends being prepared or with messages still queued or being sent."""
+    sending = db.session.scalars(
         sa.select(OutboxMessage.batch)
         .where(OutboxMessage.batch != "", OutboxMessage.status.in_(("queued", "sending")))
         .group_by(OutboxMessage.batch)
         .order_by(sa.func.min(OutboxMessage.id))
     ).all()
+    return list(dict.fromkeys([*sending, *mailout.preparing_batches()]))
 
 
 def status_label(status):

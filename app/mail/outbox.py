@@ -79,14 +79,19 @@ def enqueue(
     due_at=None,
     batch="",
     attachments=None,
+    rendered=None,
 ):
     """Render a mail and add it to the current transaction, once per idempotency `key`.
 
     The caller commits with the change that caused the mail; a rolled-back transaction
     leaves no message. Returns the message (the existing one if `key` was queued before).
+    `rendered`: (subject, text, html) the caller already rendered (a mail-out, which
+    renders once per language for thousands of registrants).
     """
-    context = dict(context or {}, event=event, registration=registration)
-    subject, text, html = render_mail(template, language, **context)
+    if rendered is None:
+        context = dict(context or {}, event=event, registration=registration)
+        rendered = render_mail(template, language, **context)
+    subject, text, html = rendered
     values = dict(
         idempotency_key=key,
         recipient=to,

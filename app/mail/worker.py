@@ -34,6 +34,7 @@ from ..extensions import db
 from ..models import OutboxMessage, utcnow
 from ..plugins import hooks
 from ..sqlite import take_write_lock
+from . import mailout
 from .outbox import ConnectionLost, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("sala.worker")
@@ -64,6 +65,7 @@ class RunStats:
     claimed: int = 0
     requeued: int = 0  # expired claims put back in the queue
     left: int = 0  # queued or being sent, after the last batch
+    prepared: int = 0  # registrants of mail-outs turned into outbox messages this round
     provider_error: str = ""  # the provider could not be reached
 
     def add(self, other):
@@ -135,7 +137,7 @@ class Worker:
                 self.stop.wait(idle)
                 continue
             total.add(stats)
-            if stats.claimed == 0 or stats.provider_error:
+            if (stats.claimed == 0 and not stats.prepared) or stats.provider_error:
                 if once:
                     break
                 self.stop.wait(idle)
@@ -150,6 +152,7 @@ class Worker:
             log.exception("a plugin's sala_worker_tick failed")
         stats = RunStats()
         stats.requeued = self.settle_expired_claims()
+        stats.prepared = mailout.advance_all()  # the next batch of each plan or announcement
         ids = self.claim()
         stats.claimed = len(ids)
         if ids:

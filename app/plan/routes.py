@@ -112,6 +112,15 @@ def fill(form, **texts):
     return form
 
 
+def mailouts_under_way(plan):
+    """{version number: progress} of the versions whose mail to registrants is being
+    prepared or sent, for a progress bar that follows it."""
+    from ..mail.admin import batch_progress
+
+    names = {service.batch_name(v): v.number for v in plan.versions}
+    return {names[p.name]: p for p in batch_progress(list(names)) if not p.finished}
+
+
 def editor_context(event, plan, **extra):
     macros = current_app.jinja_env.get_template("plan/_macros.html")
     context = dict(
@@ -126,6 +135,7 @@ def editor_context(event, plan, **extra):
         unused=service.unused_ideas(event, plan),
         statuses=PlanItem.STATUSES,
         progress={v.number: service.batch_progress(v) for v in plan.versions},
+        under_way=mailouts_under_way(plan),
         missing=extra.pop("missing", None),
         can_publish=service.can_publish(event),
         not_concluded=not_concluded_message(),
@@ -553,12 +563,16 @@ def send(event_id, number):
     version = next((v for v in plan.versions if v.number == number), None)
     if version is None:
         abort(404)
-    queued = service.send_version(version, actor=current_user._get_current_object())
+    recorded = service.send_version(version, actor=current_user._get_current_object())
     db.session.commit()
-    if queued:
-        flash(ngettext("%(num)d mail queued.", "%(num)d mails queued.", queued), "success")
-    else:
-        flash(_("Nothing new to queue: every mail of this version was queued before."), "info")
+    flash(
+        ngettext(
+            "The mail to %(num)d registrant is being prepared; its progress shows below.",
+            "The mail to %(num)d registrants is being prepared; its progress shows below.",
+            recorded.total,
+        ),
+        "success",
+    )
     return back_to_editor(event, "plan-versions")
 
 

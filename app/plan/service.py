@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit, events
 from ..extensions import db
 from ..i18n import language_in_text
+from ..mail import mailout
 from ..mail.outbox import enqueue
 from ..models import (
     Event,
@@ -22,7 +23,6 @@ from ..models import (
     PlanItem,
     PlanSection,
     PlanVersion,
-    Registration,
     Theme,
     plan_item_ideas,
     utcnow,
@@ -395,50 +395,58 @@ def previous_version(version):
 
 
 def send_version(version, actor=None):
-    """Queue the mails of a version: the whole plan to every confirmed registrant (the
-    first version), or a short "what changed" note (later versions); and, to every author
-    of an idea this version uses for the first time, which item grew from it. Idempotency
-    keys make a second call (a double click) queue nothing twice. Returns the count queued
-    now."""
-    plan = version.plan
-    event = plan.event
-    previous = previous_version(version)
-    template = "plan_published" if previous is None else "plan_updated"
-    changes = changes_between(previous.snapshot, version.snapshot) if previous else None
-    before = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            OutboxMessage.batch.in_((batch_name(version), authors_batch_name(version)))
-        )
+    """Record the mail-out of a version: the whole plan to every confirmed registrant (the
+    first version), or a short "what changed" note (later versions); and, to every author of
+    an idea this version uses for the first time, which item grew from it. The worker
+    renders and queues them in batches (app/mail/mailout.py); idempotency keys make a second
+    call (a double click) queue nothing twice. Returns the mail-out."""
+    recorded = mailout.record(
+        version.plan.event,
+        "plan",
+        batch_name(version),
+        {"version_id": version.id},
+        actor=actor,
     )
-    registrations = db.session.scalars(
-        sa.select(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status == "confirmed",
-            Registration.erased_at.is_(None),
+    audit.record("plan.send", version, actor=actor, registrants=recorded.total)
+    return recorded
+
+
+class PlanMailout(mailout.MailoutKind):
+    """The plan (or the note of a new version) to each registrant, in their language; the
+    authors of the ideas it uses for the first time are told with the last batch."""
+
+    def load(self, recorded):
+        version = db.session.get(PlanVersion, recorded.context["version_id"])
+        previous = previous_version(version)
+        return dict(
+            version=version,
+            previous=previous,
+            template="plan_published" if previous is None else "plan_updated",
+            changes=changes_between(previous.snapshot, version.snapshot) if previous else None,
+            rendered={},  # the same mail for every registrant of a language, but the name
         )
-        .order_by(Registration.id)
-    ).all()
-    for registration in registrations:
-        enqueue(
-            template,
-            to=registration.email,
-            language=registration.language or event.default_language,
+
+    def mail(self, loaded, registration):
+        version = loaded["version"]
+        event = version.plan.event
+        language = registration.language or event.default_language
+        context = dict(
+            version=version, snapshot=version.snapshot, changes=loaded["changes"], event=event
+        )
+        return dict(
+            template=loaded["template"],
+            language=language,
             key=f"plan:{version.id}:{registration.id}",
-            context=dict(version=version, snapshot=version.snapshot, changes=changes),
-            event=event,
-            registration=registration,
-            batch=batch_name(version),
+            rendered=mailout.render_for(
+                loaded["rendered"], loaded["template"], language, registration, context
+            ),
         )
-    notify_authors(version, previous)
-    db.session.flush()
-    after = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            OutboxMessage.batch.in_((batch_name(version), authors_batch_name(version)))
-        )
-    )
-    audit.record("plan.send", version, actor=actor, queued=after - before)
-    return after - before
+
+    def finish(self, recorded, loaded):
+        notify_authors(loaded["version"], loaded["previous"])
+
+
+mailout.register_kind("plan", PlanMailout())
 
 
 def notify_authors(version, previous):

@@ -324,8 +324,10 @@ def announce(event_id):
             db.session.commit()
             flash(
                 ngettext(
-                    "The announcement is queued for %(num)d registrant.",
-                    "The announcement is queued for %(num)d registrants.",
+                    "The announcement goes to %(num)d registrant; its progress is on the "
+                    "outbox page.",
+                    "The announcement goes to %(num)d registrants; its progress is on the "
+                    "outbox page.",
                     count,
                 ),
                 "success",

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..extensions import db
+from ..mail import mailout
 from ..mail.outbox import enqueue, mail_url
 from ..models import Event, LinkToken, OutboxMessage, Registration, utcnow
 from ..plugins import JOIN_PENDING, JoinDetails, hooks
@@ -590,37 +591,44 @@ def release_due(now=None, limit=500):
 
 
 def announce(event, texts, actor, batch):
-    """Queue one announcement to every confirmed registrant, in their language (else the
-    session's default). `texts` is {lang: (subject, body)}. Returns how many were queued."""
-    rows = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event.id,
-            Registration.status == "confirmed",
-            Registration.erased_at.is_(None),
+    """Record an announcement to every confirmed registrant, in their language (else the
+    session's default); the worker queues it in batches (app/mail/mailout.py). `texts` is
+    {lang: (subject, body)}. Returns how many registrants it goes to."""
+    recorded = mailout.record(
+        event, "announcement", batch, {"texts": {k: list(v) for k, v in texts.items()}}, actor
+    )
+    audit.record(
+        "registration.announce", event, actor=actor, batch=batch, recipients=recorded.total
+    )
+    return recorded.total
+
+
+class AnnouncementMailout(mailout.MailoutKind):
+    def load(self, recorded):
+        event = db.session.get(Event, recorded.event_id)
+        return dict(
+            texts=recorded.context["texts"], default=event.default_language, batch=recorded.batch
         )
-    ).all()
-    for registration in rows:
+
+    def mail(self, loaded, registration):
+        texts = loaded["texts"]
         lang = registration.language
         if not (texts.get(lang) and texts[lang][0] and texts[lang][1]):
-            lang = event.default_language
+            lang = loaded["default"]
         subject, body = texts[lang]
-        message = enqueue(
-            "registration_announcement",
-            to=registration.email,
+        return dict(
+            template="registration_announcement",
             language=lang,
-            key=f"announce:{batch}:{registration.id}",
+            key=f"announce:{loaded['batch']}:{registration.id}",
             context={
                 "announcement_subject": subject,
                 "announcement_body": body,
                 "manage_url": manage_link(registration),
             },
-            event=event,
-            registration=registration,
-            batch=batch,
         )
-        message.batch = batch
-    audit.record("registration.announce", event, actor=actor, batch=batch, recipients=len(rows))
-    return len(rows)
+
+
+mailout.register_kind("announcement", AnnouncementMailout())
 
 
 def send_again(event, registrations, actor, batch):
