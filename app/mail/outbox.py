@@ -22,8 +22,15 @@ class ConnectionLost(TemporaryFailure):
     retried later; the worker stops the batch instead of failing every message after it."""
 
 
+class ProviderRefused(ConnectionLost):
+    """The provider refused the sender, the login or the connection: its settings or its
+    state, not this message nor its recipient. The worker pauses the queue (and says why)
+    instead of failing message after message; the message was not delivered."""
+
+
 class PermanentFailure(Exception):
-    """The provider refused the message for good (a 5xx reply, a malformed address)."""
+    """The provider refused this message for good (its recipient refused with a 5xx reply,
+    a malformed address)."""
 
 
 def mail_url(endpoint, **values):
