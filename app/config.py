@@ -27,6 +27,10 @@ DEFAULTS = dict(
     EMAIL_PROVIDER="file",
     MAIL_DEFAULT_SENDER="Sala <sala@localhost>",
     MAIL_FILE_DIR=None,  # filled in by create_app: instance/mail
+    # While the email provider refuses the sender, the login or the connection, the outbox
+    # waits (MAIL_RETRY_BASE_SECONDS, twice as long after each refusal) at most this long
+    # between tries.
+    MAIL_PAUSE_MAX_SECONDS=1800,
     # Flask-Limiter: memory in development, redis://127.0.0.1:6379 with several app servers.
     RATELIMIT_STORAGE_URI="memory://",
     RATELIMIT_HEADERS_ENABLED=True,

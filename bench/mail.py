@@ -37,7 +37,8 @@ from mailtools import add_test_templates, make_event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.mail.outbox import mail_url, render_mail, to_mime  # noqa: E402
+from app.mail.mime import to_mime  # noqa: E402
+from app.mail.outbox import mail_url, render_mail  # noqa: E402
 from app.mail.worker import Worker  # noqa: E402
 from app.models import Event, OutboxMessage, utcnow  # noqa: E402
 from app.plugins import hookimpl, plugin_state  # noqa: E402
@@ -156,7 +157,6 @@ def main():
     parser.add_argument("--rounds", type=int, default=10, help="bare and worker alternate")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--batch", type=int, default=None, help="worker batch size")
-    parser.add_argument("--hand-chunk", type=int, default=None, help="MAIL_WORKER_HAND_CHUNK")
     args = parser.parse_args()
     count = 300 if args.quick else args.count
     rounds = 1 if args.quick else max(1, args.rounds)
@@ -175,7 +175,6 @@ def main():
             "MAIL_PORT": port,
             "MAIL_FILE_DIR": str(tmp / "mail"),
             "BASE_URL": "http://sala.test",
-            **({"MAIL_WORKER_HAND_CHUNK": args.hand_chunk} if args.hand_chunk else {}),
         }
     )
     add_test_templates(app)
