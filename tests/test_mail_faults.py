@@ -344,3 +344,55 @@ def test_every_attempt_of_a_message_carries_the_same_message_id(mail_app, mail_e
     other = smtp.to("person-1@example.org")[0]["Message-ID"]
     assert seen[0] == first and first != other
     assert by_recipient()["person-0@example.org"].attempts == 2
+
+
+# ---------------------------------------------------------------- the database goes away
+
+
+@pytest.mark.postgres
+def test_killed_database_connections_never_mark_delivered_mail_failed(mail_app, mail_event, smtp):
+    """While the worker sends, every database connection but the killer's is terminated
+    (`pg_terminate_backend`), after every third delivery. Rounds go on as the worker loop
+    does (a failed round is rolled back, the next one starts); every mail arrives once and
+    none that arrived is marked failed or unknown."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (pg_terminate_backend): set TEST_DATABASE_URL")
+    queue_many(mail_event, 30)
+    killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    original = smtp.handle_DATA
+    kills = []
+
+    async def kill_connections_now_and_then(server, session, envelope):
+        answer = await original(server, session, envelope)
+        if len(smtp.messages) % 3 == 0:
+            with killer.connect() as connection:
+                kills.append(
+                    connection.execute(
+                        sa.text(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                    ).scalar()
+                )
+        return answer
+
+    smtp.handle_DATA = kill_connections_now_and_then
+    errors = []
+    for _round in range(40):  # what `sala worker` does, without its waits
+        try:
+            if run_worker(batch_size=10).claimed == 0 and not outbox(status="sending"):
+                break
+        except sa.exc.DBAPIError as exc:
+            errors.append(exc)
+            db.session.rollback()
+        db.session.execute(  # time passes: a claim left behind expires
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.status == "sending")
+            .values(claimed_until=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    killer.dispose()
+
+    assert sum(kills) >= 5  # the connections really were killed
+    assert delivered_to(smtp) == sorted(f"person-{n}@example.org" for n in range(30))
+    assert {m.status for m in outbox()} == {"sent"}
