@@ -396,3 +396,37 @@ def test_killed_database_connections_never_mark_delivered_mail_failed(mail_app, 
     assert sum(kills) >= 5  # the connections really were killed
     assert delivered_to(smtp) == sorted(f"person-{n}@example.org" for n in range(30))
     assert {m.status for m in outbox()} == {"sent"}
+
+
+def test_a_working_worker_renews_the_claims_of_its_batch(make_app, smtp):
+    """Claims are short (a dead worker's batch returns within one period) because a live
+    worker keeps renewing them: while the server is slow with the first mail, the last
+    mail of the batch, not yet handed over, gets a later expiry before the second goes."""
+    app = make_app(
+        EMAIL_PROVIDER="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+        MAIL_WORKER_CLAIM_SECONDS=3,
+    )  # fmt: skip
+    with app.app_context():
+        add_test_templates(app)
+        queue_many(make_event(), 4)
+        last = outbox()[-1].id
+        reader = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+        expiries = []
+        original = smtp.handle_DATA
+
+        async def slow_first(server, session, envelope):
+            with reader.connect() as connection:
+                expiries.append(
+                    connection.scalar(
+                        sa.select(OutboxMessage.claimed_until).where(OutboxMessage.id == last)
+                    )
+                )
+            if len(expiries) == 1:
+                await asyncio.sleep(1.2)  # more than a third of the claim period
+            return await original(server, session, envelope)
+
+        smtp.handle_DATA = slow_first
+        assert run_worker().sent == 4
+        reader.dispose()
+
+    assert expiries[1] > expiries[0]
