@@ -430,3 +430,45 @@ def test_a_working_worker_renews_the_claims_of_its_batch(make_app, smtp):
         reader.dispose()
 
     assert expiries[1] > expiries[0]
+
+
+# ---------------------------------------------------------------- upgrading
+
+
+def test_upgrading_turns_mail_a_dead_worker_had_handed_over_into_unknown(tmp_path):
+    """Earlier versions marked such mail failed; after the upgrade a "retry all failed"
+    must not send it again, so it becomes unknown. Other failed mail stays failed."""
+    import flask_migrate
+
+    from app import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/u.db",
+        }
+    )
+    old = "worker stopped after handing over; not resent to avoid a duplicate"
+    with app.app_context():
+        flask_migrate.upgrade(revision="7d1e5a9c3b20")  # the last one before mail_pause
+        for number, error in enumerate((old, "550 5.1.1 no such user")):
+            db.session.execute(
+                sa.insert(OutboxMessage.__table__).values(
+                    idempotency_key=f"k{number}", recipient=f"p{number}@example.org",
+                    language="en", subject="s", body_text="t", body_html="", attachments=[],
+                    kind="", batch="", status="failed", attempts=1, due_at=utcnow(),
+                    claimed_by="", last_error=error, provider_id="", created_at=utcnow(),
+                )
+            )  # fmt: skip
+        db.session.commit()
+
+        flask_migrate.upgrade()
+
+        assert [(m.status, m.last_error) for m in outbox()] == [
+            ("unknown", IN_FLIGHT_UNKNOWN),
+            ("failed", "550 5.1.1 no such user"),
+        ]
+        assert retry_failed() == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -166,6 +166,10 @@ def retry(message):
     return True
 
 
+# An SMTP reply's code and, if it has one, its enhanced status code: "550 5.1.1".
+_SMTP_REPLY = re.compile(r"[45]\d\d(?: [245]\.\d{1,3}\.\d{1,3})?(?=\s|$)")
+
+
 def failure_reason(error):
     """The reason a failed message is grouped under: an SMTP reply's code and enhanced
     code ("550 5.1.1", without the text that often names the recipient), else the text
@@ -174,9 +178,6 @@ def failure_reason(error):
     if match:
         return match.group(0).strip()
     return (error or "").split(":", 1)[0].strip()[:200]
-
-
-_SMTP_REPLY = re.compile(r"[45]\d\d(?: [245]\.\d{1,3}\.\d{1,3})?(?=\s|$)")
 
 
 def failed_ids(batch=None, reason=None):

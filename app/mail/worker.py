@@ -48,25 +48,6 @@ from .outbox import ConnectionLost, PermanentFailure, ProviderRefused, Temporary
 
 log = logging.getLogger("sala.worker")
 
-# The per-message writes, built once: plain SQL, not the ORM's unit of work, which cost more
-# than the SMTP exchange. An UPDATE without values() sets the columns it is given.
-OUTBOX = OutboxMessage.__table__
-RECORD_OUTCOME = sa.update(OUTBOX).where(OUTBOX.c.id == sa.bindparam("outbox_id"))
-HAND_OVER = (
-    sa.update(OUTBOX)
-    .where(
-        OUTBOX.c.id == sa.bindparam("outbox_id"),
-        OUTBOX.c.status == "sending",
-        OUTBOX.c.claimed_by == sa.bindparam("worker"),
-        OUTBOX.c.handed_at.is_(None),
-    )
-    .values(
-        handed_at=sa.bindparam("now"),
-        attempts=OUTBOX.c.attempts + 1,
-        claimed_until=sa.bindparam("until"),
-    )
-)
-
 # Defaults; each can be set in config (instance/config.py or SALA_MAIL_...).
 MAX_ATTEMPTS = 8  # MAIL_MAX_ATTEMPTS: tries before a temporary failure becomes final
 RETRY_BASE_SECONDS = 60  # MAIL_RETRY_BASE_SECONDS: first delay; it doubles on every try
@@ -173,6 +154,26 @@ def lift_pause():
             sa.delete(MailPause).execution_options(synchronize_session=False)
         ).rowcount
     )
+
+
+# The per-message writes, built once: plain SQL, not the ORM's unit of work, which cost more
+# than the SMTP exchange. An UPDATE without values() sets the columns it is given.
+OUTBOX = OutboxMessage.__table__
+RECORD_OUTCOME = sa.update(OUTBOX).where(OUTBOX.c.id == sa.bindparam("outbox_id"))
+HAND_OVER = (
+    sa.update(OUTBOX)
+    .where(
+        OUTBOX.c.id == sa.bindparam("outbox_id"),
+        OUTBOX.c.status == "sending",
+        OUTBOX.c.claimed_by == sa.bindparam("worker"),
+        OUTBOX.c.handed_at.is_(None),
+    )
+    .values(
+        handed_at=sa.bindparam("now"),
+        attempts=OUTBOX.c.attempts + 1,
+        claimed_until=sa.bindparam("until"),
+    )
+)
 
 
 class Worker:

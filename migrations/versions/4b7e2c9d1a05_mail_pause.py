@@ -1,4 +1,5 @@
-"""mail pause: the outbox waits while the email provider refuses the sender or the login
+"""mail pause: the outbox waits while the email provider refuses the sender or the login;
+mail a dead worker had handed over is "unknown", not "failed"
 
 Revision ID: 4b7e2c9d1a05
 Revises: 7d1e5a9c3b20
@@ -16,7 +17,19 @@ branch_labels = None
 depends_on = None
 
 
+# What earlier versions wrote for a message a dead worker had handed over, and what this one
+# writes: such a message may have been delivered, so no "retry all failed" may include it.
+OLD_IN_FLIGHT = "worker stopped after handing over; not resent to avoid a duplicate"
+IN_FLIGHT = "the worker stopped while handing this message over; it may have been delivered"
+
+
 def upgrade():
+    op.execute(
+        sa.text(
+            "UPDATE outbox_message SET status = 'unknown', last_error = :new "
+            "WHERE status = 'failed' AND last_error = :old"
+        ).bindparams(new=IN_FLIGHT, old=OLD_IN_FLIGHT)
+    )
     op.create_table('mail_pause',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=1000), nullable=False),
@@ -29,3 +42,9 @@ def upgrade():
 
 def downgrade():
     op.drop_table('mail_pause')
+    op.execute(
+        sa.text(
+            "UPDATE outbox_message SET status = 'failed', last_error = :old "
+            "WHERE status = 'unknown'"
+        ).bindparams(old=OLD_IN_FLIGHT)
+    )
