@@ -91,9 +91,10 @@ def test_a_server_level_refusal_pauses_the_queue_and_fails_no_mail(mail_app, mai
     assert "Mail is paused" in page and code in page
     assert "It is fixed: send now" in page
 
-    # Paused: the next rounds do not knock on the server again.
+    # Paused: the next rounds do not knock on the server again, and say why.
     fix(smtp)
-    assert run_worker().claimed == 0
+    again = mail_app.test_cli_runner().invoke(args=["worker", "--once"]).output
+    assert "Mail is paused" in again and "Nothing to send." not in again
     assert smtp.messages == []
 
     # The organizer fixed it and says so: everything goes, once.
@@ -472,3 +473,46 @@ def test_upgrading_turns_mail_a_dead_worker_had_handed_over_into_unknown(tmp_pat
         assert retry_failed() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_worker_loop_says_once_that_mail_is_paused_and_when_it_flows_again(
+    mail_app, mail_event, smtp
+):
+    """`sala worker` (the loop) polls often while paused, but says so once; it says when
+    mail flows again."""
+    import time
+
+    from support import READY_CEILING
+
+    from app.mail.worker import ProgressPrinter, Worker
+
+    queue_many(mail_event, 3)
+    refuse(smtp, "550 sender refused")
+    lines = []
+    worker = Worker(on_progress=ProgressPrinter(lines.append))
+
+    def loop():
+        with mail_app.app_context():
+            worker.run(idle=0.05)
+
+    def wait_for(text):
+        deadline = time.monotonic() + READY_CEILING  # a ceiling, not a timing
+        while not any(text in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(text in line for line in lines), lines
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        wait_for("Mail is paused")
+        time.sleep(0.5)  # about ten polls of the paused queue
+        fix(smtp)
+        mail_app.test_cli_runner().invoke(args=["mail", "resume"])
+        wait_for("Mail is no longer paused.")
+    finally:
+        worker.stop.set()
+        thread.join(60)
+
+    assert sum("Mail is paused" in line for line in lines) == 1, lines
+    assert "Sent 3, failed 0, left 0." in lines
+    assert delivered_to(smtp) == [f"person-{n}@example.org" for n in range(3)]

@@ -549,6 +549,29 @@ def paused_text(reason, until):
     )
 
 
+class ProgressPrinter:
+    """What `sala worker` prints after a round: the totals after every batch; a pause once
+    (the loop polls a paused queue often), and its end."""
+
+    def __init__(self, echo):
+        self.echo = echo
+        self.total = RunStats()
+        self.pause = None  # (reason, until) last told
+
+    def __call__(self, stats):
+        from flask_babel import gettext as _
+
+        if stats.claimed:
+            self.total.add(stats)
+            self.echo(_("Sent %(sent)d, failed %(failed)d, left %(left)d.", **vars(self.total)))
+        pause = (stats.provider_error, stats.paused_until) if stats.provider_error else None
+        if pause and pause != self.pause:
+            self.echo(paused_text(*pause))
+        elif self.pause and not pause:
+            self.echo(_("Mail is no longer paused."))
+        self.pause = pause
+
+
 def run_worker(once=False, batch=None, idle=5.0, echo=print):
     """The `sala worker` command: progress after every batch; SIGTERM and SIGINT finish the
     message being sent, put the rest of the batch back in the queue, and end the loop."""
@@ -556,29 +579,11 @@ def run_worker(once=False, batch=None, idle=5.0, echo=print):
 
     from flask_babel import gettext as _
 
-    told = {}
-
-    def progress(stats):
-        if stats.claimed:
-            echo(_("Sent %(sent)d, failed %(failed)d, left %(left)d.", **vars(total_with(stats))))
-        pause = (stats.provider_error, stats.paused_until)
-        if stats.provider_error and told.get("pause") != pause:  # once per pause, not per poll
-            echo(paused_text(*pause))
-        elif told.get("pause", ("",))[0] and not stats.provider_error:
-            echo(_("Mail is no longer paused."))
-        told["pause"] = pause
-
-    total = RunStats()
-
-    def total_with(stats):
-        total.add(stats)
-        return total
-
     # A database Sala cannot use stops the command at once with the reason (app/cli.py),
     # rather than a traceback every round.
     db.session.execute(sa.select(OutboxMessage.id).limit(1))
     db.session.rollback()
-    worker = Worker(batch_size=batch, on_progress=progress)
+    worker = Worker(batch_size=batch, on_progress=ProgressPrinter(echo))
 
     def stop(signum, frame):
         if not worker.stop.is_set():
@@ -594,6 +599,6 @@ def run_worker(once=False, batch=None, idle=5.0, echo=print):
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if once and not result.claimed:
+    if once and not result.claimed and not result.provider_error:  # paused: it said so
         echo(_("Nothing to send."))
     return result
