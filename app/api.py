@@ -35,7 +35,7 @@ from .ideas import workflow as _workflow
 from .mail import mime as _mime
 from .mail import outbox as _outbox
 from .mail.mime import NO_SMTPUTF8, MalformedMessage
-from .mail.outbox import ConnectionLost, PermanentFailure, TemporaryFailure
+from .mail.outbox import ConnectionLost, PermanentFailure, ProviderRefused, TemporaryFailure
 from .models import (
     AuditEntry,
     Event,
@@ -103,6 +103,7 @@ __all__ = [
     "TemporaryFailure",
     "ConnectionLost",
     "PermanentFailure",
+    "ProviderRefused",
     "MalformedMessage",
     "NO_SMTPUTF8",
     "deliverable_address",

@@ -7,6 +7,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .extensions import db
 from .models import User
@@ -308,11 +309,51 @@ def worker_command(once, batch, idle):
     """Send queued mail and run background work, until stopped (or --once)."""
     from .mail.worker import run_worker
 
-    stats = run_worker(once=once, batch=batch, idle=idle, echo=click.echo)
-    if stats.provider_error:
-        click.echo(
-            _("The email provider could not be reached: %(error)s", error=stats.provider_error)
+    run_worker(once=once, batch=batch, idle=idle, echo=click.echo)  # it says why it pauses
+
+
+@click.group("mail")
+def mail_group():
+    """The outbox: send failed mail again, end a pause."""
+
+
+@mail_group.command("retry")
+@click.option(
+    "--batch", default=None, help="Only this bulk send's mail (as the outbox page names it)."
+)
+@click.option(
+    "--reason",
+    default=None,
+    help="Only mail that failed for this reason, as the outbox page groups them ('550 5.1.1').",
+)
+@with_appcontext
+def mail_retry_command(batch, reason):
+    """Queue failed mail again, all at once (mail whose delivery is unknown is left alone:
+    it may have arrived; retry it from the outbox page)."""
+    from .mail.outbox import retry_failed
+
+    count = retry_failed(batch=batch, reason=reason)
+    db.session.commit()
+    click.echo(
+        ngettext(
+            "%(num)d failed mail is queued again.", "%(num)d failed mails are queued again.", count
         )
+    )
+
+
+@mail_group.command("resume")
+@with_appcontext
+def mail_resume_command():
+    """End a pause of the outbox now (after fixing the email provider's settings)."""
+    from . import audit
+    from .mail.worker import lift_pause
+
+    if lift_pause():
+        audit.record("outbox.resume")
+        db.session.commit()
+        click.echo(_("Mail is no longer paused; the worker sends on its next round."))
+    else:
+        click.echo(_("Mail is not paused."))
 
 
 @click.command("purge")
@@ -398,6 +439,7 @@ def init_app(app):
         user_group,
         plugins_command,
         worker_command,
+        mail_group,
         purge_command,
         translate_group,
     ):

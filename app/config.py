@@ -31,6 +31,10 @@ DEFAULTS = dict(
     # this many registrants a step, each step one short transaction (as many as a worker
     # round sends: MAIL_WORKER_BATCH).
     MAILOUT_BATCH=200,
+    # While the email provider refuses the sender, the login or the connection, the outbox
+    # waits (MAIL_RETRY_BASE_SECONDS, twice as long after each refusal) at most this long
+    # between tries.
+    MAIL_PAUSE_MAX_SECONDS=1800,
     # Flask-Limiter: memory in development, redis://127.0.0.1:6379 with several app servers.
     RATELIMIT_STORAGE_URI="memory://",
     RATELIMIT_HEADERS_ENABLED=True,

@@ -70,7 +70,9 @@ def sala_email_provider(name, app):
 
     A provider has ``open()`` returning a connection used as a context manager, whose
     ``send(message)`` delivers one ``OutboxMessage`` and returns a provider id, raising
-    ``app.mail.outbox.TemporaryFailure`` or ``PermanentFailure``."""
+    ``app.mail.outbox.TemporaryFailure`` (this message, later), ``PermanentFailure`` (this
+    message, for good) or ``ProviderRefused`` (the provider refuses the sender, the login or
+    the connection: the whole queue pauses, and no message is failed)."""
 
 
 @hookspec(firstresult=True)

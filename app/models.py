@@ -394,7 +394,9 @@ class OutboxMessage(db.Model):
     """A mail rendered at enqueue time, written in the transaction of the change that
     caused it, and sent later by the worker."""
 
-    STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
+    # "unknown": handed to the provider by a worker that died before it heard the answer;
+    # it may have been delivered, so it is not sent again unless an organizer says so.
+    STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -453,6 +455,19 @@ class Mailout(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class MailPause(db.Model):
+    """The outbox is paused: the email provider refused the sender, the login or the
+    connection (its settings or an outage, not a recipient). At most one row (id 1). The
+    worker sends nothing until `until`, then tries again; the first mail that goes through,
+    or an organizer, deletes the row."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(1000))
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    until: Mapped[datetime]
+    tries: Mapped[int] = mapped_column(default=1)  # failed tries in a row: the backoff grows
 
 
 # ---------------------------------------------------------------- instance settings

@@ -157,7 +157,6 @@ def main():
     parser.add_argument("--rounds", type=int, default=10, help="bare and worker alternate")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--batch", type=int, default=None, help="worker batch size")
-    parser.add_argument("--hand-chunk", type=int, default=None, help="MAIL_WORKER_HAND_CHUNK")
     args = parser.parse_args()
     count = 300 if args.quick else args.count
     rounds = 1 if args.quick else max(1, args.rounds)
@@ -176,7 +175,6 @@ def main():
             "MAIL_PORT": port,
             "MAIL_FILE_DIR": str(tmp / "mail"),
             "BASE_URL": "http://sala.test",
-            **({"MAIL_WORKER_HAND_CHUNK": args.hand_chunk} if args.hand_chunk else {}),
         }
     )
     add_test_templates(app)

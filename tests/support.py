@@ -51,12 +51,22 @@ class SmtpSink:
         self.envelopes = []  # (recipients, whether the client asked for SMTPUTF8)
         self.messages = []
         self.refuse = {}  # address -> (code, text): RCPT refusals to simulate
+        self.refuse_sender = None  # (code, text): a MAIL FROM refusal to simulate
+        self.auth_required = False  # answer 530 to MAIL FROM until the client logs in
         # aiosmtpd's Controller cannot start on port 0 (it probes the port it was given), so
         # take a free port from the system first.
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.controller = None
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            code, text = self.refuse_sender
+            return f"{code} {text}"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -77,8 +87,13 @@ class SmtpSink:
         """Start (or start again, after `stop`) on the same port, keeping what arrived."""
         from aiosmtpd.controller import Controller
 
+        options = {}
+        if self.auth_required:  # aiosmtpd's own "530 5.7.0 Authentication required"
+            options = dict(
+                auth_required=True, auth_require_tls=False, authenticator=lambda *args: None
+            )
         self.controller = Controller(
-            self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+            self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8, **options
         )
         self.controller.start()
         return self

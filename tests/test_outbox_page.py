@@ -10,7 +10,7 @@ from mailtools import add_test_templates, make_event, queue_many, queue_note
 from support import PASSWORD
 
 from app.extensions import db
-from app.mail.worker import HANDED_THEN_STOPPED, Worker
+from app.mail.worker import IN_FLIGHT_UNKNOWN, Worker
 from app.models import AuditEntry, OutboxMessage
 
 
@@ -23,7 +23,7 @@ def queued(app):
     stopped = queue_note(event, "stopped@example.org", key="stopped")
     db.session.flush()
     failed.status, failed.attempts, failed.last_error = "failed", 1, "550 5.1.1 no such user"
-    stopped.status, stopped.attempts, stopped.last_error = "failed", 1, HANDED_THEN_STOPPED
+    stopped.status, stopped.attempts, stopped.last_error = "unknown", 1, IN_FLIGHT_UNKNOWN
     db.session.commit()
     return failed
 
@@ -40,9 +40,10 @@ def test_outbox_page_shows_counts_failures_and_progress(client, auth, admin_user
     auth.login(admin_user.email)
     html = client.get("/admin/outbox").text
     assert re.search(r"queued: <strong>3</strong>", html)
-    assert re.search(r"failed: <strong>2</strong>", html)
+    assert re.search(r"failed: <strong>1</strong>", html)
+    assert re.search(r"unknown: may have been delivered: <strong>1</strong>", html)
     assert "550 5.1.1 no such user" in html
-    assert "so it was not sent again, to avoid a duplicate" in html
+    assert "It is not sent again, to avoid a duplicate" in html
     assert "r***@example.org" in html and "refused@example.org" not in html
     assert '<progress max="3" value="0">' in html
     assert 'data-hx-trigger="every 2s"' in html
@@ -68,7 +69,9 @@ def test_retry_without_javascript_queues_again_and_is_audited(
 
     # Retrying something that is not failed changes nothing.
     client.post(f"/admin/outbox/{queued.id}/retry")
-    assert "Only a failed message can be retried." in client.get("/admin/outbox").text
+    assert "Only a failed message, or one whose delivery is unknown, can be retried." in (
+        client.get("/admin/outbox").text
+    )
 
     assert Worker().run(once=True).sent == 4  # the retried one goes out with the batch
 

@@ -229,3 +229,21 @@ def test_the_checker_finds_errors(nu_checker):
     problems = nu_checker.check(html, "sample")
     assert [p.line for p in problems] == [1]
     assert "hx-get" in problems[0].message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_outbox_page_with_a_pause_and_failed_mail_is_valid_html(app, world, nu_checker, lang):
+    from datetime import timedelta
+
+    from app.models import MailPause, utcnow
+
+    message = db.session.scalars(sa.select(OutboxMessage)).first()
+    message.status, message.last_error = "failed", "550 5.1.1 no such user"
+    now = utcnow()
+    db.session.add(MailPause(id=1, reason="530 5.7.0 Authentication required", since=now,
+                             until=now + timedelta(minutes=1)))  # fmt: skip
+    db.session.commit()
+    html = client_for(app, "organizer", lang).get("/admin/outbox").text
+    assert "outbox-pause" in html and "outbox-failed" in html
+    problems = nu_checker.check(html, f"outbox ({lang})")
+    assert not problems, report(problems)

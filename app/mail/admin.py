@@ -1,22 +1,27 @@
 """The organizer's view of the outbox: counts by status, the recent messages, why failed ones
-failed, a retry button, and the progress of bulk sends (htmx polling that stops when done).
+failed, a retry button, failed mail retried all at once (by bulk send and reason), the
+queue's pause (why, until when, and a button that ends it), and the progress of bulk sends
+(htmx polling that stops when done).
 
 Organizers only, like every page under /admin."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from jinja2_fragments.flask import render_block
 
+from .. import audit
 from ..auth import admin_required
 from ..extensions import db
 from ..models import OutboxMessage
 from . import mailout
 from .mime import NO_SMTPUTF8
-from .outbox import mask_address, retry
-from .worker import HANDED_THEN_STOPPED
+from .outbox import RETRYABLE, failure_reason, mask_address, retry, retry_failed
+from .worker import IN_FLIGHT_UNKNOWN, current_pause, lift_pause
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -95,15 +100,18 @@ def status_label(status):
         "sending": _("being sent"),
         "sent": _("sent"),
         "failed": _("failed"),
+        "unknown": _("unknown: may have been delivered"),
         "cancelled": _("cancelled"),
     }.get(status, status)
 
 
 def error_text(error):
-    if error == HANDED_THEN_STOPPED:
+    if error == IN_FLIGHT_UNKNOWN:
         return _(
-            "The worker stopped after handing this message to the mail server, so it was not "
-            "sent again, to avoid a duplicate. Retry it if the recipient did not get it."
+            "The worker stopped while handing this message to the mail server: it may have "
+            "been delivered. It is not sent again, to avoid a duplicate; retry it if the "
+            "recipient did not get it (it keeps its Message-ID, so a mail program that got it "
+            "can drop the copy)."
         )
     if error == NO_SMTPUTF8:
         return _(
@@ -114,11 +122,38 @@ def error_text(error):
     return error
 
 
+@dataclass
+class FailedGroup:
+    batch: str
+    reason: str
+    example: str  # one message's whole error, for the organizer to read
+    count: int
+
+
+def failed_groups():
+    """Failed messages grouped by bulk send and reason (`failure_reason`), largest first."""
+    counts, examples = Counter(), {}
+    rows = db.session.execute(
+        sa.select(OutboxMessage.batch, OutboxMessage.last_error).where(
+            OutboxMessage.status == "failed"
+        )
+    )
+    for batch, error in rows:
+        key = (batch, failure_reason(error))
+        counts[key] += 1
+        examples.setdefault(key, error)
+    return [
+        FailedGroup(batch, reason, examples[(batch, reason)], count)
+        for (batch, reason), count in counts.most_common()
+    ]
+
+
 @bp.app_context_processor
 def outbox_helpers():
     return {
         "outbox_status_label": status_label,
         "outbox_error_text": error_text,
+        "outbox_retryable": RETRYABLE,
         "mask_address": mask_address,
     }
 
@@ -143,7 +178,35 @@ def outbox():
         status=status,
         messages=db.session.scalars(recent).all(),
         batches=batch_progress(active_batches()),
+        pause=current_pause(),
+        failed=failed_groups(),
     )
+
+
+@bp.post("/outbox/resume")
+def outbox_resume():
+    """The organizer fixed the provider's settings: end the pause now."""
+    if lift_pause():
+        audit.record("outbox.resume")
+        db.session.commit()
+        flash(_("Mail is no longer paused; the worker sends on its next round."))
+    else:
+        flash(_("Mail is not paused."))
+    return redirect(url_for("mail_admin.outbox"))
+
+
+@bp.post("/outbox/retry-failed")
+def outbox_retry_failed():
+    """Every failed message at once, or those of one bulk send and reason (the form says
+    which; a field left out means any)."""
+    count = retry_failed(batch=request.form.get("batch"), reason=request.form.get("reason"))
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d failed mail is queued again.", "%(num)d failed mails are queued again.", count
+        )
+    )
+    return redirect(url_for("mail_admin.outbox"))
 
 
 @bp.get("/outbox/progress")
@@ -175,5 +238,7 @@ def outbox_retry(message_id):
     if retried:
         flash(_("The message to %(to)s is queued again.", to=mask_address(message.recipient)))
     else:
-        flash(_("Only a failed message can be retried."), "error")
+        flash(
+            _("Only a failed message, or one whose delivery is unknown, can be retried."), "error"
+        )
     return redirect(url_for("mail_admin.outbox", status=request.form.get("status", "")))

@@ -137,6 +137,18 @@ def _multipart(subtype, parts):
     )
 
 
+def message_id(message, domain):
+    """The Message-ID of an outbox row: the same on every attempt, so a receiver that gets
+    a message twice (a worker died after handing it over and an organizer sent it again)
+    can tell it is one. The row's id, and a digest of its idempotency key and creation
+    time, which tells two Sala instances' messages apart without showing the key."""
+    import hashlib
+
+    created = message.created_at.isoformat() if message.created_at else ""
+    digest = hashlib.sha256(f"{message.idempotency_key}\0{created}".encode()).hexdigest()
+    return f"<sala.{message.id}.{digest[:20]}@{domain}>"
+
+
 def to_mime(message, sender, domain=None, recipient=None):
     """(Message-ID, bytes) of an outbox row as a MIME message: a plain-text part, the HTML
     alternative, and attachments; CRLF line ends, ready for SMTP or an .eml file. Addressed
@@ -145,11 +157,11 @@ def to_mime(message, sender, domain=None, recipient=None):
     Written here rather than with the email package's generator (what Flask-Mail uses),
     which spends several milliseconds per message re-parsing its own headers: more than the
     SMTP exchange itself when a bulk mail goes out."""
-    from email.utils import formatdate, make_msgid
+    from email.utils import formatdate
 
     recipient = recipient or deliverable_address(message.recipient)[0]
     domain = domain or (sender.rpartition("@")[2].strip(" >") or "localhost")
-    message_id = make_msgid(domain=domain)
+    mime_id = message_id(message, domain)
     parts = [_body_part("text/plain", message.body_text)]
     if message.body_html:
         parts.append(_body_part("text/html", message.body_html))
@@ -162,11 +174,11 @@ def to_mime(message, sender, domain=None, recipient=None):
         ("To", _recipient_header(recipient)),
         ("Subject", _text_header("Subject", message.subject)),
         ("Date", formatdate(usegmt=True)),
-        ("Message-ID", message_id),
+        ("Message-ID", mime_id),
         ("MIME-Version", "1.0"),
         ("Auto-Submitted", "auto-generated"),
         ("Content-Language", _header_value(message.language)),
     ]
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     head = head.encode("ascii" if recipient.isascii() else "utf-8")
-    return message_id, head + body
+    return mime_id, head + body

@@ -2,6 +2,7 @@
 and sent later by the worker (`sala worker`). No web request waits on a mail server."""
 
 import os
+import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -22,8 +23,15 @@ class ConnectionLost(TemporaryFailure):
     retried later; the worker stops the batch instead of failing every message after it."""
 
 
+class ProviderRefused(ConnectionLost):
+    """The provider refused the sender, the login or the connection: its settings or its
+    state, not this message nor its recipient. The worker pauses the queue (and says why)
+    instead of failing message after message; the message was not delivered."""
+
+
 class PermanentFailure(Exception):
-    """The provider refused the message for good (a 5xx reply, a malformed address)."""
+    """The provider refused this message for good (its recipient refused with a 5xx reply,
+    a malformed address)."""
 
 
 def mail_url(endpoint, **values):
@@ -142,21 +150,72 @@ def find_queued(key):
     return db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
 
 
+# What an organizer may send again: a failed message, or one whose fate is unknown (they
+# know whether its recipient got it; Sala does not).
+RETRYABLE = ("failed", "unknown")
+
+_QUEUED_AGAIN = dict(status="queued", attempts=0, handed_at=None, claimed_by="", claimed_until=None)
+
+
 def retry(message):
-    """An organizer sends a failed message again: it is queued now, with its attempts reset.
-    Records the audit entry; the caller commits. Returns False if it was not failed."""
+    """An organizer sends a failed (or unknown) message again: it is queued now, with its
+    attempts reset; it keeps its Message-ID. Records the audit entry; the caller commits.
+    Returns False if it was neither failed nor unknown."""
     from .. import audit
 
-    if message.status != "failed":
+    if message.status not in RETRYABLE:
         return False
     audit.record("outbox.retry", message, error=message.last_error, attempts=message.attempts)
-    message.status = "queued"
-    message.attempts = 0
-    message.due_at = utcnow()
-    message.handed_at = None
-    message.claimed_by = ""
-    message.claimed_until = None
+    for name, value in dict(_QUEUED_AGAIN, due_at=utcnow()).items():
+        setattr(message, name, value)
     return True
+
+
+# An SMTP reply's code and, if it has one, its enhanced status code: "550 5.1.1".
+_SMTP_REPLY = re.compile(r"[45]\d\d(?: [245]\.\d{1,3}\.\d{1,3})?(?=\s|$)")
+
+
+def failure_reason(error):
+    """The reason a failed message is grouped under: an SMTP reply's code and enhanced
+    code ("550 5.1.1", without the text that often names the recipient), else the text
+    before its first colon ("malformed address")."""
+    match = _SMTP_REPLY.match(error or "")
+    if match:
+        return match.group(0).strip()
+    return (error or "").split(":", 1)[0].strip()[:200]
+
+
+def failed_ids(batch=None, reason=None):
+    """Ids of the failed messages of `batch` (None: any; "": those of no bulk send) whose
+    `failure_reason` is `reason` (None: any)."""
+    query = sa.select(OutboxMessage.id, OutboxMessage.last_error).where(
+        OutboxMessage.status == "failed"
+    )
+    if batch is not None:
+        query = query.where(OutboxMessage.batch == batch)
+    return [
+        id_
+        for id_, error in db.session.execute(query.order_by(OutboxMessage.id))
+        if reason is None or failure_reason(error) == reason
+    ]
+
+
+def retry_failed(batch=None, reason=None):
+    """Queue every failed message of `batch` with `reason` again at once (see `failed_ids`);
+    one audit entry for all. The caller commits. Returns how many were queued again."""
+    from .. import audit
+
+    ids = failed_ids(batch, reason)
+    for start in range(0, len(ids), 500):  # bound the size of the IN (...) list
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids[start : start + 500]), OutboxMessage.status == "failed")
+            .values(**_QUEUED_AGAIN, due_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    if ids:
+        audit.record("outbox.retry_failed", None, batch=batch, reason=reason, count=len(ids))
+    return len(ids)
 
 
 def mask_address(address):

@@ -4,15 +4,23 @@ One round (`Worker.run_round`):
 
 1. the plugins' ``sala_worker_tick`` (background work of other plugins);
 2. expired claims are settled: a message whose worker died *before* handing it to the
-   provider is queued again; one that was already handed over is marked failed, because it
-   may have gone out and sending it again could make a duplicate (the organizer can retry
-   it by hand from the outbox page);
-3. a batch of due messages is claimed: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+   provider is queued again; the one it was handing over when it died is marked
+   ``unknown`` (it may have been delivered: it is not sent again unless an organizer says so);
+3. if the queue is paused (the provider refused the sender, the login or the connection),
+   nothing more: the pause says why and until when (`MailPause`);
+4. a batch of due messages is claimed: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
    workers never take the same row; on SQLite one claimer at a time (``BEGIN IMMEDIATE``);
-4. one provider connection is opened for the batch; messages are handed over in small
-   chunks: ``handed_at`` is set and committed *before* the provider sees them (at most
-   once), and each result (sent, retry later with a growing delay, failed with the reason)
-   is committed after.
+5. one provider connection is opened for the batch, and the messages are handed over one
+   by one: ``handed_at`` is committed *before* the provider sees a message, and its outcome
+   (sent, retry later with a growing delay, failed with the reason) is committed before the
+   next is handed over. A crash leaves at most one message whose fate is unknown. The claims
+   of the batch are renewed as the work goes on, so a dead worker's batch returns to the
+   queue within one claim period.
+
+A refusal by the provider itself (its sender, login or connection) pauses the queue with
+a growing delay instead of failing every message; only a recipient's own refusal fails
+its message. The first message that gets an answer of its own lifts the pause, and an
+organizer can lift it at once (the outbox page, ``sala mail resume``).
 
 ``sala worker --once`` runs rounds until nothing is due; ``sala worker`` runs until stopped
 (SIGTERM/SIGINT finish the current message, put the rest of the batch back, and exit).
@@ -23,19 +31,21 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import OutboxMessage, utcnow
+from ..models import MailPause, OutboxMessage, utcnow
 from ..plugins import hooks
 from ..sqlite import take_write_lock
 from . import mailout
-from .outbox import ConnectionLost, PermanentFailure, TemporaryFailure
+from .outbox import ConnectionLost, PermanentFailure, ProviderRefused, TemporaryFailure
 
 log = logging.getLogger("sala.worker")
 
@@ -44,8 +54,7 @@ MAX_ATTEMPTS = 8  # MAIL_MAX_ATTEMPTS: tries before a temporary failure becomes 
 RETRY_BASE_SECONDS = 60  # MAIL_RETRY_BASE_SECONDS: first delay; it doubles on every try
 RETRY_MAX_SECONDS = 6 * 3600
 BATCH_SIZE = 200  # MAIL_WORKER_BATCH: messages claimed (and one connection) per round
-HAND_CHUNK = 20  # MAIL_WORKER_HAND_CHUNK: messages marked handed over per commit
-CLAIM_SECONDS = 600  # MAIL_WORKER_CLAIM_SECONDS: how long a claim lasts without progress
+CLAIM_SECONDS = 120  # MAIL_WORKER_CLAIM_SECONDS: a claim lasts this long; renewed as it works
 
 # letters, digits and the usual punctuation @ a dotted domain of letters, digits and hyphens
 _PLAIN_ADDRESS = re.compile(
@@ -54,7 +63,7 @@ _PLAIN_ADDRESS = re.compile(
 )
 
 # Stored in last_error; the outbox page shows it translated.
-HANDED_THEN_STOPPED = "worker stopped after handing over; not resent to avoid a duplicate"
+IN_FLIGHT_UNKNOWN = "the worker stopped while handing this message over; it may have been delivered"
 
 
 @dataclass
@@ -64,15 +73,18 @@ class RunStats:
     retried: int = 0
     claimed: int = 0
     requeued: int = 0  # expired claims put back in the queue
+    unknown: int = 0  # expired claims of a message in flight: may have been delivered
     left: int = 0  # queued or being sent, after the last batch
     prepared: int = 0  # registrants of mail-outs turned into outbox messages this round
-    provider_error: str = ""  # the provider could not be reached
+    provider_error: str = ""  # why the queue is paused (the provider refused or is away)
+    paused_until: datetime | None = None
 
     def add(self, other):
-        for name in ("sent", "failed", "retried", "claimed", "requeued"):
+        for name in ("sent", "failed", "retried", "claimed", "requeued", "unknown"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.left = other.left
         self.provider_error = other.provider_error
+        self.paused_until = other.paused_until
 
 
 def email_provider(app=None):
@@ -106,6 +118,66 @@ def worker_name():
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:100]
 
 
+# ---------------------------------------------------------------- the pause
+
+
+def current_pause():
+    """The queue's pause (a `MailPause`), or None when mail flows."""
+    return db.session.scalar(
+        sa.select(MailPause).where(MailPause.id == 1).execution_options(populate_existing=True)
+    )
+
+
+def pause_queue(reason, base, cap):
+    """Pause the queue for a growing delay (base, 2×base… at most `cap` seconds), or
+    lengthen the pause it is in, and commit. Returns the pause."""
+    for last_try in (False, True):
+        now = utcnow()
+        pause = current_pause()
+        if pause is None:
+            pause = MailPause(id=1, since=now, tries=0)
+            db.session.add(pause)
+        pause.tries += 1
+        pause.reason = (reason or "?")[:1000]
+        pause.until = now + timedelta(seconds=retry_delay(pause.tries, base, cap))
+        try:
+            db.session.commit()
+            return pause
+        except sa.exc.IntegrityError:  # another worker paused it at the same moment
+            db.session.rollback()
+            if last_try:
+                raise
+
+
+def lift_pause():
+    """Mail flows again; the caller commits. Returns whether the queue was paused."""
+    return bool(
+        db.session.execute(
+            sa.delete(MailPause).execution_options(synchronize_session=False)
+        ).rowcount
+    )
+
+
+# The per-message writes, built once: plain SQL, not the ORM's unit of work, which cost more
+# than the SMTP exchange. An UPDATE without values() sets the columns it is given.
+OUTBOX = OutboxMessage.__table__
+RECORD_OUTCOME = sa.update(OUTBOX).where(OUTBOX.c.id == sa.bindparam("outbox_id"))
+HAND_OVER = (
+    sa.update(OUTBOX)
+    .where(
+        OUTBOX.c.id == sa.bindparam("outbox_id"),
+        OUTBOX.c.status == "sending",
+        OUTBOX.c.claimed_by == sa.bindparam("worker"),
+        OUTBOX.c.handed_at.is_(None),
+    )
+    .values(
+        handed_at=sa.bindparam("now"),
+        attempts=OUTBOX.c.attempts + 1,
+        claimed_until=sa.bindparam("until"),
+    )
+)
+
+
 class Worker:
     """Sends the outbox. Needs an app context; uses that context's database session."""
 
@@ -114,12 +186,14 @@ class Worker:
         config = self.app.config
         self.name = name or worker_name()
         self.batch_size = batch_size or config.get("MAIL_WORKER_BATCH", BATCH_SIZE)
-        self.chunk = max(1, int(config.get("MAIL_WORKER_HAND_CHUNK", HAND_CHUNK)))
         self.claim_for = timedelta(seconds=config.get("MAIL_WORKER_CLAIM_SECONDS", CLAIM_SECONDS))
         self.max_attempts = config.get("MAIL_MAX_ATTEMPTS", MAX_ATTEMPTS)
         self.retry_base = config.get("MAIL_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS)
+        self.pause_max = config["MAIL_PAUSE_MAX_SECONDS"]
         self.on_progress = on_progress
         self.stop = threading.Event()
+        self._renew_claims_at = 0.0
+        self.paused = False
 
     # ------------------------------------------------------------ loops
 
@@ -144,27 +218,36 @@ class Worker:
         return total
 
     def run_round(self):
-        """One round: the plugins' tick, expired claims, one batch of due messages."""
+        """One round: the plugins' tick, expired claims, one batch of due messages (unless
+        the queue is paused)."""
         try:
             hooks(self.app).sala_worker_tick(app=self.app)
         except Exception:  # a broken plugin must not stop the mail
             db.session.rollback()
             log.exception("a plugin's sala_worker_tick failed")
         stats = RunStats()
-        stats.requeued = self.settle_expired_claims()
+        stats.requeued, stats.unknown = self.settle_expired_claims()
         stats.prepared = mailout.advance_all()  # the next batch of each plan or announcement
-        ids = self.claim()
-        stats.claimed = len(ids)
-        if ids:
-            self.send_batch(ids, stats)
-            stats.left = self.count_left()
-            if self.on_progress:
-                self.on_progress(stats)
+        pause = current_pause()
+        self.paused = pause is not None
+        if self.paused and pause.until > utcnow():
+            stats.provider_error, stats.paused_until = pause.reason, pause.until
+            db.session.rollback()  # end the read transaction; hold nothing while waiting
+        else:  # mail flows, or the pause is over: this batch tries the provider again
+            ids = self.claim()
+            stats.claimed = len(ids)
+            if ids:
+                self.send_batch(ids, stats)
+                stats.left = self.count_left()
+        if self.on_progress and (stats.claimed or stats.provider_error):
+            self.on_progress(stats)
         return stats
 
     # ------------------------------------------------------------ claims
 
     def settle_expired_claims(self):
+        """Claims of dead (or stuck) workers: a message not yet handed over is queued again;
+        the one that was in flight is `unknown`. Returns (queued again, unknown)."""
         now = utcnow()
         expired = (OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
         requeued = db.session.execute(
@@ -173,16 +256,20 @@ class Worker:
             .values(status="queued", claimed_by="", claimed_until=None)
             .execution_options(synchronize_session=False)
         ).rowcount
-        failed = db.session.execute(
+        unknown = db.session.execute(
             sa.update(OutboxMessage)
             .where(*expired, OutboxMessage.handed_at.is_not(None))
-            .values(status="failed", last_error=HANDED_THEN_STOPPED, claimed_until=None)
+            .values(status="unknown", last_error=IN_FLIGHT_UNKNOWN, claimed_until=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.commit()
-        if requeued or failed:
-            log.warning("expired claims: %d queued again, %d marked failed", requeued, failed)
-        return requeued
+        if requeued or unknown:
+            log.warning(
+                "expired claims: %d queued again, %d in flight (may have been delivered)",
+                requeued,
+                unknown,
+            )
+        return requeued, unknown
 
     def claim(self):
         """Take up to batch_size due messages for this worker; returns their ids in order."""
@@ -217,15 +304,25 @@ class Worker:
         except Exception:
             db.session.rollback()
             raise
+        self._renew_claims_at = time.monotonic() + self.claim_for.total_seconds() / 3
         return ids
 
-    def release(self, error="", delay=0):
+    def renew_claims(self):
+        """Every third of a claim period, push back the expiry of what this worker holds
+        (committed with the next hand-over): alive, it keeps its batch; dead, its batch
+        returns to the queue within one period."""
+        if time.monotonic() < self._renew_claims_at:
+            return
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == self.name, OutboxMessage.status == "sending")
+            .values(claimed_until=utcnow() + self.claim_for)
+            .execution_options(synchronize_session=False)
+        )
+        self._renew_claims_at = time.monotonic() + self.claim_for.total_seconds() / 3
+
+    def release(self):
         """Put back every message this worker claimed but has not handed over."""
-        values = {"status": "queued", "claimed_by": "", "claimed_until": None}
-        if error:
-            values["last_error"] = error[:1000]
-        if delay:
-            values["due_at"] = utcnow() + timedelta(seconds=delay)
         db.session.execute(
             sa.update(OutboxMessage)
             .where(
@@ -233,38 +330,30 @@ class Worker:
                 OutboxMessage.status == "sending",
                 OutboxMessage.handed_at.is_(None),
             )
-            .values(**values)
+            .values(status="queued", claimed_by="", claimed_until=None)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
 
-    def mark_handed(self, ids):
-        """Mark a chunk as handed over, and commit, before the provider sees it. Returns the
-        messages this worker still holds (another worker may have settled an expired claim)."""
+    def hand_over(self, message):
+        """Mark one message as handed over and commit (with the previous message's outcome)
+        before the provider sees it. Returns False if this worker no longer holds it
+        (another worker settled an expired claim)."""
         now = utcnow()
-        handed = db.session.scalars(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(ids),
-                OutboxMessage.status == "sending",
-                OutboxMessage.claimed_by == self.name,
-                OutboxMessage.handed_at.is_(None),
-            )
-            .values(
-                handed_at=now,
-                attempts=OutboxMessage.attempts + 1,
-                claimed_until=now + self.claim_for,
-            )
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        ).all()
+        held = db.session.execute(
+            HAND_OVER,
+            {
+                "outbox_id": message.id,
+                "worker": self.name,
+                "now": now,
+                "until": now + self.claim_for,
+            },
+        ).rowcount
         db.session.commit()
-        if not handed:
-            return []
-        messages = db.session.scalars(
-            sa.select(OutboxMessage).where(OutboxMessage.id.in_(handed))
-        ).all()
-        return sorted(messages, key=lambda m: ids.index(m.id))
+        if held:  # what the row now says, without reading it back
+            set_committed_value(message, "handed_at", now)
+            set_committed_value(message, "attempts", message.attempts + 1)
+        return bool(held)
 
     # ------------------------------------------------------------ sending
 
@@ -273,30 +362,32 @@ class Worker:
             connection_cm = email_provider(self.app).open()
             connection = connection_cm.__enter__()
         except (TemporaryFailure, PermanentFailure) as exc:  # the provider, not the messages
-            stats.provider_error = str(exc)
-            log.warning("email provider unreachable: %s", exc)
-            self.release(str(exc), delay=self.retry_base)
+            self.pause(str(exc), stats)
+            self.release()
             return
+        session = db.session()
+        # One read for the batch; a commit per message must not make each one read again.
+        session.expire_on_commit = False
         try:
-            for start in range(0, len(ids), self.chunk):
+            messages = session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+            ).all()
+            for message in sorted(messages, key=lambda m: ids.index(m.id)):
                 if self.stop.is_set():
                     break
-                # One commit a chunk: the results of the last chunk go with this marking.
-                messages = self.mark_handed(ids[start : start + self.chunk])
-                lost = self.send_chunk(connection, messages, stats)
-                if lost:
-                    stats.provider_error = lost
-                    self.release(lost, delay=self.retry_base)
-                    break
-            db.session.commit()
+                self.renew_claims()
+                if self.hand_over(message) and not self.send_one(connection, message, stats):
+                    break  # the provider refused or went away: the queue is paused
+            db.session.commit()  # the last outcome
         except Exception:
-            # Results not yet committed are lost with the transaction; those messages keep
-            # handed_at, so when their claim expires they are marked failed, never resent.
+            # Only the current message's outcome is lost with the transaction; it keeps
+            # handed_at, so when its claim expires it is marked unknown, never resent.
             db.session.rollback()
             raise
         finally:
+            session.expire_on_commit = True
             try:
-                self.release()  # whatever is left unhanded after a stop or an error
+                self.release()  # whatever is left unhanded after a stop, a pause or an error
             except Exception:
                 db.session.rollback()
                 log.exception("putting unsent messages back failed; their claims will expire")
@@ -305,71 +396,94 @@ class Worker:
             except Exception:
                 log.exception("closing the email provider connection failed")
 
-    def send_chunk(self, connection, messages, stats):
-        """Hand each message over and record the result. Returns the error text if the
-        connection was lost (the chunk's other messages are put back, not counted as tried)."""
-        for index, message in enumerate(messages):
-            if self.stop.is_set():  # the message before this one was the current one
-                self.unhand(messages[index:])
-                return ""
-            malformed = malformed_address(message.recipient)
-            if malformed:
-                self.fail(message, malformed, stats)
-                continue
-            try:
-                provider_id = connection.send(message)
-            except ConnectionLost as exc:
-                error = str(exc) or type(exc).__name__
-                self.postpone(message, error, stats)
-                self.unhand(messages[index + 1 :], error, delay=self.retry_base)
-                return error
-            except TemporaryFailure as exc:
-                self.postpone(message, str(exc), stats)
-            except PermanentFailure as exc:
-                self.fail(message, str(exc), stats)
-            except Exception as exc:  # a bug, not the mail server: do not risk a duplicate
-                log.exception("sending outbox message %s failed", message.id)
-                self.fail(message, f"{type(exc).__name__}: {exc}", stats)
-            else:
-                message.status = "sent"
-                message.sent_at = utcnow()
-                message.provider_id = str(provider_id or "")[:300]
-                message.claimed_until = None
-                message.last_error = ""
-                stats.sent += 1
-        return ""
+    def send_one(self, connection, message, stats):
+        """Hand one message over and record its outcome (the caller commits it). Returns
+        False when the provider itself refused or went away: the queue is then paused."""
+        malformed = malformed_address(message.recipient)
+        if malformed:
+            self.fail(message, malformed, stats)
+            return True
+        try:
+            provider_id = connection.send(message)
+        except ProviderRefused as exc:  # not delivered, and not the message's fault
+            self.unhand(message, str(exc))
+            self.pause(str(exc), stats)
+            return False
+        except ConnectionLost as exc:
+            error = str(exc) or type(exc).__name__
+            self.postpone(message, error, stats)
+            self.pause(error, stats)
+            return False
+        except TemporaryFailure as exc:
+            self.postpone(message, str(exc), stats)
+        except PermanentFailure as exc:
+            self.fail(message, str(exc), stats)
+        except Exception as exc:  # a bug, not the mail server: do not risk a duplicate
+            log.exception("sending outbox message %s failed", message.id)
+            self.fail(message, f"{type(exc).__name__}: {exc}", stats)
+            return True
+        else:
+            self.record(
+                message,
+                status="sent",
+                sent_at=utcnow(),
+                provider_id=str(provider_id or "")[:300],
+                claimed_until=None,
+                last_error="",
+            )
+            stats.sent += 1
+        if self.paused:  # the provider answered for this message: it works again
+            self.paused = False
+            lift_pause()
+            log.warning("the email provider answers again; mail is no longer paused")
+        return True
 
-    def unhand(self, messages, error="", delay=0):
-        """Messages marked handed over but never given to the provider: back in the queue."""
-        for message in messages:
-            if error:
-                message.last_error = error[:1000]
-            if delay:
-                message.due_at = utcnow() + timedelta(seconds=delay)
-            message.status = "queued"
-            message.handed_at = None
-            message.attempts = max(0, message.attempts - 1)
-            message.claimed_by = ""
-            message.claimed_until = None
+    def pause(self, reason, stats):
+        db.session.commit()  # the current message's outcome first, whatever happens next
+        pause = pause_queue(reason, self.retry_base, self.pause_max)
+        self.paused = True
+        stats.provider_error, stats.paused_until = pause.reason, pause.until
+        log.warning("mail paused until %s UTC: %s", f"{pause.until:%H:%M:%S}", pause.reason)
+
+    def record(self, message, **values):
+        """Write a message's outcome (committed with the next hand-over, or at the end of
+        the batch), and keep the loaded row in step."""
+        db.session.execute(RECORD_OUTCOME, {"outbox_id": message.id, **values})
+        for name, value in values.items():
+            set_committed_value(message, name, value)
+
+    def unhand(self, message, error):
+        """A message marked handed over that the provider did not take: back in the queue,
+        its try not counted."""
+        self.record(
+            message,
+            status="queued",
+            last_error=error[:1000],
+            handed_at=None,
+            attempts=max(0, message.attempts - 1),
+            claimed_by="",
+            claimed_until=None,
+        )
 
     def postpone(self, message, error, stats):
         if message.attempts >= self.max_attempts:
             self.fail(message, error, stats)
             return
-        message.status = "queued"
-        message.last_error = error[:1000]
-        message.handed_at = None
-        message.claimed_by = ""
-        message.claimed_until = None
-        message.due_at = utcnow() + timedelta(
-            seconds=retry_delay(message.attempts, self.retry_base)
+        self.record(
+            message,
+            status="queued",
+            last_error=error[:1000],
+            handed_at=None,
+            claimed_by="",
+            claimed_until=None,
+            due_at=utcnow() + timedelta(seconds=retry_delay(message.attempts, self.retry_base)),
         )
         stats.retried += 1
 
     def fail(self, message, error, stats):
-        message.status = "failed"
-        message.last_error = (error or "failed")[:1000]
-        message.claimed_until = None
+        self.record(
+            message, status="failed", last_error=(error or "failed")[:1000], claimed_until=None
+        )
         stats.failed += 1
 
     def count_left(self):
@@ -425,6 +539,42 @@ def start_in_process(app, idle=2.0):
 # ---------------------------------------------------------------- `sala worker`
 
 
+def paused_text(reason, until):
+    """What `sala worker` says about a pause (the outbox page says the same)."""
+    from flask_babel import gettext as _
+
+    return _(
+        "Mail is paused: the email provider refused or could not be reached (%(reason)s). "
+        "Sala tries again at %(time)s UTC; once it is fixed, 'sala mail resume' (or the "
+        "outbox page) sends at once.",
+        reason=reason,
+        time=until.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+
+
+class ProgressPrinter:
+    """What `sala worker` prints after a round: the totals after every batch; a pause once
+    (the loop polls a paused queue often), and its end."""
+
+    def __init__(self, echo):
+        self.echo = echo
+        self.total = RunStats()
+        self.pause = None  # (reason, until) last told
+
+    def __call__(self, stats):
+        from flask_babel import gettext as _
+
+        if stats.claimed:
+            self.total.add(stats)
+            self.echo(_("Sent %(sent)d, failed %(failed)d, left %(left)d.", **vars(self.total)))
+        pause = (stats.provider_error, stats.paused_until) if stats.provider_error else None
+        if pause and pause != self.pause:
+            self.echo(paused_text(*pause))
+        elif self.pause and not pause:
+            self.echo(_("Mail is no longer paused."))
+        self.pause = pause
+
+
 def run_worker(once=False, batch=None, idle=5.0, echo=print):
     """The `sala worker` command: progress after every batch; SIGTERM and SIGINT finish the
     message being sent, put the rest of the batch back in the queue, and end the loop."""
@@ -432,20 +582,11 @@ def run_worker(once=False, batch=None, idle=5.0, echo=print):
 
     from flask_babel import gettext as _
 
-    def progress(stats):
-        echo(_("Sent %(sent)d, failed %(failed)d, left %(left)d.", **vars(total_with(stats))))
-
-    total = RunStats()
-
-    def total_with(stats):
-        total.add(stats)
-        return total
-
     # A database Sala cannot use stops the command at once with the reason (app/cli.py),
     # rather than a traceback every round.
     db.session.execute(sa.select(OutboxMessage.id).limit(1))
     db.session.rollback()
-    worker = Worker(batch_size=batch, on_progress=progress)
+    worker = Worker(batch_size=batch, on_progress=ProgressPrinter(echo))
 
     def stop(signum, frame):
         if not worker.stop.is_set():
@@ -461,6 +602,6 @@ def run_worker(once=False, batch=None, idle=5.0, echo=print):
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if once and not result.claimed:
+    if once and not result.claimed and not result.provider_error:  # paused: it said so
         echo(_("Nothing to send."))
     return result

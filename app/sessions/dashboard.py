@@ -56,6 +56,7 @@ def mail_status_label(status):
         "sending": _("sending"),
         "sent": _("sent"),
         "failed": _("failed"),
+        "unknown": _("unknown: may have been delivered"),
         "cancelled": _("cancelled"),
     }.get(status, status)
 

@@ -1,53 +1,72 @@
-"""Email provider "smtp": sends the outbox through an SMTP server with Flask-Mail.
+"""Email provider "smtp": sends the outbox through an SMTP server with the standard
+library's smtplib.
 
-Settings (Flask-Mail's own): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS (STARTTLS), MAIL_USE_SSL
-(TLS from the first byte, usually port 465), MAIL_USERNAME, MAIL_PASSWORD,
-MAIL_DEFAULT_SENDER; and MAIL_TIMEOUT (seconds, for every network call). Choose it with
-SALA_EMAIL_PROVIDER=smtp.
+Settings: MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS (STARTTLS), MAIL_USE_SSL (TLS from the first
+byte, usually port 465), MAIL_USERNAME, MAIL_PASSWORD (the names Flask-Mail reads, so an
+existing configuration keeps working), MAIL_DEFAULT_SENDER; and MAIL_TIMEOUT (seconds, for
+every network call). Choose it with SALA_EMAIL_PROVIDER=smtp.
+
+The connection is built here, with smtplib's public API only: with the timeout (a dead
+server must not hang the worker), with a TLS context that checks the server's certificate,
+and always sending (also under TESTING). Messages are serialized by `app.mail.mime.to_mime`.
+
+Who is refused decides what happens: a refused connection, login or sender (MAIL FROM: a
+530 "authentication required", a 550 for a sender the server does not relay for) is the
+server's settings, not the message's, and pauses the queue (`ProviderRefused`); a refused
+recipient (RCPT TO) fails or postpones that one message.
 
 Internationalized addresses: a domain with non-ASCII letters is sent to in its ASCII (IDNA)
 form; a local part with them (ü@…) needs SMTPUTF8, used when the server offers it; a server
 that does not fails that one message, with a reason on the organizer's outbox page.
-
-Flask-Mail 0.10 builds ``smtplib.SMTP(server, port)`` without a timeout (a dead server would
-hang the worker for ever), skips sending when TESTING is on, and starts TLS without checking
-the server's certificate. So the connection is built here: with the timeout, with a verifying
-TLS context, and always sending. Messages are serialized by `app.mail.mime.to_mime` (Flask-Mail's
-serializer took longer per message than the SMTP exchange itself).
 """
 
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.utils import parseaddr
-
-from flask_mail import Connection as FlaskMailConnection
 
 from app.api import hookimpl
 
+# Replies that mean "log in first" or "your login is refused", wherever they come.
+AUTHENTICATION_CODES = (530, 534, 535, 538)
+CLOSING = 421  # "service not available, closing the channel": the server, not the message
 
-class _Connection(FlaskMailConnection):
-    def __init__(self, mail, timeout):
-        super().__init__(mail)
-        self.timeout = timeout
 
-    def __enter__(self):
-        self.host = self.configure_host()
-        self.num_emails = 0
-        return self
+@dataclass(frozen=True)
+class SmtpSettings:
+    server: str
+    port: int
+    use_tls: bool
+    use_ssl: bool
+    username: str | None
+    password: str | None
+    timeout: float
 
-    def configure_host(self):
-        state = self.mail
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            server=config.get("MAIL_SERVER") or "127.0.0.1",  # Flask-Mail's defaults
+            port=int(config.get("MAIL_PORT") or 25),
+            use_tls=bool(config.get("MAIL_USE_TLS")),
+            use_ssl=bool(config.get("MAIL_USE_SSL")),
+            username=config.get("MAIL_USERNAME") or None,
+            password=config.get("MAIL_PASSWORD") or None,
+            timeout=float(config.get("MAIL_TIMEOUT") or 30),
+        )
+
+    def connect(self):
+        """An SMTP session, logged in if a login is set; closed again if that fails."""
         # Loading the system's certificates takes a noticeable time: only when TLS is used.
-        context = ssl.create_default_context() if state.use_ssl or state.use_tls else None
-        if state.use_ssl:
-            host = smtplib.SMTP_SSL(state.server, state.port, timeout=self.timeout, context=context)
+        context = ssl.create_default_context() if self.use_ssl or self.use_tls else None
+        if self.use_ssl:
+            host = smtplib.SMTP_SSL(self.server, self.port, timeout=self.timeout, context=context)
         else:
-            host = smtplib.SMTP(state.server, state.port, timeout=self.timeout)
+            host = smtplib.SMTP(self.server, self.port, timeout=self.timeout)
         try:
-            if state.use_tls:
+            if self.use_tls:
                 host.starttls(context=context)
-            if state.username and state.password:
-                host.login(state.username, state.password)
+            if self.username and self.password:
+                host.login(self.username, self.password)
         except BaseException:
             host.close()
             raise
@@ -63,25 +82,26 @@ def _reply(code, text):
 class SmtpConnection:
     """One SMTP connection for a batch of messages."""
 
-    def __init__(self, mail, sender, timeout):
-        self.connection = _Connection(mail, timeout)
+    def __init__(self, settings, sender):
+        self.settings = settings
         self.sender = sender
         self.envelope_from = parseaddr(sender)[1]
+        self.host = None
 
     def __enter__(self):
-        from app.api import ConnectionLost
+        from app.api import ProviderRefused
 
         try:
-            self.connection.__enter__()
+            self.host = self.settings.connect()
         except smtplib.SMTPAuthenticationError as exc:  # the settings, not the messages
             reply = _reply(exc.smtp_code, exc.smtp_error)
-            raise ConnectionLost(f"the SMTP server refused the login: {reply}") from exc
+            raise ProviderRefused(f"the SMTP server refused the login: {reply}") from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise ConnectionLost(f"cannot reach the SMTP server: {exc}") from exc
+            raise ProviderRefused(f"cannot reach the SMTP server: {exc}") from exc
         return self
 
     def __exit__(self, *exc):
-        host, self.connection.host = self.connection.host, None
+        host, self.host = self.host, None
         if host is not None:
             try:
                 host.quit()
@@ -95,12 +115,13 @@ class SmtpConnection:
             ConnectionLost,
             MalformedMessage,
             PermanentFailure,
+            ProviderRefused,
             TemporaryFailure,
             deliverable_address,
             to_mime,
         )
 
-        host = self.connection.host
+        host = self.host
         try:
             recipient, smtputf8 = deliverable_address(message.recipient)
             if smtputf8:
@@ -110,8 +131,18 @@ class SmtpConnection:
             message_id, data = to_mime(message, self.sender, recipient=recipient)
             options = ["SMTPUTF8"] if smtputf8 else []
             host.sendmail(self.envelope_from, [recipient], data, mail_options=options)
+        except smtplib.SMTPSenderRefused as exc:  # MAIL FROM: the server's settings
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            raise ProviderRefused(
+                f"the SMTP server refused the sender {self.envelope_from}: {reply}"
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
+            if code in AUTHENTICATION_CODES:  # "log in first", said at RCPT TO
+                reply = _reply(code, reply)
+                raise ProviderRefused(f"the SMTP server wants a login: {reply}") from exc
+            if code == CLOSING:
+                raise ConnectionLost(_reply(code, reply)) from exc
             failure = PermanentFailure if 500 <= code < 600 else TemporaryFailure
             raise failure(_reply(code, reply)) from exc
         except smtplib.SMTPNotSupportedError as exc:  # e.g. a non-ASCII address, no SMTPUTF8
@@ -119,8 +150,13 @@ class SmtpConnection:
         except smtplib.SMTPServerDisconnected as exc:
             raise ConnectionLost(str(exc) or "the SMTP server closed the connection") from exc
         except smtplib.SMTPResponseException as exc:
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            if exc.smtp_code in AUTHENTICATION_CODES:
+                raise ProviderRefused(f"the SMTP server wants a login: {reply}") from exc
+            if exc.smtp_code == CLOSING:
+                raise ConnectionLost(reply) from exc
             failure = PermanentFailure if 500 <= exc.smtp_code < 600 else TemporaryFailure
-            raise failure(_reply(exc.smtp_code, exc.smtp_error)) from exc
+            raise failure(reply) from exc
         except (OSError, smtplib.SMTPException) as exc:  # timeouts, resets
             raise ConnectionLost(str(exc) or type(exc).__name__) from exc
         except (MalformedMessage, UnicodeError) as exc:  # a malformed address or header
@@ -132,12 +168,11 @@ class SmtpProvider:
     name = "smtp"
 
     def __init__(self, app):
-        self.mail = app.extensions["mail"]
+        self.settings = SmtpSettings.from_config(app.config)
         self.sender = app.config["MAIL_DEFAULT_SENDER"]
-        self.timeout = float(app.config.get("MAIL_TIMEOUT") or 30)
 
     def open(self):
-        return SmtpConnection(self.mail, self.sender, self.timeout)
+        return SmtpConnection(self.settings, self.sender)
 
 
 @hookimpl
