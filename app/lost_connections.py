@@ -47,7 +47,15 @@ def discard_transaction():
 
 
 def end_transaction_quietly(exc=None):
-    discard_transaction()
+    """Close (not roll back: that would expire what the caller still holds) the session; a
+    connection that died unnoticed fails the first close, is invalidated, and the second
+    has nothing left to send."""
+    try:
+        db.session.close()
+    except sa.exc.DBAPIError as exc:
+        if not lost_connection(exc):
+            raise
+        db.session.close()
 
 
 def retry_once_on_lost_connection(dispatch):
