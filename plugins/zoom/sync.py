@@ -1,14 +1,7 @@
 """The worker side: add confirmed registrants to their Zoom meeting, cancel the cancelled,
 remove the erased. Called from `sala_worker_tick`; bounded work per round; never raises.
-
-Registration.join_status, as this plugin uses it:
-  "" / "pending"   confirmed, no personal link yet (the worker will ask Zoom)
-  "synced"         join_url and join_ref (Zoom's registrant id) are set
-  "failed"         Zoom refused for good (join_error says why): the shared link is used
-  "cancel_pending" cancelled in Sala, to cancel on Zoom
-  "cancelled"      cancelled on Zoom too (or never was there)
-  "erased"         personal data erased; a ZoomTask removes them from Zoom
-"""
+Where each registrant stands is a ZoomRegistrant row (models.py says what each status means);
+a confirmed registrant without one is waiting, like "pending"."""
 
 import logging
 import time
@@ -19,10 +12,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Event, Registration, utcnow
+from app.models import Registration, utcnow
 
 from .client import Settings, ZoomClient, ZoomError, split_name
-from .models import ZoomTask
+from .models import ZoomMeeting, ZoomRegistrant, ZoomTask, meeting_of, state_of
 
 log = logging.getLogger(__name__)
 WAITING = ("", "pending")
@@ -66,6 +59,7 @@ def tick(app):
     limit = int(app.config["ZOOM_TICK_LIMIT"])
     handled = 0
     try:
+        mark_too_late()
         handled += sync_pending(client, limit)
         handled += cancel_pending(client, max(0, limit - handled))
         handled += erase_due(client, max(0, limit - handled))
@@ -93,17 +87,23 @@ def pause_for(app, state, error):
     return delay
 
 
+def zoom_status():
+    """A registrant's status on Zoom, "" for those without a row yet (an outer join)."""
+    return sa.func.coalesce(ZoomRegistrant.status, "")
+
+
 def waiting_registrations(limit, event=None, include_failed=False):
     statuses = WAITING + (("failed",) if include_failed else ())
     query = (
         sa.select(Registration)
-        .join(Event, Registration.event_id == Event.id)
+        .join(ZoomMeeting, Registration.event_id == ZoomMeeting.event_id)
+        .outerjoin(ZoomRegistrant, ZoomRegistrant.registration_id == Registration.id)
         .where(
             Registration.status == "confirmed",
-            Registration.join_status.in_(statuses),
+            zoom_status().in_(statuses),
             Registration.erased_at.is_(None),
             Registration.email != "",
-            Event.meeting_id != "",
+            ZoomMeeting.meeting_id != "",
         )
         .order_by(Registration.id)
     )
@@ -111,22 +111,49 @@ def waiting_registrations(limit, event=None, include_failed=False):
         query = query.where(Registration.event_id == event.id)
     if limit is not None:
         query = query.limit(limit)
-    return db.session.scalars(query).all()
+    registrations = db.session.scalars(query).all()
+    # Each gets a row before Zoom is asked: a cancellation meanwhile then finds it.
+    for registration in registrations:
+        state_of(registration)
+    db.session.commit()
+    return registrations
+
+
+def mark_too_late():
+    """Registrants whose join details went out (with the session's shared link) while their
+    personal link was still being made: they keep the shared link, and the organizer sees
+    why."""
+    sent = (
+        sa.select(Registration.id)
+        .where(Registration.join_details_sent_at.is_not(None))
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(ZoomRegistrant)
+        .where(ZoomRegistrant.status.in_(WAITING), ZoomRegistrant.registration_id.in_(sent))
+        .values(
+            status="failed",
+            error=_("The personal link was not ready in time: the shared link was sent."),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def sync_pending(client, limit):
     handled = 0
     for registration in waiting_registrations(limit):
+        state = state_of(registration)
         first, last = split_name(registration.name, registration.email)
         try:
             answer = client.add_registrant(
-                registration.event.meeting_id, registration.email, first, last
+                meeting_of(registration.event), registration.email, first, last
             )
         except ZoomError as exc:
-            registration.join_error = exc.describe()[:500]
+            state.error = exc.describe()[:500]
             if exc.temporary:
                 raise Pause(exc) from exc
-            registration.join_status = "failed"
+            state.status = "failed"
             db.session.commit()
             handled += 1
             continue
@@ -139,40 +166,44 @@ def sync_pending(client, limit):
 def store_link(registration, answer, waiting=WAITING):
     """Save Zoom's answer, unless the registration changed meanwhile (cancelled or erased
     while we were asking Zoom): then undo on Zoom what was just done."""
+    state = state_of(registration)
     join_url, registrant_id = answer.get("join_url") or "", answer.get("registrant_id") or ""
     if not join_url or not registrant_id:
-        registration.join_status = "failed"
-        registration.join_error = _(
+        state.status = "failed"
+        state.error = _(
             "Zoom gave no personal join link: the meeting approves registrants by hand."
         )
         return False
-    updated = db.session.execute(
-        sa.update(Registration)
+    still_wanted = (
+        sa.select(Registration.id)
         .where(
             Registration.id == registration.id,
-            Registration.join_status.in_(waiting),
             Registration.status == "confirmed",
             Registration.erased_at.is_(None),
         )
+        .exists()
+    )
+    updated = db.session.execute(
+        sa.update(ZoomRegistrant)
+        .where(
+            ZoomRegistrant.registration_id == registration.id,
+            ZoomRegistrant.status.in_(waiting),
+            still_wanted,
+        )
         .values(
-            join_url=join_url[:1000],
-            join_ref=registrant_id[:100],
-            join_status="synced",
-            join_error="",
+            join_url=join_url[:1000], registrant_id=registrant_id[:100], status="synced", error=""
         )
         .execution_options(synchronize_session="fetch")
     )
     if updated.rowcount:
         return True
     db.session.refresh(registration)
-    if registration.join_status == "erased" or registration.erased_at:
-        queue_erase(registration.event.meeting_id, registrant_id, registration.id)
-    elif registration.status == "cancelled" or registration.join_status in (
-        "cancelled",
-        "cancel_pending",
-    ):
-        registration.join_ref = registrant_id[:100]
-        registration.join_status = "cancel_pending"
+    db.session.refresh(state)
+    if state.status == "erased" or registration.erased_at:
+        queue_erase(meeting_of(registration.event), registrant_id, registration.id)
+    elif registration.status == "cancelled" or state.status in ("cancelled", "cancel_pending"):
+        state.registrant_id = registrant_id[:100]
+        state.status = "cancel_pending"
     return False
 
 
@@ -180,33 +211,35 @@ def cancel_pending(client, limit):
     if limit <= 0:
         return 0
     rows = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.join_status == "cancel_pending")
+        sa.select(ZoomRegistrant)
+        .join(Registration, Registration.id == ZoomRegistrant.registration_id)
+        .where(ZoomRegistrant.status == "cancel_pending")
         .order_by(Registration.event_id, Registration.id)
         .limit(limit)
     ).all()
     by_meeting = {}
-    for registration in rows:
-        by_meeting.setdefault(registration.event.meeting_id, []).append(registration)
+    for state in rows:
+        by_meeting.setdefault(meeting_of(state.registration.event), []).append(state)
     handled = 0
-    for meeting_id, registrations in by_meeting.items():
-        for start in range(0, len(registrations), 30):
-            chunk = registrations[start : start + 30]
+    for meeting_id, states in by_meeting.items():
+        for start in range(0, len(states), 30):
+            chunk = states[start : start + 30]
             error = ""
             if meeting_id:
                 try:
                     client.cancel_registrants(
-                        meeting_id, [{"id": r.join_ref, "email": r.email} for r in chunk]
+                        meeting_id,
+                        [{"id": s.registrant_id, "email": s.registration.email} for s in chunk],
                     )
                 except ZoomError as exc:
                     if exc.temporary:
-                        for r in chunk:
-                            r.join_error = exc.describe()[:500]
+                        for s in chunk:
+                            s.error = exc.describe()[:500]
                         raise Pause(exc) from exc
                     if exc.kind not in ("meeting_not_found", "meeting_over") and exc.status != 404:
                         error = exc.describe()[:500]
-            for r in chunk:
-                r.join_status, r.join_url, r.join_error = "cancelled", "", error
+            for s in chunk:
+                s.status, s.join_url, s.error = "cancelled", "", error
             db.session.commit()
             handled += len(chunk)
     return handled
@@ -281,6 +314,7 @@ def batch_sync(client, event, progress=None, batches=True):
     `batches` is false: Zoom batches scheduled meetings only). Skips those already synced,
     so it is safe to run again. Returns (synced, failed) counts."""
     registrations = waiting_registrations(None, event=event, include_failed=True)
+    meeting_id = meeting_of(event)
     synced = failed = 0
     size = 30 if batches else 1
     for start in range(0, len(registrations), size):
@@ -294,18 +328,19 @@ def batch_sync(client, event, progress=None, batches=True):
             people.append(person)
         try:
             if batches:
-                answer = client.add_registrants_batch(event.meeting_id, people) or {}
+                answer = client.add_registrants_batch(meeting_id, people) or {}
             else:
-                one = client.add_registrant(event.meeting_id, **people[0]) or {}
+                one = client.add_registrant(meeting_id, **people[0]) or {}
                 answer = {"registrants": [{**one, "email": people[0]["email"]}]}
         except ZoomError as exc:
             if exc.temporary:
                 for r in chunk:
-                    r.join_error = exc.describe()[:500]
+                    state_of(r).error = exc.describe()[:500]
                 db.session.commit()
                 raise
             for r in chunk:
-                r.join_status, r.join_error = "failed", exc.describe()[:500]
+                state = state_of(r)
+                state.status, state.error = "failed", exc.describe()[:500]
             db.session.commit()
             failed += len(chunk)
             if progress:
@@ -319,11 +354,10 @@ def batch_sync(client, event, progress=None, batches=True):
             if item and store_link(r, item, waiting=WAITING + ("failed",)):
                 synced += 1
             else:
-                if r.join_status in WAITING + ("failed",):
-                    r.join_status = "failed"
-                    r.join_error = r.join_error or _(
-                        "Zoom's answer did not include this registrant."
-                    )
+                state = state_of(r)
+                if state.status in WAITING + ("failed",):
+                    state.status = "failed"
+                    state.error = state.error or _("Zoom's answer did not include this registrant.")
                 failed += 1
         db.session.commit()
         if progress:
