@@ -14,6 +14,9 @@ from app import create_app
 from app.extensions import db
 from app.schema import upgrade_database
 
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
+
 
 def schema_diff(url):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
