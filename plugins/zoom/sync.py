@@ -10,6 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Registration, utcnow
@@ -37,7 +38,14 @@ def make_client(app=None, **overrides):
 
 
 def worker_state(app):
-    return app.extensions.setdefault("zoom.state", {"pause_until": 0.0, "failures": 0})
+    """What one worker process remembers between rounds (when it last purged)."""
+    return app.extensions.setdefault("zoom.state", {})
+
+
+# The pause after an outage is a row (kind "pause") every worker reads, so that a second
+# worker, or one restarted, leaves Zoom alone too until it is due; `attempts` counts the
+# failed rounds in a row, and the pause doubles with each.
+PAUSE_KEY = "pause"
 
 
 class Pause(Exception):
@@ -52,9 +60,9 @@ def tick(app):
     """One round of Zoom work. Returns the number of items handled, None when inert."""
     if not configured(app):
         return None
-    state = worker_state(app)
-    if state["pause_until"] > time.monotonic():
+    if paused():
         return 0
+    state = worker_state(app)
     client = make_client(app)
     limit = int(app.config["ZOOM_TICK_LIMIT"])
     handled = 0
@@ -68,23 +76,51 @@ def tick(app):
             state["purged_at"] = time.monotonic()
     except Pause as pause:
         db.session.commit()
-        delay = pause_for(app, state, pause.error)
+        delay = pause_for(app, pause.error)
         log.warning("Zoom: %s; pausing Zoom work for %.1fs", pause.error.kind, delay)
     except Exception:  # the worker must go on sending mail whatever happens here
         db.session.rollback()
         log.exception("Zoom: unexpected error in the worker round")
     else:
-        state["failures"] = 0
+        resume()
     return handled
 
 
-def pause_for(app, state, error):
+def pause_row():
+    return db.session.scalar(sa.select(ZoomTask).where(ZoomTask.key == PAUSE_KEY))
+
+
+def paused():
+    row = pause_row()
+    return row is not None and row.due_at > utcnow()
+
+
+def pause_for(app, error):
+    """Pause Zoom work for every worker: Zoom's Retry-After, or a wait that doubles with each
+    failed round in a row, at most ZOOM_RETRY_MAX seconds. Returns the wait."""
+    row = pause_row()
+    if row is None:
+        row = ZoomTask(kind="pause", key=PAUSE_KEY, attempts=0)
+        db.session.add(row)
     base = float(app.config["ZOOM_RETRY_BASE"])
-    growing = base * 2 ** state["failures"]
+    growing = base * 2**row.attempts
     delay = min(max(error.retry_after or 0.0, growing), float(app.config["ZOOM_RETRY_MAX"]))
-    state["failures"] += 1
-    state["pause_until"] = time.monotonic() + delay
+    row.attempts += 1
+    row.due_at = utcnow() + timedelta(seconds=delay)
+    row.last_error = error.kind[:500]
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker paused at the same moment: its pause holds
+        db.session.rollback()
     return delay
+
+
+def resume():
+    """A round without failure: the next outage starts again from the shortest pause."""
+    row = pause_row()
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
 
 
 def zoom_status():

@@ -5,7 +5,7 @@ from zoomhelpers import make_event, make_registration, zoom_state
 
 from app.extensions import db
 from app.mail import worker
-from app.models import OutboxMessage, Registration
+from app.models import OutboxMessage, Registration, utcnow
 from app.plugins import JOIN_PENDING, JoinDetails, hooks
 from plugins.zoom.models import ZoomTask
 
@@ -169,7 +169,33 @@ def test_the_worker_pauses_zoom_work_after_an_outage(make_app, zoom_config, fake
         calls = len(fake_zoom.calls)
         worker.run_once()  # paused: Zoom is left alone for now, mail still goes out
         assert len(fake_zoom.calls) == calls
-        assert app.extensions["zoom.state"]["failures"] == 1
+        pause = db.session.scalar(sa.select(ZoomTask).where(ZoomTask.kind == "pause"))
+        assert pause.attempts == 1 and pause.due_at > utcnow()
+
+
+def test_the_pause_holds_for_every_worker_and_after_a_restart(make_app, zoom_config, fake_zoom):
+    """The pause is in the database: a second worker (or the same one restarted, with a
+    fresh process) leaves Zoom alone too until it is due, then tries again."""
+    settings = {**zoom_config, "ZOOM_RETRY_MAX": 600, "ZOOM_RETRIES": 0, "ZOOM_RETRY_BASE": 30}
+    first = make_app(**settings)
+    with first.app_context():
+        event = make_event(fake_zoom.add_meeting())
+        registration = make_registration(event, "dara@example.org")
+        confirm(registration)
+        registration_id = registration.id
+        fake_zoom.fail("meetingRegistrantCreate", "503", times=1)
+        worker.run_once()
+    calls = len(fake_zoom.calls)
+    second = make_app(**settings)  # another worker process: nothing remembered in memory
+    with second.app_context():
+        worker.run_once()
+        assert len(fake_zoom.calls) == calls
+        pause = db.session.scalar(sa.select(ZoomTask).where(ZoomTask.kind == "pause"))
+        pause.due_at = utcnow()  # the pause is over
+        db.session.commit()
+        worker.run_once()
+        assert zoom_state(db.session.get(Registration, registration_id)).status == "synced"
+        assert db.session.scalar(sa.select(ZoomTask).where(ZoomTask.kind == "pause")) is None
 
 
 def test_a_full_meeting_marks_the_registrant_failed_and_falls_back(
