@@ -91,6 +91,7 @@ class Failure:
     times: int = 1
     retry_after: str | None = None
     delay: float = 0.0
+    email: str | None = None  # only for this registrant (the request body's email)
 
 
 @dataclass
@@ -183,9 +184,9 @@ class FakeZoom:
         regs = self.meetings[int(meeting_id)]["registrants"].values()
         return [r for r in regs if status is None or r["status"] == status]
 
-    def fail(self, operation, kind, times=1, retry_after=None, delay=0.0):
+    def fail(self, operation, kind, times=1, retry_after=None, delay=0.0, email=None):
         with self.lock:
-            self.failures.append(Failure(operation, kind, times, retry_after, delay))
+            self.failures.append(Failure(operation, kind, times, retry_after, delay, email))
 
     def revoke_tokens(self):
         with self.lock:
@@ -229,9 +230,12 @@ class FakeZoom:
 
         return Handler
 
-    def _take_failure(self, operation):
+    def _take_failure(self, operation, body=None):
+        email = (body or {}).get("email") if isinstance(body, dict) else None
         with self.lock:
             for failure in self.failures:
+                if failure.email is not None and failure.email != email:
+                    continue
                 if failure.operation in (operation, "*") and failure.times > 0:
                     failure.times -= 1
                     return failure
@@ -274,7 +278,7 @@ class FakeZoom:
         callback = self.during.pop(op_id, None)
         if callback is not None:
             callback()
-        failure = self._take_failure(op_id)
+        failure = self._take_failure(op_id, body)
         if failure is not None:
             if failure.kind == "slow":
                 time.sleep(failure.delay)
@@ -316,6 +320,17 @@ class FakeZoom:
                     "rate limit for this API. Try again later.",
                 },
                 headers,
+            )
+        if kind == "429-registrant":  # Zoom's limit of adds of one registrant a day
+            return (
+                429,
+                {
+                    "code": 429,
+                    "message": "You have exceeded the daily rate limit of (3) for Add meeting "
+                    "registrant API requests for the registrant (registrant). You can resume "
+                    "these API requests at GMT 00:00:00.",
+                },
+                {"X-RateLimit-Category": "Medium", "X-RateLimit-Type": "Daily-limit"},
             )
         if kind == "3043":
             return 400, {"code": 3043, "message": "Meeting has reached maximum attendee capacity."}

@@ -355,7 +355,7 @@ def upgrade_keeps_everything(url):
             assert conn.execute(sa.select(zoom["zoom_meeting"])).all() == [(1, "111 222")]
             registrant = zoom["zoom_registrant"]
             assert conn.execute(sa.select(registrant)).all() == [
-                (1, "synced", "https://zoom.example.invalid/w/abc", "zr-1", "")
+                (1, "synced", "https://zoom.example.invalid/w/abc", "zr-1", "", 0, None)
             ]
 
         # The app reads them through its models.

@@ -54,7 +54,14 @@ class ZoomError(Exception):
     def temporary(self):
         # Outages and rate limits pass; so may set-up problems (credentials, scopes), which
         # are not the registrant's fault: their registration waits rather than fails.
-        return self.kind in ("unavailable", "rate_limited", "credentials", "token", "scopes")
+        return self.kind in (
+            "unavailable",
+            "rate_limited",
+            "registrant_limited",
+            "credentials",
+            "token",
+            "scopes",
+        )
 
     def describe(self):
         """The error in plain words for an organizer (through gettext)."""
@@ -84,6 +91,11 @@ class ZoomError(Exception):
             return _("The Zoom meeting is full: it has reached its maximum number of attendees.")
         if kind == "rate_limited":
             return _("Zoom's rate limit was reached; Sala will try again later.")
+        if kind == "registrant_limited":
+            return _(
+                "Zoom takes only a few registrations of one person a day; Sala will try "
+                "this registrant again later."
+            )
         if kind == "unavailable":
             return _(
                 "Zoom could not be reached or failed (%(message)s); Sala will try again.",
@@ -100,6 +112,8 @@ class ZoomError(Exception):
 def classify(status, code, message):
     """The kind of a Zoom JSON error, from the codes in Zoom's documentation."""
     lowered = (message or "").lower()
+    if status == 429 and "registrant" in lowered:
+        return "registrant_limited"  # Zoom's daily limit of adds of one registrant
     if status == 429:
         return "rate_limited"
     if status >= 500:
@@ -290,6 +304,8 @@ class ZoomClient:
                 error = ZoomError("unavailable", 0, None, str(exc) or type(exc).__name__)
                 wait = s.retry_base * 2**attempt
             else:
+                if response.status == 429 and registrant_limited(response):
+                    return response  # waiting inside the call would only use up the day's adds
                 if response.status == 429:
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
                     wait = retry_after if retry_after is not None else s.retry_base * 2**attempt
@@ -374,6 +390,11 @@ class ZoomClient:
 
     def create_meeting(self, user, body):
         return self.request("POST", f"/users/{urllib.parse.quote(user, safe='@')}/meetings", body)
+
+
+def registrant_limited(response):
+    body = response.body if isinstance(response.body, dict) else {}
+    return classify(429, body.get("code"), str(body.get("message") or "")) == "registrant_limited"
 
 
 def _headers(message):

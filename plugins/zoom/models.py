@@ -51,6 +51,9 @@ class ZoomRegistrant(db.Model):
     join_url: Mapped[str] = mapped_column(sa.String(1000), default="")
     registrant_id: Mapped[str] = mapped_column(sa.String(100), default="")
     error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Each registrant's own backoff: failed adds in a row, and not before when to try again.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    retry_at: Mapped[datetime | None]
 
 
 class ZoomTask(db.Model):
@@ -89,7 +92,12 @@ def state_of(registration, create=True):
     row = db.session.get(ZoomRegistrant, registration.id)
     if row is None and create:
         row = ZoomRegistrant(
-            registration_id=registration.id, status="", join_url="", registrant_id="", error=""
+            registration_id=registration.id,
+            status="",
+            join_url="",
+            registrant_id="",
+            error="",
+            attempts=0,
         )
         db.session.add(row)
     return row

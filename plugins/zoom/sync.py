@@ -128,7 +128,9 @@ def zoom_status():
     return sa.func.coalesce(ZoomRegistrant.status, "")
 
 
-def waiting_registrations(limit, event=None, include_failed=False):
+def waiting_registrations(limit, event=None, include_failed=False, now=None):
+    """Confirmed registrants still without their link, oldest first. With `now`, those whose
+    own backoff runs past it wait their turn (the organizer's `sala zoom sync` takes all)."""
     statuses = WAITING + (("failed",) if include_failed else ())
     query = (
         sa.select(Registration)
@@ -141,10 +143,16 @@ def waiting_registrations(limit, event=None, include_failed=False):
             Registration.email != "",
             ZoomMeeting.meeting_id != "",
         )
-        .order_by(Registration.id)
+        # Never tried first, then those who failed longest ago: one registrant Zoom keeps
+        # failing never stands at the head of every round.
+        .order_by(ZoomRegistrant.retry_at.asc().nulls_first(), Registration.id)
     )
     if event is not None:
         query = query.where(Registration.event_id == event.id)
+    if now is not None:
+        query = query.where(
+            sa.or_(ZoomRegistrant.retry_at.is_(None), ZoomRegistrant.retry_at <= now)
+        )
     if limit is not None:
         query = query.limit(limit)
     registrations = db.session.scalars(query).all()
@@ -178,7 +186,7 @@ def mark_too_late():
 
 def sync_pending(client, limit):
     handled = 0
-    for registration in waiting_registrations(limit):
+    for registration in waiting_registrations(limit, now=utcnow()):
         state = state_of(registration)
         first, last = split_name(registration.name, registration.email)
         try:
@@ -187,6 +195,15 @@ def sync_pending(client, limit):
             )
         except ZoomError as exc:
             state.error = exc.describe()[:500]
+            if exc.kind == "registrant_limited":
+                back_off(state, exc)
+            elif exc.kind == "unavailable":
+                # Maybe Zoom, maybe this registrant: they go behind the others next round.
+                state.attempts, state.retry_at = (state.attempts or 0) + 1, utcnow()
+            if exc.kind == "registrant_limited":
+                db.session.commit()  # this registrant waits; the others go on
+                handled += 1
+                continue
             if exc.temporary:
                 raise Pause(exc) from exc
             state.status = "failed"
@@ -197,6 +214,16 @@ def sync_pending(client, limit):
         db.session.commit()
         handled += 1
     return handled
+
+
+def back_off(state, error):
+    """This registrant waits on their own: ZOOM_REGISTRANT_RETRY seconds (or Zoom's
+    Retry-After), twice as long after each failure in a row, at most a day. Meanwhile the
+    worker takes the next registrants first."""
+    base = float(current_app.config["ZOOM_REGISTRANT_RETRY"])
+    delay = min(max(error.retry_after or 0.0, base * 2 ** (state.attempts or 0)), 86400.0)
+    state.attempts = (state.attempts or 0) + 1
+    state.retry_at = utcnow() + timedelta(seconds=delay)
 
 
 def store_link(registration, answer, waiting=WAITING):
@@ -227,7 +254,12 @@ def store_link(registration, answer, waiting=WAITING):
             still_wanted,
         )
         .values(
-            join_url=join_url[:1000], registrant_id=registrant_id[:100], status="synced", error=""
+            join_url=join_url[:1000],
+            registrant_id=registrant_id[:100],
+            status="synced",
+            error="",
+            attempts=0,
+            retry_at=None,
         )
         .execution_options(synchronize_session="fetch")
     )

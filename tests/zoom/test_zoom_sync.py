@@ -372,3 +372,49 @@ def test_cancelled_or_erased_while_zoom_was_adding_them(zoom_app, fake_zoom):
     on_zoom = {r["email"]: r["status"] for r in fake_zoom.registrants(meeting)}
     assert on_zoom == {"leaving@example.org": "cancelled"}  # the erased one is gone
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ZoomTask)) == 0
+
+
+def adds_of(fake_zoom, email):
+    return [c for c in fake_zoom.calls_to("meetingRegistrantCreate") if c.body["email"] == email]
+
+
+def test_a_registrant_zoom_will_not_take_today_never_holds_up_the_others(zoom_app, fake_zoom):
+    """Zoom takes 3 adds of one registrant a day; past that it answers 429 for them alone.
+    They wait on their own backoff while everyone else gets a personal link."""
+    meeting = fake_zoom.add_meeting()
+    event = make_event(meeting)
+    stuck = make_registration(event, "stuck@example.org", "Stuck")
+    others = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(3)]
+    for registration in [stuck, *others]:
+        confirm(registration)
+    fake_zoom.fail("meetingRegistrantCreate", "429-registrant", times=1000, email=stuck.email)
+
+    worker.run_once()
+    assert [zoom_state(r).status for r in others] == ["synced"] * 3
+    assert zoom_state(stuck).status == "pending"
+    assert "a day" in zoom_state(stuck).error and "stuck@" not in zoom_state(stuck).error
+    assert len(adds_of(fake_zoom, stuck.email)) == 1  # no retry inside the call
+    for _round in range(3):
+        worker.run_once()
+    assert len(adds_of(fake_zoom, stuck.email)) == 1  # they wait their turn, not each round
+
+    fake_zoom.failures.clear()
+    state = zoom_state(stuck)
+    state.retry_at = utcnow()  # their wait is over
+    db.session.commit()
+    worker.run_once()
+    assert zoom_state(stuck).status == "synced" and zoom_state(stuck).attempts == 0
+
+
+def test_an_add_that_fails_for_one_registrant_lets_the_next_ones_go_first(zoom_app, fake_zoom):
+    meeting = fake_zoom.add_meeting()
+    event = make_event(meeting)
+    stuck = make_registration(event, "stuck@example.org", "Stuck")
+    others = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(3)]
+    for registration in [stuck, *others]:
+        confirm(registration)
+    fake_zoom.fail("meetingRegistrantCreate", "503", times=1000, email=stuck.email)
+    for _round in range(3):
+        worker.run_once()
+    assert [zoom_state(r).status for r in others] == ["synced"] * 3
+    assert zoom_state(stuck).status == "pending" and zoom_state(stuck).attempts >= 1
