@@ -53,6 +53,9 @@ def sala_config_defaults():
         "ZOOM_MAX_INLINE_WAIT": 5.0,  # longer waits end the worker round instead
         "ZOOM_RETRY_MAX": 600,  # the longest pause of Zoom work after failures, seconds
         "ZOOM_TICK_LIMIT": 20,  # registrants handled per worker round
+        # Seconds of Zoom work per worker round (no call starts after them): the round's
+        # mail is sent after it, so a slow Zoom never holds confirmations up for long.
+        "ZOOM_TICK_SECONDS": 10,
         # A registrant Zoom failed to add waits this long (doubling, at most a day) while
         # the others are added: one registrant never holds up everyone.
         "ZOOM_REGISTRANT_RETRY": 300,

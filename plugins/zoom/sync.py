@@ -65,12 +65,14 @@ def tick(app):
     state = worker_state(app)
     client = make_client(app)
     limit = int(app.config["ZOOM_TICK_LIMIT"])
+    # Mail waits while Zoom works: no new Zoom call starts after this.
+    deadline = time.monotonic() + float(app.config["ZOOM_TICK_SECONDS"])
     handled = 0
     try:
         mark_too_late()
-        handled += sync_pending(client, limit)
-        handled += cancel_pending(client, max(0, limit - handled))
-        handled += erase_due(client, max(0, limit - handled))
+        handled += sync_pending(client, limit, deadline)
+        handled += cancel_pending(client, max(0, limit - handled), deadline)
+        handled += erase_due(client, max(0, limit - handled), deadline)
         if state.get("purged_at", 0.0) < time.monotonic() - 3600:  # hourly is plenty
             purge_webhook_records()
             state["purged_at"] = time.monotonic()
@@ -184,9 +186,15 @@ def mark_too_late():
     db.session.commit()
 
 
-def sync_pending(client, limit):
+def out_of_time(deadline):
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def sync_pending(client, limit, deadline=None):
     handled = 0
     for registration in waiting_registrations(limit, now=utcnow()):
+        if out_of_time(deadline):
+            break
         state = state_of(registration)
         first, last = split_name(registration.name, registration.email)
         try:
@@ -275,7 +283,7 @@ def store_link(registration, answer, waiting=WAITING):
     return False
 
 
-def cancel_pending(client, limit):
+def cancel_pending(client, limit, deadline=None):
     if limit <= 0:
         return 0
     rows = db.session.scalars(
@@ -291,6 +299,8 @@ def cancel_pending(client, limit):
     handled = 0
     for meeting_id, states in by_meeting.items():
         for start in range(0, len(states), 30):
+            if out_of_time(deadline):
+                return handled
             chunk = states[start : start + 30]
             error = ""
             if meeting_id:
@@ -325,7 +335,7 @@ def queue_erase(meeting_id, registrant_id, registration_id):
     )
 
 
-def erase_due(client, limit):
+def erase_due(client, limit, deadline=None):
     if limit <= 0:
         return 0
     tasks = db.session.scalars(
@@ -337,6 +347,8 @@ def erase_due(client, limit):
     handled = 0
     max_attempts = int(current_app.config["ZOOM_ERASE_MAX_ATTEMPTS"])
     for task in tasks:
+        if out_of_time(deadline):
+            break
         try:
             client.delete_registrant(task.meeting_id, task.registrant_id)
         except ZoomError as exc:

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.mail import worker
 from app.models import OutboxMessage, Registration, utcnow
 from app.plugins import JOIN_PENDING, JoinDetails, hooks
+from plugins.zoom import sync
 from plugins.zoom.models import ZoomTask
 
 
@@ -418,3 +419,22 @@ def test_an_add_that_fails_for_one_registrant_lets_the_next_ones_go_first(zoom_a
         worker.run_once()
     assert [zoom_state(r).status for r in others] == ["synced"] * 3
     assert zoom_state(stuck).status == "pending" and zoom_state(stuck).attempts >= 1
+
+
+def test_a_slow_zoom_takes_a_bounded_time_of_each_worker_round(make_app, zoom_config, fake_zoom):
+    """No Zoom call starts after ZOOM_TICK_SECONDS: the round's mail is not held up for the
+    time Zoom takes to answer everybody; the rest wait for the next rounds."""
+    app = make_app(**{**zoom_config, "ZOOM_TICK_SECONDS": 1.5})
+    with app.app_context():
+        meeting = fake_zoom.add_meeting()
+        event = make_event(meeting)
+        people = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(5)]
+        for registration in people:
+            confirm(registration)
+        fake_zoom.fail("meetingRegistrantCreate", "slow", times=5, delay=1.0)
+        sync.tick(app)  # one round's Zoom work (the worker sends mail after each)
+        first_round = len(fake_zoom.calls_to("meetingRegistrantCreate"))
+        assert 1 <= first_round <= 2
+        for _round in range(5):
+            worker.run_once()
+        assert [zoom_state(r).status for r in people] == ["synced"] * 5
