@@ -285,7 +285,9 @@ class FakeZoom:
             else:
                 return self._answer(call, *self.failure_answer(failure))
 
-        status, response = getattr(self, "op_" + op_id)(match.groupdict(), body or {})
+        # Query parameters beside the path's (the list calls page with them).
+        params = {**dict(urllib.parse.parse_qsl(parsed.query)), **match.groupdict()}
+        status, response = getattr(self, "op_" + op_id)(params, body or {})
         extra = {}
         if isinstance(response, tuple):
             response, extra = response
@@ -480,6 +482,28 @@ class FakeZoom:
                 "message": f"Registration has not been enabled for this meeting: {meeting['id']}.",
             }
         return None
+
+    def op_meetingRegistrants(self, params, body):
+        """The meeting's registrants with a status (approved by default), paged by a token."""
+        meeting = self._meeting(params)
+        if meeting is None:
+            return self._not_found(params)
+        status = params.get("status", "approved")
+        size = min(int(params.get("page_size") or 30), 300)
+        start = int(params.get("next_page_token") or 0)
+        found = [
+            {"id": registrant_id, **{k: v for k, v in r.items() if v != ""}}
+            for registrant_id, r in meeting["registrants"].items()
+            if r["status"] == status
+        ]
+        page = found[start : start + size]
+        more = start + size < len(found)
+        return 200, {
+            "page_size": size,
+            "total_records": len(found),
+            "next_page_token": str(start + size) if more else "",
+            "registrants": page,
+        }
 
     def op_meetingRegistrantCreate(self, params, body):
         meeting = self._meeting(params)

@@ -257,8 +257,10 @@ class ZoomClient:
 
     # ------------------------------------------------------------ calls
 
-    def request(self, method, path, body=None, params=None):
-        """One API call; returns the decoded JSON body (or None). Raises ZoomError."""
+    def request(self, method, path, body=None, params=None, retry_unclear=True):
+        """One API call; returns the decoded JSON body (or None). Raises ZoomError.
+        ``retry_unclear=False``: a timeout or 5xx is not tried again inside the call, for a
+        call that must not be made twice (the first may have worked)."""
         url = self.settings.api_base + path
         if params:
             url += "?" + urllib.parse.urlencode(params)
@@ -270,7 +272,7 @@ class ZoomClient:
             }
             if data is not None:
                 headers["Content-Type"] = "application/json"
-            response = self._send_with_retries(method, url, data, headers)
+            response = self._send_with_retries(method, url, data, headers, retry_unclear)
             if response.status == 401 and attempt == 0:
                 log.info("Zoom answered 401 to %s %s: fetching a new token", method, path)
                 self.forget_token()
@@ -292,9 +294,10 @@ class ZoomClient:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         raise ZoomError(kind, response.status, code, message.strip(), retry_after)
 
-    def _send_with_retries(self, method, url, data, headers):
+    def _send_with_retries(self, method, url, data, headers, retry_unclear=True):
         """Send, sleeping and trying again on 429, 5xx and network errors while the waits
-        stay short; then give up with a temporary ZoomError."""
+        stay short (429 only, unless `retry_unclear`); then give up with a temporary
+        ZoomError."""
         s = self.settings
         attempt = 0
         while True:
@@ -325,7 +328,8 @@ class ZoomClient:
                 else:
                     return response
             attempt += 1
-            if attempt > s.retries or wait > s.max_inline_wait:
+            unclear = error.kind == "unavailable"
+            if attempt > s.retries or wait > s.max_inline_wait or (unclear and not retry_unclear):
                 if error.retry_after is None:
                     error.retry_after = wait
                 raise error
@@ -360,7 +364,29 @@ class ZoomClient:
         }
         if last_name:
             body["last_name"] = last_name
-        return self.request("POST", f"/meetings/{meeting_number(meeting_id)}/registrants", body)
+        # Never twice inside one call: after a timeout or a 5xx the add may have worked, and
+        # Zoom takes only 3 adds of one registrant a day. The caller looks them up instead.
+        return self.request(
+            "POST", f"/meetings/{meeting_number(meeting_id)}/registrants", body, retry_unclear=False
+        )
+
+    def find_registrant(self, meeting_id, email):
+        """The meeting's approved registrant with this address, or None (page by page)."""
+        wanted, token = email.strip().lower(), ""
+        while True:
+            params = {"status": "approved", "page_size": 300}
+            if token:
+                params["next_page_token"] = token
+            page = self.request(
+                "GET", f"/meetings/{meeting_number(meeting_id)}/registrants", params=params
+            )
+            page = page or {}
+            for registrant in page.get("registrants") or []:
+                if (registrant.get("email") or "").strip().lower() == wanted:
+                    return {**registrant, "registrant_id": registrant.get("id")}
+            token = page.get("next_page_token") or ""
+            if not token:
+                return None
 
     def add_registrants_batch(self, meeting_id, registrants):
         """Up to 30 {email, first_name, last_name} at once (scheduled meetings only)."""

@@ -197,17 +197,25 @@ def sync_pending(client, limit, deadline=None):
             break
         state = state_of(registration)
         first, last = split_name(registration.name, registration.email)
+        meeting_id = meeting_of(registration.event)
         try:
-            answer = client.add_registrant(
-                meeting_of(registration.event), registration.email, first, last
+            # After an add whose answer never came (or a refusal), Zoom may have them already:
+            # look first, so that nobody is added twice.
+            answer = (
+                client.find_registrant(meeting_id, registration.email) if state.attempts else None
             )
+            if answer is None:
+                answer = client.add_registrant(meeting_id, registration.email, first, last)
         except ZoomError as exc:
             state.error = exc.describe()[:500]
             if exc.kind == "registrant_limited":
                 back_off(state, exc)
             elif exc.kind == "unavailable":
-                # Maybe Zoom, maybe this registrant: they go behind the others next round.
-                state.attempts, state.retry_at = (state.attempts or 0) + 1, utcnow()
+                # Maybe Zoom, maybe this registrant: they go behind the others next round,
+                # and after a timeout not before an answer still on its way has landed.
+                late = client.settings.timeout if exc.status == 0 else 0.0
+                state.attempts = (state.attempts or 0) + 1
+                state.retry_at = utcnow() + timedelta(seconds=late)
             if exc.kind == "registrant_limited":
                 db.session.commit()  # this registrant waits; the others go on
                 handled += 1
