@@ -5,17 +5,27 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Config, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors, i18n, pagecache, privacy, security, sqlite, templating, whole_numbers
+from . import (
+    auth,
+    errors,
+    i18n,
+    pagecache,
+    privacy,
+    schema,
+    security,
+    sqlite,
+    templating,
+    whole_numbers,
+)
 from .config import DEFAULTS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from .i18n import gettext_before_app as _
 from .lost_connections import init_app as init_lost_connections
 from .plugins import build_manager, nav_links, render_slot
 from .private_files import private_dir, write_private_file
-from .resources import MIGRATIONS
 
 __all__ = ["ConfigurationError", "create_app"]
 log = logging.getLogger(__name__)
@@ -36,16 +46,14 @@ def create_app(test_config=None, require_production_settings=True):
         instance_relative_config=True,
         instance_path=os.path.abspath(instance_path) if instance_path else None,
     )
-    load_config(app, test_config)
+    chosen = load_config(app, test_config)
     ensure_secret_key(app, require_production_settings)
     ensure_base_url(app, require_production_settings)
     whole_numbers.init_app(app)
 
     state = build_manager(app.config["PLUGINS"], app.config["PLUGIN_LOAD_FAILURE"])
     app.extensions["sala.plugins"] = state
-    for defaults in state.hook.sala_config_defaults():
-        for key, value in (defaults or {}).items():
-            app.config.setdefault(key, value)
+    apply_plugin_defaults(app, state, chosen)
 
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
@@ -55,7 +63,7 @@ def create_app(test_config=None, require_production_settings=True):
     init_lost_connections(app)
     with app.app_context():
         sqlite.prepare(db.engine)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    schema.init_app(app, migrate, db)
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)
@@ -92,12 +100,16 @@ def create_app(test_config=None, require_production_settings=True):
 
 
 def load_config(app, test_config):
-    """Defaults, then instance/config.py, then SALA_* variables, then test overrides."""
+    """Defaults, then instance/config.py, then SALA_* variables, then test overrides.
+    Returns the names of the settings the deployment chose (all but the defaults)."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SALA")
     if test_config:
         app.config.from_mapping(test_config)
+    chosen = Config(app.config.root_path)
+    chosen.from_pyfile("config.py", silent=True)
+    chosen.from_prefixed_env("SALA")
     try:
         instance = private_dir(app.instance_path)
     except OSError as exc:
@@ -118,6 +130,18 @@ def load_config(app, test_config):
     }
     if not app.config.get("MAIL_FILE_DIR"):
         app.config["MAIL_FILE_DIR"] = str(instance / "mail")
+    return set(chosen) | set(test_config or {})
+
+
+def apply_plugin_defaults(app, state, chosen):
+    """Plugins' defaults sit over the core's and under what the deployment chose; of two
+    plugins, the first has its way."""
+    given = set()
+    for defaults in state.hook.sala_config_defaults():
+        for key, value in (defaults or {}).items():
+            if key not in chosen and key not in given:
+                app.config[key] = value
+                given.add(key)
 
 
 # deploy/env.example's SALA_SECRET_KEY, and its kind: a copied example must not start.

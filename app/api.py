@@ -47,7 +47,7 @@ from .models import (
     User,
 )
 from .models import utcnow as _utcnow
-from .plugins import JOIN_PENDING, JoinDetails, NavLink, PersonalDataShare, hookimpl
+from .plugins import JOIN_PENDING, EventFormField, JoinDetails, NavLink, PersonalDataShare, hookimpl
 from .security import OriginCheckingCSRFProtect
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "hookimpl",
     "NavLink",
     "JoinDetails",
+    "EventFormField",
     "JOIN_PENDING",
     "PersonalDataShare",
     "create_app",

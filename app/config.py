@@ -79,4 +79,7 @@ DEFAULTS = dict(
     PAGE_CACHE_KEY_PREFIX="sala-page:",
     # While a session is live, its idea board asks for new ideas this often (seconds).
     IDEAS_BOARD_POLL_SECONDS=15,
+    # Approved ideas on a public board for each session. Ideas are public only after
+    # moderation, so this is for sites that moderate them: the moderation plugin turns it on.
+    IDEAS_PUBLIC_BOARD=False,
 )

@@ -13,9 +13,11 @@ hookspec = pluggy.HookspecMarker("sala")
 
 @hookspec
 def sala_config_defaults():
-    """Return a dict of config defaults for the plugin's own settings.
+    """Return a dict of config defaults for the plugin's own settings, or for a core
+    setting the plugin changes (the moderation plugin turns ``IDEAS_PUBLIC_BOARD`` on).
 
-    They apply under everything else: ``instance/config.py`` and ``SALA_*`` variables win.
+    They sit over the core's defaults and under everything else: ``instance/config.py``,
+    ``SALA_*`` variables and test overrides win. Of two plugins, the first loaded wins.
     """
 
 
@@ -23,6 +25,17 @@ def sala_config_defaults():
 def sala_translation_dirs():
     """Return a list of directories holding the plugin's gettext catalogs
     (``<dir>/<lang>/LC_MESSAGES/messages.mo``)."""
+
+
+@hookspec
+def sala_migration_dirs():
+    """Return a list of directories holding the plugin's own Alembic migrations, for the
+    tables it owns (Sala's core holds no table or column for a plugin).
+
+    They form a branch of their own: the plugin's first revision has ``down_revision =
+    None``, ``branch_labels = ("<plugin name>",)`` and ``depends_on`` the core revision
+    whose tables it refers to. ``sala init`` brings every enabled plugin's branch to its
+    head, then the core's."""
 
 
 @hookspec
@@ -54,7 +67,9 @@ def sala_template_slot(slot, context):
     """Return HTML (a ``Markup``) to place in the named template slot, or None.
 
     Slots: ``head``, ``nav``, ``footer``, ``event_sidebar``, ``event_after_summary``,
-    ``admin_event``, ``registration_manage``. ``context`` is the template context."""
+    ``admin_event``, ``registration_manage``, ``registrant_join``. ``context`` is the template
+    context (``registrant_join``, in each row of the organizer's registrants table, has
+    ``registration`` and ``event``)."""
 
 
 @hookspec
@@ -62,6 +77,22 @@ def sala_worker_tick(app):
     """Called by ``sala worker`` on every round, before mail is sent, for background work
     (the Zoom plugin's registrant sync). Keep each call short; return a number of items
     handled, or None."""
+
+
+@hookspec
+def sala_event_form_fields(event):
+    """Return a list of ``EventFormField(name, field, value, hint)`` (in ``app.plugins``):
+    fields to add to the organizer's session form, with what the plugin holds for
+    ``event`` (None while a session is being created). They are validated with the form;
+    a name must not be one of the core's fields."""
+
+
+@hookspec
+def sala_event_form_saved(event, data):
+    """The organizer saved the session form (or duplicated a session): ``data`` maps the
+    names of the fields this plugin added to their values. Store them in the plugin's own
+    tables (the session is flushed: ``event.id`` is set) and return the names of those
+    that changed, for the audit log."""
 
 
 @hookspec(firstresult=True)
@@ -80,7 +111,10 @@ def sala_join_details(registration):
     """Return a ``JoinDetails`` for this registrant; ``JOIN_PENDING`` while a personal link
     is still being fetched (the core asks again on the worker's next round, and falls back
     to the session's shared link when the details are due); or None to let the next plugin
-    (or the session's shared link and passcode) answer. Both are in ``app.plugins``."""
+    (or the session's shared link and passcode) answer. Both are in ``app.plugins``. When the
+    core fell back, ``registration.join_details_sent_at`` is set while the plugin was still
+    pending: the registrant has the shared link, and the plugin keeps its state (the core
+    keeps none of a plugin's)."""
 
 
 @hookspec(firstresult=True)

@@ -138,7 +138,6 @@ class Event(TimestampMixin, db.Model):
     join_release_hours: Mapped[int] = mapped_column(default=24)
     join_url: Mapped[str] = mapped_column(sa.String(500), default="")
     join_passcode: Mapped[str] = mapped_column(sa.String(100), default="")
-    meeting_id: Mapped[str] = mapped_column(sa.String(64), default="")
     reminder_24h: Mapped[bool] = mapped_column(default=True)
     reminder_1h: Mapped[bool] = mapped_column(default=True)
     notify_rejected_authors: Mapped[bool] = mapped_column(default=True)
@@ -204,12 +203,8 @@ class Registration(TimestampMixin, db.Model):
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
-    # The personal join link and the provider's id for this registrant (Zoom's registrant id).
-    join_url: Mapped[str] = mapped_column(sa.String(1000), default="")
-    join_ref: Mapped[str] = mapped_column(sa.String(100), default="")
-    # "", "pending", "synced", "failed", "cancelled": where the join provider stands.
-    join_status: Mapped[str] = mapped_column(sa.String(20), default="")
-    join_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # A personal join link, and where a plugin stands in making one, are the plugin's own
+    # (the Zoom plugin's zoom_registrant table): the core knows only when it sent them.
     join_details_sent_at: Mapped[datetime | None]
     attended: Mapped[bool] = mapped_column(default=False)
 

@@ -50,6 +50,19 @@ class JoinDetails:
     personal: bool = False  # a link for this registrant alone (Zoom's per-registrant link)
 
 
+@dataclass
+class EventFormField:
+    """What `sala_event_form_fields` answers: a field a plugin adds to the organizer's
+    session form (shown with the join details). ``field`` is an unbound WTForms field
+    (``StringField(_l("Label"), validators=[...])``), ``value`` what the plugin holds for
+    this session, ``hint`` a translatable line shown under the field."""
+
+    name: str
+    field: object
+    value: object = None
+    hint: str = ""
+
+
 @dataclass(frozen=True)
 class PersonalDataShare:
     """What `sala_personal_data_shared` answers: personal data a plugin hands to another
@@ -76,6 +89,7 @@ class InstalledPlugin:
     enabled: bool
     error: str | None = None
     module: object = None
+    entry_point: object = None
 
 
 @dataclass
@@ -121,7 +135,7 @@ def build_manager(enabled_setting, on_failure="skip"):
         dist = ep.dist.name if ep.dist else "?"
         version = ep.dist.version if ep.dist else "?"
         enabled = wanted is None or ep.name in wanted
-        plugin = InstalledPlugin(ep.name, dist, version, enabled)
+        plugin = InstalledPlugin(ep.name, dist, version, enabled, entry_point=ep)
         installed.append(plugin)
         if not enabled:
             continue
@@ -156,6 +170,38 @@ def hook_names(module):
     return sorted(
         name for name in dir(module) if name.startswith("sala_") and callable(getattr(module, name))
     )
+
+
+def migration_dirs(app=None):
+    """(directories of the enabled plugins' migrations, those of the installed but disabled
+    ones). Alembic must know a disabled plugin's revisions (the database may record them
+    from when it was enabled), but `sala init` applies only the enabled ones."""
+    state = plugin_state(app)
+    enabled = [d for dirs in state.hook.sala_migration_dirs() for d in dirs or []]
+    disabled = []
+    for plugin in state.installed:
+        if plugin.enabled or plugin.error or plugin.entry_point is None:
+            continue
+        try:
+            hook = getattr(plugin.entry_point.load(), "sala_migration_dirs", None)
+            disabled.extend(hook() or [] if hook else [])
+        except Exception as exc:  # a plugin that cannot even load cannot be migrated
+            log.warning("Sala plugin %r: its migrations cannot be read: %s", plugin.name, exc)
+    return enabled, disabled
+
+
+def event_form_fields(event):
+    """The fields the enabled plugins add to the session form, for `event` (None: new)."""
+    return [f for answer in hooks().sala_event_form_fields(event=event) for f in answer or []]
+
+
+def save_event_form(event, data):
+    """Hand each plugin its fields' values; returns the names of those that changed."""
+    return [
+        name
+        for answer in hooks().sala_event_form_saved(event=event, data=data)
+        for name in answer or []
+    ]
 
 
 def render_slot(slot, **context):

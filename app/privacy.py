@@ -44,10 +44,8 @@ STORED = (
         ("status", "confirmed_at", "cancelled_at", "attended", "join_details_sent_at"),
         _l("whether you confirmed, cancelled or took part, and when we sent the join details"),
     ),
-    (
-        ("join_url", "join_ref", "join_status", "join_error"),
-        _l("your personal join link, when a service makes one for you"),
-    ),
+    # Kept in the tables of the plugin that makes it (the Zoom plugin's zoom_registrant).
+    ((), _l("your personal join link, when a service makes one for you")),
 )
 NOT_PERSONAL = ("id", "event_id", "email_key", "erased_at", "created_at", "updated_at")
 STORED_IDEAS = _l("the ideas you send, with the name and address you give for them")

@@ -91,6 +91,7 @@ class Failure:
     times: int = 1
     retry_after: str | None = None
     delay: float = 0.0
+    email: str | None = None  # only for this registrant (the request body's email)
 
 
 @dataclass
@@ -183,9 +184,9 @@ class FakeZoom:
         regs = self.meetings[int(meeting_id)]["registrants"].values()
         return [r for r in regs if status is None or r["status"] == status]
 
-    def fail(self, operation, kind, times=1, retry_after=None, delay=0.0):
+    def fail(self, operation, kind, times=1, retry_after=None, delay=0.0, email=None):
         with self.lock:
-            self.failures.append(Failure(operation, kind, times, retry_after, delay))
+            self.failures.append(Failure(operation, kind, times, retry_after, delay, email))
 
     def revoke_tokens(self):
         with self.lock:
@@ -229,9 +230,12 @@ class FakeZoom:
 
         return Handler
 
-    def _take_failure(self, operation):
+    def _take_failure(self, operation, body=None):
+        email = (body or {}).get("email") if isinstance(body, dict) else None
         with self.lock:
             for failure in self.failures:
+                if failure.email is not None and failure.email != email:
+                    continue
                 if failure.operation in (operation, "*") and failure.times > 0:
                     failure.times -= 1
                     return failure
@@ -274,14 +278,16 @@ class FakeZoom:
         callback = self.during.pop(op_id, None)
         if callback is not None:
             callback()
-        failure = self._take_failure(op_id)
+        failure = self._take_failure(op_id, body)
         if failure is not None:
             if failure.kind == "slow":
                 time.sleep(failure.delay)
             else:
                 return self._answer(call, *self.failure_answer(failure))
 
-        status, response = getattr(self, "op_" + op_id)(match.groupdict(), body or {})
+        # Query parameters beside the path's (the list calls page with them).
+        params = {**dict(urllib.parse.parse_qsl(parsed.query)), **match.groupdict()}
+        status, response = getattr(self, "op_" + op_id)(params, body or {})
         extra = {}
         if isinstance(response, tuple):
             response, extra = response
@@ -316,6 +322,17 @@ class FakeZoom:
                     "rate limit for this API. Try again later.",
                 },
                 headers,
+            )
+        if kind == "429-registrant":  # Zoom's limit of adds of one registrant a day
+            return (
+                429,
+                {
+                    "code": 429,
+                    "message": "You have exceeded the daily rate limit of (3) for Add meeting "
+                    "registrant API requests for the registrant (registrant). You can resume "
+                    "these API requests at GMT 00:00:00.",
+                },
+                {"X-RateLimit-Category": "Medium", "X-RateLimit-Type": "Daily-limit"},
             )
         if kind == "3043":
             return 400, {"code": 3043, "message": "Meeting has reached maximum attendee capacity."}
@@ -465,6 +482,28 @@ class FakeZoom:
                 "message": f"Registration has not been enabled for this meeting: {meeting['id']}.",
             }
         return None
+
+    def op_meetingRegistrants(self, params, body):
+        """The meeting's registrants with a status (approved by default), paged by a token."""
+        meeting = self._meeting(params)
+        if meeting is None:
+            return self._not_found(params)
+        status = params.get("status", "approved")
+        size = min(int(params.get("page_size") or 30), 300)
+        start = int(params.get("next_page_token") or 0)
+        found = [
+            {"id": registrant_id, **{k: v for k, v in r.items() if v != ""}}
+            for registrant_id, r in meeting["registrants"].items()
+            if r["status"] == status
+        ]
+        page = found[start : start + size]
+        more = start + size < len(found)
+        return 200, {
+            "page_size": size,
+            "total_records": len(found),
+            "next_page_token": str(start + size) if more else "",
+            "registrants": page,
+        }
 
     def op_meetingRegistrantCreate(self, params, body):
         meeting = self._meeting(params)

@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.plan import service as plan_service
 from app.registration import domain
+from plugins.zoom.models import set_meeting
 
 
 @dataclass
@@ -53,7 +54,7 @@ def build(organizer):
     event = db.session.scalar(sa.select(Event).where(Event.slug == "cambodia-after-the-election"))
     event.capacity = 3
     event.join_release = "on_confirmation"
-    event.meeting_id = "845 1234 5678"
+    set_meeting(event, "845 1234 5678")  # the Zoom plugin's field of the session form
     db.session.commit()
     world = World(event=event, concluded=None, organizer=organizer)
 

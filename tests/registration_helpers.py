@@ -29,7 +29,6 @@ def make_event(slug="planning", **fields):
         join_release="on_confirmation",
         join_url="https://zoom.example.invalid/j/123456",
         join_passcode="shared-pass",
-        meeting_id="123 456",
     )
     values.update(fields)
     event = Event(**values)

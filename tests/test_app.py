@@ -4,6 +4,9 @@ import pytest
 
 from app import create_app
 
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
+
 
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")

@@ -17,6 +17,7 @@ from app import create_app
 from app.demo import SLUG
 from app.extensions import db
 from app.models import AuditEntry, Event, User, utcnow
+from app.schema import script_directory
 
 SALA = Path(sys.executable).with_name("sala")
 if not SALA.exists():  # pragma: no cover - pytest run from outside the venv
@@ -80,10 +81,14 @@ def test_sala_init_creates_the_database_and_is_safe_to_run_again(instance):
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
         assert {"event", "registration", "idea", "outbox_message", "user"} <= tables
-        assert len(conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()) == 1
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+        versions = sorted(versions)
         emails = conn.execute(sa.text('SELECT email FROM "user"')).scalars().all()
     engine.dispose()
     assert emails == ["keep@example.org"]  # nothing lost on the second run
+    with instance.app().app_context():  # at the head of the core and of each plugin's branch
+        assert versions == sorted(script_directory().get_heads())
+        assert len(versions) == 2  # the core's and the Zoom plugin's
 
 
 def test_sala_demo_twice_gives_one_session_and_the_same_passwords(instance):

@@ -10,6 +10,9 @@ from support import Auth
 from app.extensions import db
 from app.models import Idea, OutboxMessage, Registration, Theme, utcnow
 
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
+
 
 @pytest.fixture
 def organizer(client, admin_user):

@@ -3,7 +3,8 @@ pip builds and installs it into a temporary folder (offline, no build isolation)
 started in another process with that folder on its path finds it through the entry point,
 lists it as enabled, serves its page in English and in Khmer (its own catalog), shows its
 nav link and its box in the session page's sidebar, obeys its setting, and leaves it all out
-when SALA_PLUGINS does not name it."""
+when SALA_PLUGINS does not name it; `sala init` makes its own table through its own
+migration, and the note it keeps there shows beside the session."""
 
 import json
 import os
@@ -14,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from support import ROOT
 
 EXAMPLE = ROOT / "examples" / "sala-plugin-example"
@@ -28,6 +30,7 @@ VISIT = textwrap.dedent(
     from app import create_app
     from app.extensions import db
     from app.models import Event, utcnow
+    from sala_plugin_example.models import set_note  # the plugin's own table
 
     SLUG = "partner-session"
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False})
@@ -37,6 +40,8 @@ VISIT = textwrap.dedent(
         event.set_text("en", title="Planning together")
         event.set_text("km", title="រៀបចំផែនការជាមួយគ្នា")
         db.session.add(event)
+        db.session.flush()
+        set_note(event, "Bring your questions.")
         db.session.commit()
     client = app.test_client()
 
@@ -128,6 +133,30 @@ def test_installed_example_plugin_works_end_to_end(site, tmp_path):
     # The slot beside the session page, in both languages.
     assert "Our partners support this session." in seen["session"]["html"]
     assert "ដៃគូរបស់យើងគាំទ្រកិច្ចប្រជុំនេះ។" in seen["session_km"]["html"]
+    assert '<p class="example-note">Bring your questions.</p>' in seen["session"]["html"]
+
+
+def tables_and_versions(env, tmp_path):
+    result = subprocess.run(
+        [str(BIN / "sala"), "init"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    engine = sqlalchemy.create_engine(env["SALA_SQLALCHEMY_DATABASE_URI"])
+    with engine.connect() as conn:
+        tables = set(sqlalchemy.inspect(conn).get_table_names())
+        versions = set(conn.scalars(sqlalchemy.text("SELECT version_num FROM alembic_version")))
+    engine.dispose()
+    return tables, versions
+
+
+def test_sala_init_makes_the_plugins_own_table_through_its_migration(site, tmp_path):
+    on = environment(site, tmp_path, SALA_BASE_URL="https://sala.example.org")
+    tables, versions = tables_and_versions(on, tmp_path)
+    assert "example_note" in tables and "3c0ffee0e9a1" in versions
+    off = {**on, "SALA_PLUGINS": "moderation,smtp"}
+    off["SALA_SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'without.sqlite'}"
+    tables, versions = tables_and_versions(off, tmp_path)
+    assert "example_note" not in tables and "3c0ffee0e9a1" not in versions
 
 
 def test_the_setting_changes_the_page(site, tmp_path):

@@ -38,6 +38,18 @@ def test_without_the_moderation_plugin_nothing_is_public(make_app):
         assert "Ideas shared so far" not in client.get("/s/s1").text
 
 
+def test_the_public_board_is_a_setting_not_a_question_of_which_plugins_run(make_app):
+    """IDEAS_PUBLIC_BOARD decides; the moderation plugin only sets its default."""
+    for plugins, public in (("moderation,smtp", False), ("smtp", True)):
+        app = make_app(PLUGINS=plugins, IDEAS_PUBLIC_BOARD=public)
+        with app.app_context():
+            event = make_event(slug=f"s-{public}")
+            add_idea(event, title="Approved earlier", status="approved")
+            board = app.test_client().get(f"/s/s-{public}/ideas").text
+            assert ("Approved earlier" in board) is public
+            assert ("not shown publicly" in board) is not public
+
+
 def test_board_polls_only_while_the_session_is_live(client):
     make_event(slug="live", starts_in=-timedelta(minutes=10))
     make_event(slug="later")

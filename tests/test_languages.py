@@ -15,6 +15,9 @@ from app.extensions import db
 from app.models import LinkToken, Registration, utcnow
 from app.templating import local_time
 
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
+
 
 @pytest.fixture
 def event(app):

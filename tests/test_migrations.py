@@ -12,14 +12,16 @@ from support import scratch_postgres_database
 
 from app import create_app
 from app.extensions import db
+from app.schema import upgrade_database
+
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
 
 
 def schema_diff(url):
-    import flask_migrate
-
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        flask_migrate.upgrade()
+        upgrade_database(db.engine)
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)

@@ -8,6 +8,9 @@ from support import PASSWORD, create_user
 
 from app import create_app
 
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
+
 ERROR_TITLES = {
     400: "Bad request",
     403: "Not allowed",

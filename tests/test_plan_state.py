@@ -10,6 +10,9 @@ from test_plan import fill_plan, plan_url
 from app.extensions import db
 from app.models import AuditEntry, Event, PlanVersion
 
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
+
 
 @pytest.fixture
 def organizer(client, auth, admin_user):

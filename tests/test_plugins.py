@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,18 @@ from app import create_app, hookspecs
 from app.cli import plugins_command
 from app.demo import SLUG, load_demo
 from app.extensions import db
-from app.models import AuditEntry, Event, Idea, OutboxMessage, PlanVersion, Registration, User
+from app.models import (
+    AuditEntry,
+    Event,
+    Idea,
+    OutboxMessage,
+    PlanVersion,
+    Registration,
+    User,
+    utcnow,
+)
 from app.plugins import JOIN_PENDING, JoinDetails, PluginLoadError, hooks, plugin_state
+from app.schema import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK_NAMES = sorted(name for name in dir(hookspecs) if name.startswith("sala_"))
@@ -74,7 +85,14 @@ HOOKTEST = '''
     from flask import Blueprint, render_template_string
     from markupsafe import Markup
 
-    from app.api import JOIN_PENDING, JoinDetails, NavLink, PersonalDataShare, hookimpl
+    from app.api import (
+        JOIN_PENDING,
+        EventFormField,
+        JoinDetails,
+        NavLink,
+        PersonalDataShare,
+        hookimpl,
+    )
 
     calls = []
     sent = []
@@ -92,7 +110,37 @@ HOOKTEST = '''
     @hookimpl
     def sala_config_defaults():
         calls.append(("config_defaults",))
-        return {"HOOKTEST_GREETING": "plugin default", "SITE_NAME": "plugin must not win"}
+        # A core setting too: the plugin moderates ideas, so they may be shown publicly.
+        return {"HOOKTEST_GREETING": "plugin default", "IDEAS_PUBLIC_BOARD": True}
+
+
+    @hookimpl
+    def sala_migration_dirs():
+        calls.append(("migration_dirs",))
+        return [Path(__file__).parent / "migrations"]
+
+
+    rooms = {}  # the plugin's own store for its session form field
+
+
+    @hookimpl
+    def sala_event_form_fields(event):
+        from wtforms import StringField
+        from wtforms.validators import Length
+
+        calls.append(("event_form_fields", event))
+        field = StringField("Hooktest room", validators=[Length(max=20, message="At most 20")])
+        value = rooms.get(event.id, "") if event is not None else "Main hall"
+        return [EventFormField("hooktest_room", field, value=value, hint="Where we meet")]
+
+
+    @hookimpl
+    def sala_event_form_saved(event, data):
+        calls.append(("event_form_saved", event, data))
+        if rooms.get(event.id, "") == data["hooktest_room"]:
+            return []
+        rooms[event.id] = data["hooktest_room"]
+        return ["hooktest_room"]
 
 
     @hookimpl
@@ -243,6 +291,31 @@ def khmer_catalog():
     return {"translations/km/LC_MESSAGES/messages.mo": buffer.getvalue()}
 
 
+# The hooktest plugin's own table, in a migration branch of its own on the core's tables.
+HOOKTEST_MIGRATION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "7e57a11e0001"
+down_revision = None
+branch_labels = ("hooktest",)
+depends_on = "c3e2b179ef90"
+
+
+def upgrade():
+    op.create_table(
+        "hooktest_note",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("event_id", sa.Integer(), sa.ForeignKey("event.id"), nullable=False),
+        sa.Column("text", sa.String(100), nullable=False),
+    )
+
+
+def downgrade():
+    op.drop_table("hooktest_note")
+"""
+
+
 def signed_in_client(app, role):
     user = create_user(f"{role}@example.org", role)
     client = app.test_client()
@@ -252,7 +325,8 @@ def signed_in_client(app, role):
 
 @pytest.fixture
 def hooktest(install_plugin):
-    install_plugin("hooktest", HOOKTEST, extra=khmer_catalog())
+    extra = {**khmer_catalog(), "migrations/7e57a11e0001_hooktest_note.py": HOOKTEST_MIGRATION}
+    install_plugin("hooktest", HOOKTEST, extra=extra)
     import sala_test_hooktest
 
     return sala_test_hooktest
@@ -279,9 +353,18 @@ def test_config_defaults_sit_under_every_other_layer(make_app, hooktest, monkeyp
     app = make_app(PLUGINS=["hooktest"])
     assert called(hooktest, "config_defaults")
     assert app.config["HOOKTEST_GREETING"] == "plugin default"
-    assert app.config["SITE_NAME"] == "Sala"  # a core default is not overridden
+    # Over the core's default, under the deployment's choice.
+    assert app.config["IDEAS_PUBLIC_BOARD"] is True
+    assert make_app(PLUGINS=[]).config["IDEAS_PUBLIC_BOARD"] is False
+    assert (
+        make_app(PLUGINS=["hooktest"], IDEAS_PUBLIC_BOARD=False).config["IDEAS_PUBLIC_BOARD"]
+        is False
+    )
     monkeypatch.setenv("SALA_HOOKTEST_GREETING", "from the environment")
-    assert make_app(PLUGINS=["hooktest"]).config["HOOKTEST_GREETING"] == "from the environment"
+    monkeypatch.setenv("SALA_IDEAS_PUBLIC_BOARD", "false")
+    app = make_app(PLUGINS=["hooktest"])
+    assert app.config["HOOKTEST_GREETING"] == "from the environment"
+    assert app.config["IDEAS_PUBLIC_BOARD"] is False
 
 
 def test_translation_dirs_translate_the_plugins_page(hook_app, hooktest):
@@ -340,6 +423,13 @@ def test_template_slots_show_the_plugins_html_on_the_pages(hook_app, hooktest):
     admin = signed_in_client(hook_app, "admin")
     admin_page = admin.get(f"/admin/events/{event.id}").text
     assert f'<span class="hooktest-slot">slot admin_event for {SLUG}</span>' in admin_page
+    db.session.add(
+        Registration(event=event, email="dara@example.org", email_key="dara@example.org")
+    )
+    db.session.commit()
+    registrants = admin.get(f"/admin/events/{event.id}/registrants").text
+    row = registrants.split('id="registrant-')[1].split("</tr>")[0]
+    assert f'<span class="hooktest-slot">slot registrant_join for {SLUG}</span>' in row
 
     # registration_manage belongs to the registration pages; here, the slot renders in any
     # template that names it.
@@ -350,6 +440,88 @@ def test_template_slots_show_the_plugins_html_on_the_pages(hook_app, hooktest):
     assert html == f'<span class="hooktest-slot">slot registration_manage for {SLUG}</span>'
     seen = {call[1] for call in called(hooktest, "template_slot")}
     assert seen == set(SLOTS)
+
+
+def test_migration_dirs_give_the_plugin_its_own_tables_through_sala_init(
+    make_app, hooktest, tmp_path
+):
+    """`sala init` applies an enabled plugin's migrations (a branch of their own); a disabled
+    plugin's are not applied, yet the database that holds them still upgrades."""
+    url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    engine = sa.create_engine(url)
+    disabled = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "PLUGINS": []}
+    )
+    with disabled.app_context():
+        upgrade_database(db.engine)
+    assert "hooktest_note" not in sa.inspect(engine).get_table_names()
+
+    enabled = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "PLUGINS": ["hooktest"],
+        }
+    )
+    with enabled.app_context():
+        upgrade_database(db.engine)
+    assert called(hooktest, "migration_dirs")
+    assert "hooktest_note" in sa.inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        versions = set(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))
+    assert "7e57a11e0001" in versions
+
+    with disabled.app_context():  # the plugin switched off again: nothing breaks, nothing lost
+        upgrade_database(db.engine)
+        assert disabled.test_client().get("/").status_code == 200
+    assert "hooktest_note" in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def session_form(**values):
+    """The organizer's session form, filled in as the browser sends it."""
+    start = utcnow() + timedelta(days=30)
+    return {
+        "slug": "hooktest-session",
+        "default_language": "en",
+        "title_en": "Hooktest session",
+        "starts_at": start.strftime("%Y-%m-%dT14:00"),
+        "duration_minutes": "90",
+        "timezone": "Asia/Phnom_Penh",
+        "join_release": "on_confirmation",
+        "join_release_hours": "24",
+        "join_url": "",
+        "join_passcode": "",
+        "retention_days": "90",
+        **values,
+    }
+
+
+def test_event_form_fields_show_and_event_form_saved_stores_them(hook_app, hooktest):
+    client = signed_in_client(hook_app, "admin")
+    page = client.get("/admin/events/new").text
+    assert 'name="hooktest_room"' in page and 'value="Main hall"' in page
+    assert "Where we meet" in page
+    assert called(hooktest, "event_form_fields")
+
+    refused = client.post("/admin/events/new", data=session_form(hooktest_room="x" * 21))
+    assert refused.status_code == 200 and "At most 20" in refused.text
+    assert hooktest.rooms == {} and db.session.scalar(sa.select(Event)) is None
+
+    created = client.post("/admin/events/new", data=session_form(hooktest_room="Room 101"))
+    assert created.status_code == 302
+    event = db.session.scalar(sa.select(Event))
+    assert hooktest.rooms == {event.id: "Room 101"}
+    (_, saved_event, data) = called(hooktest, "event_form_saved")[-1]
+    assert saved_event.id == event.id and data == {"hooktest_room": "Room 101"}
+    assert 'value="Room 101"' in client.get(f"/admin/events/{event.id}/edit").text
+
+    edit = session_form(hooktest_room="Room 202")
+    assert client.post(f"/admin/events/{event.id}/edit", data=edit).status_code == 302
+    assert hooktest.rooms[event.id] == "Room 202"
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "event.edit")).one()
+    assert entry.detail["changed"] == ["hooktest_room"]
 
 
 def test_worker_tick_runs_on_every_worker_round(hook_app, hooktest):

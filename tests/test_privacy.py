@@ -5,12 +5,16 @@ services get data (what the enabled plugins declare; see tests/zoom/test_zoom_pr
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from registration_helpers import make_event
 
 from app.extensions import db
 from app.models import Registration, User
 from app.privacy import NOT_PERSONAL, STORED
+
+# Runs in tests/test_core_alone.py too: these need no bundled plugin.
+pytestmark = pytest.mark.core_alone
 
 
 def add_user(email, role, active=True):

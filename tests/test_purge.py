@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.plan import service
 from app.registration import domain
+from plugins.zoom.models import ZoomRegistrant, set_meeting
 
 PEOPLE = [
     # email, name, language, country, affiliation, final status
@@ -83,8 +84,17 @@ def build_concluded_session(retention_days=30, ended_days_ago=40):
             db.session.commit()
         registrations.append(registration)
     first = registrations[0]
-    first.join_url, first.join_ref = "https://zoom.example.invalid/w/personal", ZOOM_ID
-    first.join_status = "synced"
+    # The Zoom plugin's own tables: the session's meeting and the first one's personal link.
+    set_meeting(event, "123 456")
+    db.session.add(
+        ZoomRegistrant(
+            registration_id=first.id,
+            status="synced",
+            join_url="https://zoom.example.invalid/w/personal",
+            registrant_id=ZOOM_ID,
+            error="",
+        )
+    )
     db.session.commit()
     assert [r.status for r in registrations] == [p[5] for p in PEOPLE]
 

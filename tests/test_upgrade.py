@@ -1,32 +1,68 @@
 """Upgrading keeps every row: a database created by the FIRST migration, filled with plain
 SQL at that schema (a session with Khmer texts, registrations, ideas, a published plan,
-outbox rows, users, audit entries), is upgraded to the newest migration, and every row and
-value is still there and readable through the models. The first revision is found by walking
-Alembic's script directory, so the test stays right as migrations are added. On SQLite, and on
-PostgreSQL (a database of its own) when TEST_DATABASE_URL is set."""
+outbox rows, users, audit entries, and the Zoom plugin's zoom_task table as the first
+releases made it), is upgraded to the newest migrations (core and plugins, as `sala init`
+does), and every row and value is still there and readable through the models; the Zoom
+data the core used to keep is in the Zoom plugin's own tables. The first revision is found
+by walking Alembic's script directory, so the test stays right as migrations are added. On
+SQLite, and on PostgreSQL (a database of its own) when TEST_DATABASE_URL is set."""
 
 import os
 from datetime import datetime
+from pathlib import Path
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from support import scratch_postgres_database
 
 from app import create_app
 from app.extensions import db
 from app.models import Event, Idea, OutboxMessage, PlanVersion, Registration, User
+from app.schema import CORE_VERSIONS, script_directory, upgrade_database
 
 T0 = datetime(2023, 10, 1, 8, 30, 0)
 T1 = datetime(2023, 11, 1, 13, 0, 0)
 KM_TITLE = "កិច្ចប្រជុំរៀបចំផែនការសម្រាប់អនាគតកម្ពុជា"
 KM_SUMMARY = "យើងស្វាគមន៍ការចូលរួមពីសហគមន៍ខ្មែរទាំងក្នុង និងក្រៅប្រទេស។"
 
-# Columns a later migration drops on purpose (sign-in lock-out became throttling by account
-# and address, outside the database).
-# Columns later migrations drop: no visitor's IP address is kept; no lock-out counter.
-DROPPED = {("user", "failed_logins"), ("audit_entry", "ip")}
+# Columns later migrations drop: no visitor's IP address is kept; no lock-out counter; the
+# Zoom plugin's data moved to its own tables (checked there below).
+DROPPED = {
+    ("user", "failed_logins"),
+    ("audit_entry", "ip"),
+    ("event", "meeting_id"),
+    ("registration", "join_url"),
+    ("registration", "join_ref"),
+    ("registration", "join_status"),
+    ("registration", "join_error"),
+}
+
+# zoom_task as the core's first migration made it (the Zoom plugin's migration adopts it).
+OLD_ZOOM_TASK = sa.Table(
+    "zoom_task",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("key", sa.String(100), nullable=False, unique=True),
+    sa.Column("meeting_id", sa.String(64), nullable=False),
+    sa.Column("registrant_id", sa.String(100), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("last_error", sa.String(500), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+ZOOM_TASK_ROW = dict(
+    id=1,
+    kind="erase",
+    key="erase:111222:zr-9",
+    meeting_id="111222",
+    registrant_id="zr-9",
+    attempts=2,
+    due_at=T1,
+    last_error="HTTP 503",
+    created_at=T0,
+)
 
 # The schema of the first migration never changes, so these rows are written for it once.
 ROWS = {
@@ -270,15 +306,16 @@ ROWS = {
 # Columns a later migration removes on purpose (with their values).
 
 
-def migration_config(app):
-    return app.extensions["migrate"].migrate.get_config(app.extensions["migrate"].directory)
-
-
 def upgrade_keeps_everything(url):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        script = ScriptDirectory.from_config(migration_config(app))
-        first = script.get_base()
+        script = script_directory()
+        # The core's base: each plugin's branch has one too.
+        (first,) = [
+            b
+            for b in script.get_bases()
+            if Path(script.get_revision(b).path).parent == CORE_VERSIONS
+        ]
         flask_migrate.upgrade(revision=first)
 
         with db.engine.begin() as conn:
@@ -287,11 +324,13 @@ def upgrade_keeps_everything(url):
             for table, rows in ROWS.items():
                 for row in rows:  # one at a time: rows may name different columns
                     conn.execute(meta.tables[table].insert().values(**row))
+            OLD_ZOOM_TASK.create(conn)
+            conn.execute(OLD_ZOOM_TASK.insert().values(**ZOOM_TASK_ROW))
 
-        flask_migrate.upgrade()  # to the newest
+        upgrade_database(db.engine)  # to the newest, as `sala init` does
 
         with db.engine.connect() as conn:
-            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            versions = set(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))
             meta = sa.MetaData()
             meta.reflect(conn)
             for table_name, rows in ROWS.items():
@@ -307,6 +346,17 @@ def upgrade_keeps_everything(url):
                             assert column not in stored, f"{table_name}.{column}"
                             continue
                         assert stored[column] == value, f"{table_name}.{column}"
+            zoom = {
+                name: meta.tables[name] for name in ("zoom_task", "zoom_meeting", "zoom_registrant")
+            }
+            assert [dict(r) for r in conn.execute(sa.select(zoom["zoom_task"])).mappings()] == [
+                ZOOM_TASK_ROW
+            ]
+            assert conn.execute(sa.select(zoom["zoom_meeting"])).all() == [(1, "111 222")]
+            registrant = zoom["zoom_registrant"]
+            assert conn.execute(sa.select(registrant)).all() == [
+                (1, "synced", "https://zoom.example.invalid/w/abc", "zr-1", "", 0, None)
+            ]
 
         # The app reads them through its models.
         event = db.session.get(Event, 1)
@@ -325,12 +375,12 @@ def upgrade_keeps_everything(url):
         assert len(user.session_token) >= 32 and user.recovery_codes == []
         db.session.remove()
         db.engine.dispose()
-    return first, version, script.get_current_head()
+    return first, versions, set(script.get_heads())
 
 
 def test_upgrade_from_the_first_migration_keeps_every_row_on_sqlite(tmp_path):
-    first, version, head = upgrade_keeps_everything(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    assert version == head
+    first, versions, heads = upgrade_keeps_everything(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    assert versions == heads
     assert first is not None
 
 
@@ -339,5 +389,5 @@ def test_upgrade_from_the_first_migration_keeps_every_row_on_sqlite(tmp_path):
 def test_upgrade_from_the_first_migration_keeps_every_row_on_postgresql():
     base = os.environ["TEST_DATABASE_URL"]
     with scratch_postgres_database(base, "sala_upgrade") as url:
-        first, version, head = upgrade_keeps_everything(url)
-    assert version == head
+        first, versions, heads = upgrade_keeps_everything(url)
+    assert versions == heads

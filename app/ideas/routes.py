@@ -12,7 +12,6 @@ from ..extensions import db, limiter
 from ..forms import choices
 from ..i18n import current_language, language_name, languages
 from ..models import Idea, LinkToken, Theme, utcnow
-from ..plugins import plugin_state
 from ..registration.domain import find_manage_registration
 from ..whole_numbers import int_arg, page_arg
 from . import workflow
@@ -61,9 +60,9 @@ def is_live(event, now=None):
 
 
 def board_is_public():
-    """Only with a plugin that reviews new ideas (the moderation plugin) is anything shown
-    publicly: without one, ideas are for organizers only."""
-    return bool(plugin_state().manager.hook.sala_initial_idea_status.get_hookimpls())
+    """IDEAS_PUBLIC_BOARD: approved ideas shown publicly (a site that moderates ideas);
+    otherwise ideas are for organizers only."""
+    return bool(current_app.config["IDEAS_PUBLIC_BOARD"])
 
 
 def registrant_from_token(event, raw):

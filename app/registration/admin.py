@@ -59,7 +59,6 @@ CSV_FIELDS = (
     "confirmed_at",
     "cancelled_at",
     "join_details_sent_at",
-    "join_status",
     "attended",
 )
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -412,9 +412,6 @@ def erase(registration, actor=None, keep_status=False, record=True):
     registration.name = ""
     registration.country = ""
     registration.affiliation = ""
-    registration.join_url = ""
-    registration.join_ref = ""
-    registration.join_error = ""
     registration.erased_at = utcnow()
     db.session.execute(
         sa.delete(LinkToken).where(
@@ -449,9 +446,7 @@ def join_fallback_at(registration):
 
 
 def shared_join_details(event):
-    return JoinDetails(
-        url=event.join_url, passcode=event.join_passcode, meeting_id=event.meeting_id
-    )
+    return JoinDetails(url=event.join_url, passcode=event.join_passcode)
 
 
 def join_details_for(registration):
@@ -478,12 +473,8 @@ def release_join_details(registration, now=None, resend=False, batch=""):
     if details is JOIN_PENDING:
         if now < join_fallback_at(registration):
             return None  # the worker asks again on its next round
+        # The plugin sees join_details_sent_at set and keeps to the shared link from now.
         details = shared_join_details(event)
-        registration.join_status = "failed"
-        # Said to organizers, in the language the worker runs in (as the Zoom plugin's are).
-        registration.join_error = _(
-            "The personal link was not ready in time: the shared link was sent."
-        )
     key = f"join:{round_key(registration)}"
     if resend and registration.join_details_sent_at is not None:
         key = f"join:{registration.id}:resend:{now.isoformat()}"

@@ -39,7 +39,6 @@ EXPORT_FIELDS = (
     "confirmed_at",
     "cancelled_at",
     "attended",
-    "join_status",
 )
 IDEA_FIELDS = ("id", "registration_id", "author_email", "author_name", "display", "status")
 

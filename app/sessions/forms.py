@@ -29,6 +29,7 @@ from wtforms.validators import (
 
 from ..forms import Form, choices
 from ..models import Event
+from ..plugins import event_form_fields
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -244,12 +245,6 @@ class EventFormBase(Form):
             Length(max=100, message=_l("The passcode can have at most %(max)d characters."))
         ],
     )
-    meeting_id = StringField(
-        _l("Zoom meeting ID"),
-        validators=[
-            Length(max=64, message=_l("The meeting ID can have at most %(max)d characters."))
-        ],
-    )
     reminder_24h = BooleanField(_l("Remind registrants 24 hours before"))
     reminder_1h = BooleanField(_l("Remind registrants 1 hour before"))
     notify_rejected_authors = BooleanField(_l("Tell authors when their idea is not approved"))
@@ -329,11 +324,18 @@ class EventFormBase(Form):
         return out
 
 
-def event_form(languages, **kwargs):
-    """The session form for these languages: one set of text fields per language."""
+def event_form(languages, event=None, **kwargs):
+    """The session form for these languages: one set of text fields per language, and the
+    fields plugins add (`sala_event_form_fields`), filled with what they hold for `event`."""
 
     class EventForm(EventFormBase):
         pass
+
+    added = event_form_fields(event)
+    for extra in added:
+        if hasattr(EventForm, extra.name):
+            raise ValueError(f"A plugin's session form field clashes with Sala's: {extra.name}")
+        setattr(EventForm, extra.name, extra.field)
 
     for lang in languages:
         for field, (label, limit, area) in TEXTS.items():
@@ -352,6 +354,10 @@ def event_form(languages, **kwargs):
                 ),
             )
     form = EventForm(**kwargs)
+    form.plugin_fields = [(extra.name, extra.hint) for extra in added]
+    if not form.is_submitted():
+        for extra in added:
+            form[extra.name].data = extra.value
     from ..i18n import language_name
 
     form.default_language.choices = choices((code, language_name(code)) for code in languages)
@@ -360,7 +366,7 @@ def event_form(languages, **kwargs):
 
 def fill_from_event(form, event, languages):
     """Put a stored session into the form, times in its own time zone."""
-    for name in SIMPLE + ["meeting_id"]:
+    for name in SIMPLE:
         form[name].data = getattr(event, name)
     form.timezone.data = event.timezone
     form.extra_timezones.data = ", ".join(event.extra_timezones or [])

@@ -7,7 +7,6 @@ from ..auth import admin_required
 from ..events import allowed_states
 from ..extensions import db
 from ..models import Event, Plan, PlanVersion, utcnow
-from ..plugins import plugin_state
 from . import service
 from .forms import (
     TEXTS,
@@ -30,10 +29,6 @@ def require_admin():
     """Organizers only: anonymous visitors sign in first, moderators get 403."""
 
 
-def zoom_enabled():
-    return any(p.name == "zoom" and p.enabled for p in plugin_state().installed)
-
-
 def actor():
     return current_user._get_current_object()
 
@@ -53,7 +48,6 @@ def render_form(form, languages, event=None, theme_rows=None, theme_errors=None,
             texts=TEXTS,
             text_field_name=text_field_name,
             missing=missing,
-            show_meeting_id=zoom_enabled(),
             theme_rows=service.theme_rows(event, languages) if theme_rows is None else theme_rows,
             theme_errors=theme_errors or {},
             next_states=allowed_states(event) if event is not None else (),
@@ -90,7 +84,7 @@ def new_event():
     changes, errors, rows = service.parse_themes(request.form, None, languages)
     if errors:
         return render_form(form, languages, theme_rows=rows, theme_errors=errors, status=200)
-    event = service.create_event(form, languages, zoom_enabled(), actor())
+    event = service.create_event(form, languages, actor())
     service.apply_themes(event, changes)
     db.session.commit()
     warn_if_past(form)
@@ -102,7 +96,7 @@ def new_event():
 def edit_event(event_id):
     event = db.get_or_404(Event, event_id)
     languages = event_languages(event)
-    form = event_form(languages)
+    form = event_form(languages, event)
     if request.method == "GET":
         fill_from_event(form, event, languages)
         return render_form(form, languages, event)[0]
@@ -110,7 +104,7 @@ def edit_event(event_id):
     changes, errors, rows = service.parse_themes(request.form, event, languages)
     if not valid or errors:
         return render_form(form, languages, event, rows, errors, status=200)
-    changed = service.update_event(event, form, languages, zoom_enabled(), changes, actor())
+    changed = service.update_event(event, form, languages, changes, actor())
     db.session.commit()
     if changed:
         flash(_("The session was saved."), "info")

@@ -8,15 +8,12 @@ import sqlalchemy as sa
 from .. import audit, events
 from ..extensions import db
 from ..models import Event, Idea, Theme
+from ..plugins import event_form_fields, save_event_form
 from .forms import DATES, SIMPLE, TEXTS, split_zones
 
 # The settings a duplicate copies as they are (the slug, texts, themes and dates are
 # handled apart).
-COPIED = [name for name in SIMPLE if name != "slug"] + [
-    "timezone",
-    "extra_timezones",
-    "meeting_id",
-]
+COPIED = [name for name in SIMPLE if name != "slug"] + ["timezone", "extra_timezones"]
 
 
 def slug_taken(slug, except_id=None):
@@ -26,7 +23,7 @@ def slug_taken(slug, except_id=None):
     return db.session.scalar(query) is not None
 
 
-def apply_form(event, form, languages, show_meeting_id):
+def apply_form(event, form, languages):
     """Copy a valid form into a session; returns the names of the fields that changed."""
     before = snapshot(event)
     for name in SIMPLE:
@@ -36,8 +33,6 @@ def apply_form(event, form, languages, show_meeting_id):
         setattr(event, name, value)
     if event.join_release_hours is None:
         event.join_release_hours = 24
-    if show_meeting_id:
-        event.meeting_id = (form.meeting_id.data or "").strip()
     event.timezone = form.zone()
     event.extra_timezones = split_zones(form.extra_timezones.data)
     for name in DATES:
@@ -53,28 +48,35 @@ def apply_form(event, form, languages, show_meeting_id):
 
 
 def snapshot(event):
-    values = {name: getattr(event, name, None) for name in SIMPLE + DATES + ["meeting_id"]}
+    values = {name: getattr(event, name, None) for name in SIMPLE + DATES}
     values.update(timezone=event.timezone, extra_timezones=list(event.extra_timezones or []))
     values["texts"] = {code: dict(v) for code, v in (event.texts or {}).items()}
     return values
 
 
-def create_event(form, languages, show_meeting_id, actor=None):
+def create_event(form, languages, actor=None):
     event = Event(state="draft", texts={}, extra_timezones=[])
-    apply_form(event, form, languages, show_meeting_id)
+    apply_form(event, form, languages)
     db.session.add(event)
     db.session.flush()
+    save_plugin_fields(event, form)
     audit.record("event.create", event, actor=actor, slug=event.slug)
     return event
 
 
-def update_event(event, form, languages, show_meeting_id, theme_changes, actor=None):
-    changed = apply_form(event, form, languages, show_meeting_id)
+def update_event(event, form, languages, theme_changes, actor=None):
+    changed = apply_form(event, form, languages)
     changed += apply_themes(event, theme_changes)
     db.session.flush()
+    changed += save_plugin_fields(event, form)
     if changed:
         audit.record("event.edit", event, actor=actor, changed=changed)
     return changed
+
+
+def save_plugin_fields(event, form):
+    """The plugins' own fields of the form go to the plugins (`sala_event_form_saved`)."""
+    return save_event_form(event, {name: form[name].data for name, _hint in form.plugin_fields})
 
 
 def apply_themes(event, changes):
@@ -182,6 +184,7 @@ def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     ]
     db.session.add(copy)
     db.session.flush()
+    save_event_form(copy, {f.name: f.value for f in event_form_fields(source)})
     audit.record("event.duplicate", copy, actor=actor, source=source.slug, shift_days=shift_days)
     return copy
 

@@ -1,5 +1,8 @@
 """initial schema
 
+The first releases also created the Zoom plugin's `zoom_task` table here. It is the
+plugin's own now (plugins/zoom/migrations), which adopts the table where it exists.
+
 Revision ID: c3e2b179ef90
 Revises: 
 Create Date: 2026-11-27 23:07:07.654119
@@ -80,22 +83,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
     )
-    op.create_table('zoom_task',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('key', sa.String(length=100), nullable=False),
-    sa.Column('meeting_id', sa.String(length=64), nullable=False),
-    sa.Column('registrant_id', sa.String(length=100), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('due_at', sa.DateTime(), nullable=False),
-    sa.Column('last_error', sa.String(length=500), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('key')
-    )
-    with op.batch_alter_table('zoom_task', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_zoom_task_due_at'), ['due_at'], unique=False)
-
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -301,10 +288,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_entry_action'))
 
     op.drop_table('audit_entry')
-    with op.batch_alter_table('zoom_task', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_zoom_task_due_at'))
-
-    op.drop_table('zoom_task')
     op.drop_table('user')
     with op.batch_alter_table('link_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_link_token_subject_id'))

@@ -23,6 +23,8 @@ def sala_config_defaults():
         # Where moderators land after signing in (an endpoint).
         "MODERATOR_HOME": "moderation.index",
         "MODERATION_PAGE_SIZE": 50,
+        # Ideas are public only after moderation: with this plugin they are moderated.
+        "IDEAS_PUBLIC_BOARD": True,
     }
 
 

@@ -1,23 +1,45 @@
 """Zoom: a personal join link for every registrant, kept in sync, attendance back from Zoom.
 
 Settings (instance/config.py or SALA_* variables; see docs/zoom.md): ZOOM_ACCOUNT_ID,
-ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_SECRET, and per session the meeting id
-(`Event.meeting_id`). Without credentials, or for a session without a meeting id, the plugin
-does nothing: no calls, and the core sends the session's shared link.
+ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_SECRET, and per session the meeting id (a
+field this plugin adds to the organizer's session form). Without credentials, or for a
+session without a meeting id, the plugin does nothing: no calls, and the core sends the
+session's shared link. Its state is in its own tables (models.py), made and upgraded by its
+own migrations (migrations/, applied by `sala init`).
 
 No network call ever happens in a web request: the hooks only mark registrations, and
 `sala_worker_tick` talks to Zoom.
 """
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import StringField
+from wtforms.validators import Length
 
-from app.api import JOIN_PENDING, JoinDetails, PersonalDataShare, Registration, db, hookimpl
+from app.api import (
+    JOIN_PENDING,
+    EventFormField,
+    JoinDetails,
+    PersonalDataShare,
+    Registration,
+    db,
+    hookimpl,
+)
 
 from . import sync
-from .models import ZoomTask  # noqa: F401  (the table must be known to db.create_all)
+from .models import ZoomRegistrant, meeting_of, set_meeting, state_of
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@hookimpl
+def sala_migration_dirs():
+    return [MIGRATIONS]
 
 
 @hookimpl
@@ -37,20 +59,51 @@ def sala_config_defaults():
         "ZOOM_MAX_INLINE_WAIT": 5.0,  # longer waits end the worker round instead
         "ZOOM_RETRY_MAX": 600,  # the longest pause of Zoom work after failures, seconds
         "ZOOM_TICK_LIMIT": 20,  # registrants handled per worker round
+        # Seconds of Zoom work per worker round (no call starts after them): the round's
+        # mail is sent after it, so a slow Zoom never holds confirmations up for long.
+        "ZOOM_TICK_SECONDS": 10,
+        # A registrant Zoom failed to add waits this long (doubling, at most a day) while
+        # the others are added: one registrant never holds up everyone.
+        "ZOOM_REGISTRANT_RETRY": 300,
         "ZOOM_ERASE_MAX_ATTEMPTS": 12,
         "ZOOM_WEBHOOK_TOLERANCE": 300,  # seconds a webhook timestamp may be off
     }
 
 
+@hookimpl
+def sala_event_form_fields(event):
+    field = StringField(
+        _l("Zoom meeting ID"),
+        validators=[
+            Length(max=64, message=_l("The meeting ID can have at most %(max)d characters."))
+        ],
+    )
+    hint = _l(
+        "The Zoom plugin registers each person for this meeting and sends them a personal link."
+    )
+    return [EventFormField("meeting_id", field, value=meeting_of(event), hint=hint)]
+
+
+@hookimpl
+def sala_event_form_saved(event, data):
+    if "meeting_id" not in data:
+        return None
+    meeting_id = (data["meeting_id"] or "").strip()
+    if meeting_id == meeting_of(event):
+        return []
+    set_meeting(event, meeting_id)
+    return ["meeting_id"]
+
+
 def _active_for(event):
-    return event is not None and bool(event.meeting_id) and sync.configured()
+    return event is not None and sync.configured() and bool(meeting_of(event))
 
 
 @hookimpl
 def sala_personal_data_shared(event):
     """sync.sync_pending adds each confirmed registrant to the meeting on Zoom, with their
     email and name (split into first and last), which Zoom needs to make a personal link."""
-    if not sync.configured() or (event is not None and not event.meeting_id):
+    if not sync.configured() or (event is not None and not meeting_of(event)):
         return None
     return [
         PersonalDataShare(
@@ -66,21 +119,25 @@ def sala_personal_data_shared(event):
 def sala_registration_confirmed(registration):
     if registration.status != "confirmed" or not _active_for(registration.event):
         return None
-    if registration.join_status not in ("synced", "cancel_pending"):
-        registration.join_status, registration.join_error = "pending", ""
-    elif registration.join_status == "cancel_pending":
+    state = state_of(registration)
+    if state.status not in ("synced", "cancel_pending"):
+        state.status, state.error = "pending", ""
+    elif state.status == "cancel_pending":
         # Confirmed again before the cancellation reached Zoom: keep the link.
-        registration.join_status = "synced"
+        state.status = "synced"
     return None
 
 
 @hookimpl
 def sala_registration_cancelled(registration):
-    if registration.join_status == "synced" and registration.join_ref:
-        registration.join_status = "cancel_pending"
-    elif registration.join_status in ("", "pending", "failed"):
+    state = state_of(registration, create=False)
+    if state is None:
+        return None
+    if state.status == "synced" and state.registrant_id:
+        state.status = "cancel_pending"
+    elif state.status in ("", "pending", "failed"):
         # Not on Zoom (if the worker is adding them right now, it sees this and cancels).
-        registration.join_status = "cancelled" if registration.join_status else ""
+        state.status = "cancelled" if state.status else ""
     return None
 
 
@@ -88,29 +145,44 @@ def sala_registration_cancelled(registration):
 def sala_registration_erased(registration):
     """The email is about to be erased: keep only Zoom's registrant id, to remove them from
     the meeting in the worker, and drop the personal link."""
-    if registration.join_ref and registration.event is not None:
-        sync.queue_erase(registration.event.meeting_id, registration.join_ref, registration.id)
-    if registration.join_status or registration.join_ref:
-        registration.join_status = "erased"
-    registration.join_url, registration.join_ref, registration.join_error = "", "", ""
+    state = state_of(registration, create=False)
+    if state is None:
+        return None
+    if state.registrant_id and registration.event is not None:
+        sync.queue_erase(meeting_of(registration.event), state.registrant_id, registration.id)
+    state.status = "erased"
+    state.join_url, state.registrant_id, state.error = "", "", ""
     return None
 
 
 @hookimpl
 def sala_join_details(registration):
     event = registration.event
-    if not _active_for(event):
+    if not meeting_of(event):
         return None
-    if registration.join_status == "synced" and registration.join_url:
+    if not sync.configured():
+        return shared_details(event)
+    state = state_of(registration, create=False)
+    status = state.status if state is not None else ""
+    if status == "synced" and state.join_url:
         return JoinDetails(
-            url=registration.join_url,
+            url=state.join_url,
             passcode=event.join_passcode,
-            meeting_id=event.meeting_id,
+            meeting_id=meeting_of(event),
             personal=True,
         )
-    if registration.join_status in sync.WAITING and registration.status == "confirmed":
+    if status in sync.WAITING and registration.status == "confirmed":
+        if registration.join_details_sent_at is not None:
+            return shared_details(event)  # sent before the link was ready: keep to it
         return JOIN_PENDING
-    return None  # failed, cancelled: the session's shared link
+    return shared_details(event)  # failed, cancelled: the session's shared link
+
+
+def shared_details(event):
+    """The session's shared link, with the meeting id people may type into Zoom."""
+    return JoinDetails(
+        url=event.join_url, passcode=event.join_passcode, meeting_id=meeting_of(event)
+    )
 
 
 @hookimpl
@@ -133,19 +205,23 @@ def sala_cli_commands():
 
 
 def event_summary(event):
-    """Counts for the organizer: synced, pending, failed (with who), attended."""
-    rows = db.session.execute(
-        sa.select(Registration.join_status, sa.func.count())
+    """Counts for the organizer: synced, pending, failed (with who and why), attended."""
+    status = sync.zoom_status()
+    confirmed = (
+        sa.select(status, sa.func.count())
+        .select_from(Registration)
+        .outerjoin(ZoomRegistrant, ZoomRegistrant.registration_id == Registration.id)
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
-        .group_by(Registration.join_status)
-    ).all()
-    counts = dict(rows)
-    failed = db.session.scalars(
-        sa.select(Registration)
+        .group_by(status)
+    )
+    counts = dict(db.session.execute(confirmed).all())
+    failed = db.session.execute(
+        sa.select(Registration, ZoomRegistrant.error)
+        .join(ZoomRegistrant, ZoomRegistrant.registration_id == Registration.id)
         .where(
             Registration.event_id == event.id,
             Registration.status == "confirmed",
-            Registration.join_status == "failed",
+            ZoomRegistrant.status == "failed",
         )
         .order_by(Registration.id)
     ).all()
@@ -162,17 +238,29 @@ def event_summary(event):
     }
 
 
+def registrant_note(registration):
+    """In the organizer's registrants table: who got the shared link instead of their own."""
+    state = state_of(registration, create=False)
+    if state is None or state.status != "failed":
+        return None
+    return Markup('<br><span class="error small">{}</span>').format(_("shared link sent"))
+
+
 @hookimpl
 def sala_template_slot(slot, context):
+    if slot == "registrant_join":
+        return registrant_note(context["registration"])
     if slot != "admin_event":
         return None
     event = context.get("event")
-    if event is None or not event.meeting_id:
+    meeting_id = meeting_of(event)
+    if not meeting_id:
         return None
     return Markup(
         render_template(
             "zoom/admin_event.html",
             event=event,
+            meeting_id=meeting_id,
             summary=event_summary(event),
             configured=sync.configured(),
             webhook=bool(current_app.config.get("ZOOM_WEBHOOK_SECRET")),

@@ -11,6 +11,7 @@ from app.api import Event, db
 
 from . import sync
 from .client import ZoomError, mask, meeting_number
+from .models import ZoomMeeting, meeting_of, set_meeting
 
 zoom_group = click.Group("zoom", help="Zoom: check the setup, sync registrants, create meetings.")
 
@@ -101,9 +102,12 @@ def check_command(slug):
         events = [find_event(slug)]
     else:
         events = db.session.scalars(
-            sa.select(Event).where(Event.meeting_id != "").order_by(Event.starts_at)
+            sa.select(Event)
+            .join(ZoomMeeting, ZoomMeeting.event_id == Event.id)
+            .where(ZoomMeeting.meeting_id != "")
+            .order_by(Event.starts_at)
         ).all()
-    if slug and not events[0].meeting_id:
+    if slug and not meeting_of(events[0]):
         problems += 1
         click.echo(
             _(
@@ -121,13 +125,14 @@ def check_command(slug):
 
 
 def check_meeting(client, event):
+    meeting_id = meeting_of(event)
     try:
-        meeting = client.get_meeting(event.meeting_id) or {}
+        meeting = client.get_meeting(meeting_id) or {}
     except ZoomError as exc:
         click.echo(
             _(
                 "Problem with the meeting %(meeting)s of %(slug)s: %(error)s",
-                meeting=event.meeting_id,
+                meeting=meeting_id,
                 slug=event.slug,
                 error=exc.describe(),
             )
@@ -140,7 +145,7 @@ def check_meeting(client, event):
             _(
                 "Problem with the meeting %(meeting)s of %(slug)s: registration is not "
                 "turned on. In Zoom, edit the meeting and tick 'Registration: Required'.",
-                meeting=event.meeting_id,
+                meeting=meeting_id,
                 slug=event.slug,
             )
         )
@@ -148,7 +153,7 @@ def check_meeting(client, event):
     click.echo(
         _(
             "Meeting %(meeting)s of %(slug)s: found, registration required.",
-            meeting=event.meeting_id,
+            meeting=meeting_id,
             slug=event.slug,
         )
     )
@@ -178,7 +183,8 @@ def sync_command(slug):
     again: registrants who already have their link are skipped."""
     require_settings()
     event = find_event(slug)
-    if not event.meeting_id:
+    meeting_id = meeting_of(event)
+    if not meeting_id:
         raise click.ClickException(_("The session %(slug)s has no Zoom meeting id.", slug=slug))
     client = sync.make_client(max_inline_wait=float(current_app.config["ZOOM_RETRY_MAX"]))
     todo = len(sync.waiting_registrations(None, event=event, include_failed=True))
@@ -186,7 +192,7 @@ def sync_command(slug):
         click.echo(_("Nothing to do: every confirmed registrant has a personal link."))
         return
     try:
-        meeting = client.get_meeting(event.meeting_id) or {}
+        meeting = client.get_meeting(meeting_id) or {}
     except ZoomError as exc:
         raise click.ClickException(exc.describe()) from None
     batches = meeting.get("type", 2) == 2
@@ -197,7 +203,7 @@ def sync_command(slug):
             "%(num)d registrant to add to the meeting %(meeting)s.",
             "%(num)d registrants to add to the meeting %(meeting)s.",
             todo,
-            meeting=event.meeting_id,
+            meeting=meeting_id,
         )
     )
     with click.progressbar(length=todo, label=_("Adding to Zoom")) as bar:
@@ -251,13 +257,13 @@ def create_meeting_command(slug, host, replace):
     store its id on the session."""
     require_settings()
     event = find_event(slug)
-    if event.meeting_id and not replace:
+    if meeting_of(event) and not replace:
         raise click.ClickException(
             _(
                 "The session %(slug)s already has the meeting %(meeting)s (use --replace to make "
                 "a new one).",
                 slug=slug,
-                meeting=event.meeting_id,
+                meeting=meeting_of(event),
             )
         )
     host = host or current_app.config.get("ZOOM_HOST_USER") or ""
@@ -269,7 +275,7 @@ def create_meeting_command(slug, host, replace):
         meeting = sync.make_client().create_meeting(host, meeting_body(event)) or {}
     except ZoomError as exc:
         raise click.ClickException(exc.describe()) from None
-    event.meeting_id = meeting_number(meeting.get("id"))
+    set_meeting(event, meeting_number(meeting.get("id")))
     if meeting.get("join_url"):
         event.join_url = meeting["join_url"][:500]  # the shared link, the fallback
     if meeting.get("password"):
@@ -278,7 +284,7 @@ def create_meeting_command(slug, host, replace):
     click.echo(
         _(
             "Meeting %(meeting)s created for %(slug)s, registration required.",
-            meeting=event.meeting_id,
+            meeting=meeting_of(event),
             slug=slug,
         )
     )

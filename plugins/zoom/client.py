@@ -54,7 +54,14 @@ class ZoomError(Exception):
     def temporary(self):
         # Outages and rate limits pass; so may set-up problems (credentials, scopes), which
         # are not the registrant's fault: their registration waits rather than fails.
-        return self.kind in ("unavailable", "rate_limited", "credentials", "token", "scopes")
+        return self.kind in (
+            "unavailable",
+            "rate_limited",
+            "registrant_limited",
+            "credentials",
+            "token",
+            "scopes",
+        )
 
     def describe(self):
         """The error in plain words for an organizer (through gettext)."""
@@ -84,6 +91,11 @@ class ZoomError(Exception):
             return _("The Zoom meeting is full: it has reached its maximum number of attendees.")
         if kind == "rate_limited":
             return _("Zoom's rate limit was reached; Sala will try again later.")
+        if kind == "registrant_limited":
+            return _(
+                "Zoom takes only a few registrations of one person a day; Sala will try "
+                "this registrant again later."
+            )
         if kind == "unavailable":
             return _(
                 "Zoom could not be reached or failed (%(message)s); Sala will try again.",
@@ -100,6 +112,8 @@ class ZoomError(Exception):
 def classify(status, code, message):
     """The kind of a Zoom JSON error, from the codes in Zoom's documentation."""
     lowered = (message or "").lower()
+    if status == 429 and "registrant" in lowered:
+        return "registrant_limited"  # Zoom's daily limit of adds of one registrant
     if status == 429:
         return "rate_limited"
     if status >= 500:
@@ -243,8 +257,10 @@ class ZoomClient:
 
     # ------------------------------------------------------------ calls
 
-    def request(self, method, path, body=None, params=None):
-        """One API call; returns the decoded JSON body (or None). Raises ZoomError."""
+    def request(self, method, path, body=None, params=None, retry_unclear=True):
+        """One API call; returns the decoded JSON body (or None). Raises ZoomError.
+        ``retry_unclear=False``: a timeout or 5xx is not tried again inside the call, for a
+        call that must not be made twice (the first may have worked)."""
         url = self.settings.api_base + path
         if params:
             url += "?" + urllib.parse.urlencode(params)
@@ -256,7 +272,7 @@ class ZoomClient:
             }
             if data is not None:
                 headers["Content-Type"] = "application/json"
-            response = self._send_with_retries(method, url, data, headers)
+            response = self._send_with_retries(method, url, data, headers, retry_unclear)
             if response.status == 401 and attempt == 0:
                 log.info("Zoom answered 401 to %s %s: fetching a new token", method, path)
                 self.forget_token()
@@ -278,9 +294,10 @@ class ZoomClient:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         raise ZoomError(kind, response.status, code, message.strip(), retry_after)
 
-    def _send_with_retries(self, method, url, data, headers):
+    def _send_with_retries(self, method, url, data, headers, retry_unclear=True):
         """Send, sleeping and trying again on 429, 5xx and network errors while the waits
-        stay short; then give up with a temporary ZoomError."""
+        stay short (429 only, unless `retry_unclear`); then give up with a temporary
+        ZoomError."""
         s = self.settings
         attempt = 0
         while True:
@@ -290,6 +307,8 @@ class ZoomClient:
                 error = ZoomError("unavailable", 0, None, str(exc) or type(exc).__name__)
                 wait = s.retry_base * 2**attempt
             else:
+                if response.status == 429 and registrant_limited(response):
+                    return response  # waiting inside the call would only use up the day's adds
                 if response.status == 429:
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
                     wait = retry_after if retry_after is not None else s.retry_base * 2**attempt
@@ -309,7 +328,8 @@ class ZoomClient:
                 else:
                     return response
             attempt += 1
-            if attempt > s.retries or wait > s.max_inline_wait:
+            unclear = error.kind == "unavailable"
+            if attempt > s.retries or wait > s.max_inline_wait or (unclear and not retry_unclear):
                 if error.retry_after is None:
                     error.retry_after = wait
                 raise error
@@ -344,7 +364,29 @@ class ZoomClient:
         }
         if last_name:
             body["last_name"] = last_name
-        return self.request("POST", f"/meetings/{meeting_number(meeting_id)}/registrants", body)
+        # Never twice inside one call: after a timeout or a 5xx the add may have worked, and
+        # Zoom takes only 3 adds of one registrant a day. The caller looks them up instead.
+        return self.request(
+            "POST", f"/meetings/{meeting_number(meeting_id)}/registrants", body, retry_unclear=False
+        )
+
+    def find_registrant(self, meeting_id, email):
+        """The meeting's approved registrant with this address, or None (page by page)."""
+        wanted, token = email.strip().lower(), ""
+        while True:
+            params = {"status": "approved", "page_size": 300}
+            if token:
+                params["next_page_token"] = token
+            page = self.request(
+                "GET", f"/meetings/{meeting_number(meeting_id)}/registrants", params=params
+            )
+            page = page or {}
+            for registrant in page.get("registrants") or []:
+                if (registrant.get("email") or "").strip().lower() == wanted:
+                    return {**registrant, "registrant_id": registrant.get("id")}
+            token = page.get("next_page_token") or ""
+            if not token:
+                return None
 
     def add_registrants_batch(self, meeting_id, registrants):
         """Up to 30 {email, first_name, last_name} at once (scheduled meetings only)."""
@@ -374,6 +416,11 @@ class ZoomClient:
 
     def create_meeting(self, user, body):
         return self.request("POST", f"/users/{urllib.parse.quote(user, safe='@')}/meetings", body)
+
+
+def registrant_limited(response):
+    body = response.body if isinstance(response.body, dict) else {}
+    return classify(429, body.get("code"), str(body.get("message") or "")) == "registrant_limited"
 
 
 def _headers(message):

@@ -1,19 +1,58 @@
-"""The plugin's one table: Zoom work that outlives a registration row, and webhook events
-already handled.
+"""The plugin's own tables (their migrations: plugins/zoom/migrations).
 
-- kind "erase": a registrant to remove from a Zoom meeting after their data was erased in
-  Sala. Holds the registrant id and meeting number only (never in the clear anywhere else);
-  the row is deleted as soon as Zoom has forgotten them.
-- kind "webhook": a webhook delivery already handled (key: SHA-256 of its body), so that a
-  replay or Zoom's own retry is handled once. Kept a few days, then purged.
+- ZoomMeeting: the Zoom meeting of a session, set by the organizer in the session form.
+- ZoomRegistrant: one registrant's personal link and where they stand on Zoom.
+- ZoomTask: Zoom work that outlives a registration row, and webhook events already handled.
+  - kind "erase": a registrant to remove from a Zoom meeting after their data was erased in
+    Sala. Holds the registrant id and meeting number only (never in the clear anywhere
+    else); the row is deleted as soon as Zoom has forgotten them.
+  - kind "webhook": a webhook delivery already handled (key: SHA-256 of its body), so that a
+    replay or Zoom's own retry is handled once. Kept a few days, then purged.
 """
 
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.api import db, utcnow
+from app.api import Event, Registration, db, utcnow
+
+
+class ZoomMeeting(db.Model):
+    __tablename__ = "zoom_meeting"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    event: Mapped[Event] = relationship()
+    meeting_id: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class ZoomRegistrant(db.Model):
+    """Where one registrant stands on Zoom (`status`):
+
+    "" / "pending"   confirmed, no personal link yet (the worker will ask Zoom)
+    "synced"         join_url and registrant_id (Zoom's id for them) are set
+    "failed"         Zoom refused for good, or the link came too late (error says why):
+                     the session's shared link is used
+    "cancel_pending" cancelled in Sala, to cancel on Zoom
+    "cancelled"      cancelled on Zoom too (or never was there)
+    "erased"         personal data erased; a ZoomTask removes them from Zoom
+    """
+
+    __tablename__ = "zoom_registrant"
+
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    registration: Mapped[Registration] = relationship()
+    status: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
+    join_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    registrant_id: Mapped[str] = mapped_column(sa.String(100), default="")
+    error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Each registrant's own backoff: failed adds in a row, and not before when to try again.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    retry_at: Mapped[datetime | None]
 
 
 class ZoomTask(db.Model):
@@ -28,3 +67,36 @@ class ZoomTask(db.Model):
     due_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def meeting_of(event):
+    """The Zoom meeting id of a session, "" without one."""
+    if event is None or event.id is None:
+        return ""
+    row = db.session.get(ZoomMeeting, event.id)
+    return row.meeting_id if row else ""
+
+
+def set_meeting(event, meeting_id):
+    row = db.session.get(ZoomMeeting, event.id)
+    if row is None:
+        row = ZoomMeeting(event_id=event.id, meeting_id="")
+        db.session.add(row)
+    row.meeting_id = meeting_id
+
+
+def state_of(registration, create=True):
+    """This registrant's row, made on first use; None when there is none and `create` is
+    false."""
+    row = db.session.get(ZoomRegistrant, registration.id)
+    if row is None and create:
+        row = ZoomRegistrant(
+            registration_id=registration.id,
+            status="",
+            join_url="",
+            registrant_id="",
+            error="",
+            attempts=0,
+        )
+        db.session.add(row)
+    return row

@@ -1,14 +1,7 @@
 """The worker side: add confirmed registrants to their Zoom meeting, cancel the cancelled,
 remove the erased. Called from `sala_worker_tick`; bounded work per round; never raises.
-
-Registration.join_status, as this plugin uses it:
-  "" / "pending"   confirmed, no personal link yet (the worker will ask Zoom)
-  "synced"         join_url and join_ref (Zoom's registrant id) are set
-  "failed"         Zoom refused for good (join_error says why): the shared link is used
-  "cancel_pending" cancelled in Sala, to cancel on Zoom
-  "cancelled"      cancelled on Zoom too (or never was there)
-  "erased"         personal data erased; a ZoomTask removes them from Zoom
-"""
+Where each registrant stands is a ZoomRegistrant row (models.py says what each status means);
+a confirmed registrant without one is waiting, like "pending"."""
 
 import logging
 import time
@@ -17,11 +10,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
-from app.api import Event, Registration, db, utcnow
+from app.api import Registration, db, utcnow
 
 from .client import Settings, ZoomClient, ZoomError, split_name
-from .models import ZoomTask
+from .models import ZoomMeeting, ZoomRegistrant, ZoomTask, meeting_of, state_of
 
 log = logging.getLogger(__name__)
 WAITING = ("", "pending")
@@ -43,7 +37,14 @@ def make_client(app=None, **overrides):
 
 
 def worker_state(app):
-    return app.extensions.setdefault("zoom.state", {"pause_until": 0.0, "failures": 0})
+    """What one worker process remembers between rounds (when it last purged)."""
+    return app.extensions.setdefault("zoom.state", {})
+
+
+# The pause after an outage is a row (kind "pause") every worker reads, so that a second
+# worker, or one restarted, leaves Zoom alone too until it is due; `attempts` counts the
+# failed rounds in a row, and the pause doubles with each.
+PAUSE_KEY = "pause"
 
 
 class Pause(Exception):
@@ -58,74 +59,169 @@ def tick(app):
     """One round of Zoom work. Returns the number of items handled, None when inert."""
     if not configured(app):
         return None
-    state = worker_state(app)
-    if state["pause_until"] > time.monotonic():
+    if paused():
         return 0
+    state = worker_state(app)
     client = make_client(app)
     limit = int(app.config["ZOOM_TICK_LIMIT"])
+    # Mail waits while Zoom works: no new Zoom call starts after this.
+    deadline = time.monotonic() + float(app.config["ZOOM_TICK_SECONDS"])
     handled = 0
     try:
-        handled += sync_pending(client, limit)
-        handled += cancel_pending(client, max(0, limit - handled))
-        handled += erase_due(client, max(0, limit - handled))
+        mark_too_late()
+        handled += sync_pending(client, limit, deadline)
+        handled += cancel_pending(client, max(0, limit - handled), deadline)
+        handled += erase_due(client, max(0, limit - handled), deadline)
         if state.get("purged_at", 0.0) < time.monotonic() - 3600:  # hourly is plenty
             purge_webhook_records()
             state["purged_at"] = time.monotonic()
     except Pause as pause:
         db.session.commit()
-        delay = pause_for(app, state, pause.error)
+        delay = pause_for(app, pause.error)
         log.warning("Zoom: %s; pausing Zoom work for %.1fs", pause.error.kind, delay)
     except Exception:  # the worker must go on sending mail whatever happens here
         db.session.rollback()
         log.exception("Zoom: unexpected error in the worker round")
     else:
-        state["failures"] = 0
+        resume()
     return handled
 
 
-def pause_for(app, state, error):
+def pause_row():
+    return db.session.scalar(sa.select(ZoomTask).where(ZoomTask.key == PAUSE_KEY))
+
+
+def paused():
+    row = pause_row()
+    return row is not None and row.due_at > utcnow()
+
+
+def pause_for(app, error):
+    """Pause Zoom work for every worker: Zoom's Retry-After, or a wait that doubles with each
+    failed round in a row, at most ZOOM_RETRY_MAX seconds. Returns the wait."""
+    row = pause_row()
+    if row is None:
+        row = ZoomTask(kind="pause", key=PAUSE_KEY, attempts=0)
+        db.session.add(row)
     base = float(app.config["ZOOM_RETRY_BASE"])
-    growing = base * 2 ** state["failures"]
+    growing = base * 2**row.attempts
     delay = min(max(error.retry_after or 0.0, growing), float(app.config["ZOOM_RETRY_MAX"]))
-    state["failures"] += 1
-    state["pause_until"] = time.monotonic() + delay
+    row.attempts += 1
+    row.due_at = utcnow() + timedelta(seconds=delay)
+    row.last_error = error.kind[:500]
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker paused at the same moment: its pause holds
+        db.session.rollback()
     return delay
 
 
-def waiting_registrations(limit, event=None, include_failed=False):
+def resume():
+    """A round without failure: the next outage starts again from the shortest pause."""
+    row = pause_row()
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+
+
+def zoom_status():
+    """A registrant's status on Zoom, "" for those without a row yet (an outer join)."""
+    return sa.func.coalesce(ZoomRegistrant.status, "")
+
+
+def waiting_registrations(limit, event=None, include_failed=False, now=None):
+    """Confirmed registrants still without their link, oldest first. With `now`, those whose
+    own backoff runs past it wait their turn (the organizer's `sala zoom sync` takes all)."""
     statuses = WAITING + (("failed",) if include_failed else ())
     query = (
         sa.select(Registration)
-        .join(Event, Registration.event_id == Event.id)
+        .join(ZoomMeeting, Registration.event_id == ZoomMeeting.event_id)
+        .outerjoin(ZoomRegistrant, ZoomRegistrant.registration_id == Registration.id)
         .where(
             Registration.status == "confirmed",
-            Registration.join_status.in_(statuses),
+            zoom_status().in_(statuses),
             Registration.erased_at.is_(None),
             Registration.email != "",
-            Event.meeting_id != "",
+            ZoomMeeting.meeting_id != "",
         )
-        .order_by(Registration.id)
+        # Never tried first, then those who failed longest ago: one registrant Zoom keeps
+        # failing never stands at the head of every round.
+        .order_by(ZoomRegistrant.retry_at.asc().nulls_first(), Registration.id)
     )
     if event is not None:
         query = query.where(Registration.event_id == event.id)
+    if now is not None:
+        query = query.where(
+            sa.or_(ZoomRegistrant.retry_at.is_(None), ZoomRegistrant.retry_at <= now)
+        )
     if limit is not None:
         query = query.limit(limit)
-    return db.session.scalars(query).all()
+    registrations = db.session.scalars(query).all()
+    # Each gets a row before Zoom is asked: a cancellation meanwhile then finds it.
+    for registration in registrations:
+        state_of(registration)
+    db.session.commit()
+    return registrations
 
 
-def sync_pending(client, limit):
+def mark_too_late():
+    """Registrants whose join details went out (with the session's shared link) while their
+    personal link was still being made: they keep the shared link, and the organizer sees
+    why."""
+    sent = (
+        sa.select(Registration.id)
+        .where(Registration.join_details_sent_at.is_not(None))
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(ZoomRegistrant)
+        .where(ZoomRegistrant.status.in_(WAITING), ZoomRegistrant.registration_id.in_(sent))
+        .values(
+            status="failed",
+            error=_("The personal link was not ready in time: the shared link was sent."),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def out_of_time(deadline):
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def sync_pending(client, limit, deadline=None):
     handled = 0
-    for registration in waiting_registrations(limit):
+    for registration in waiting_registrations(limit, now=utcnow()):
+        if out_of_time(deadline):
+            break
+        state = state_of(registration)
         first, last = split_name(registration.name, registration.email)
+        meeting_id = meeting_of(registration.event)
         try:
-            answer = client.add_registrant(
-                registration.event.meeting_id, registration.email, first, last
+            # After an add whose answer never came (or a refusal), Zoom may have them already:
+            # look first, so that nobody is added twice.
+            answer = (
+                client.find_registrant(meeting_id, registration.email) if state.attempts else None
             )
+            if answer is None:
+                answer = client.add_registrant(meeting_id, registration.email, first, last)
         except ZoomError as exc:
-            registration.join_error = exc.describe()[:500]
+            state.error = exc.describe()[:500]
+            if exc.kind == "registrant_limited":
+                back_off(state, exc)
+            elif exc.kind == "unavailable":
+                # Maybe Zoom, maybe this registrant: they go behind the others next round,
+                # and after a timeout not before an answer still on its way has landed.
+                late = client.settings.timeout if exc.status == 0 else 0.0
+                state.attempts = (state.attempts or 0) + 1
+                state.retry_at = utcnow() + timedelta(seconds=late)
+            if exc.kind == "registrant_limited":
+                db.session.commit()  # this registrant waits; the others go on
+                handled += 1
+                continue
             if exc.temporary:
                 raise Pause(exc) from exc
-            registration.join_status = "failed"
+            state.status = "failed"
             db.session.commit()
             handled += 1
             continue
@@ -135,77 +231,100 @@ def sync_pending(client, limit):
     return handled
 
 
+def back_off(state, error):
+    """This registrant waits on their own: ZOOM_REGISTRANT_RETRY seconds (or Zoom's
+    Retry-After), twice as long after each failure in a row, at most a day. Meanwhile the
+    worker takes the next registrants first."""
+    base = float(current_app.config["ZOOM_REGISTRANT_RETRY"])
+    delay = min(max(error.retry_after or 0.0, base * 2 ** (state.attempts or 0)), 86400.0)
+    state.attempts = (state.attempts or 0) + 1
+    state.retry_at = utcnow() + timedelta(seconds=delay)
+
+
 def store_link(registration, answer, waiting=WAITING):
     """Save Zoom's answer, unless the registration changed meanwhile (cancelled or erased
     while we were asking Zoom): then undo on Zoom what was just done."""
+    state = state_of(registration)
     join_url, registrant_id = answer.get("join_url") or "", answer.get("registrant_id") or ""
     if not join_url or not registrant_id:
-        registration.join_status = "failed"
-        registration.join_error = _(
+        state.status = "failed"
+        state.error = _(
             "Zoom gave no personal join link: the meeting approves registrants by hand."
         )
         return False
-    updated = db.session.execute(
-        sa.update(Registration)
+    still_wanted = (
+        sa.select(Registration.id)
         .where(
             Registration.id == registration.id,
-            Registration.join_status.in_(waiting),
             Registration.status == "confirmed",
             Registration.erased_at.is_(None),
         )
+        .exists()
+    )
+    updated = db.session.execute(
+        sa.update(ZoomRegistrant)
+        .where(
+            ZoomRegistrant.registration_id == registration.id,
+            ZoomRegistrant.status.in_(waiting),
+            still_wanted,
+        )
         .values(
             join_url=join_url[:1000],
-            join_ref=registrant_id[:100],
-            join_status="synced",
-            join_error="",
+            registrant_id=registrant_id[:100],
+            status="synced",
+            error="",
+            attempts=0,
+            retry_at=None,
         )
         .execution_options(synchronize_session="fetch")
     )
     if updated.rowcount:
         return True
     db.session.refresh(registration)
-    if registration.join_status == "erased" or registration.erased_at:
-        queue_erase(registration.event.meeting_id, registrant_id, registration.id)
-    elif registration.status == "cancelled" or registration.join_status in (
-        "cancelled",
-        "cancel_pending",
-    ):
-        registration.join_ref = registrant_id[:100]
-        registration.join_status = "cancel_pending"
+    db.session.refresh(state)
+    if state.status == "erased" or registration.erased_at:
+        queue_erase(meeting_of(registration.event), registrant_id, registration.id)
+    elif registration.status == "cancelled" or state.status in ("cancelled", "cancel_pending"):
+        state.registrant_id = registrant_id[:100]
+        state.status = "cancel_pending"
     return False
 
 
-def cancel_pending(client, limit):
+def cancel_pending(client, limit, deadline=None):
     if limit <= 0:
         return 0
     rows = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.join_status == "cancel_pending")
+        sa.select(ZoomRegistrant)
+        .join(Registration, Registration.id == ZoomRegistrant.registration_id)
+        .where(ZoomRegistrant.status == "cancel_pending")
         .order_by(Registration.event_id, Registration.id)
         .limit(limit)
     ).all()
     by_meeting = {}
-    for registration in rows:
-        by_meeting.setdefault(registration.event.meeting_id, []).append(registration)
+    for state in rows:
+        by_meeting.setdefault(meeting_of(state.registration.event), []).append(state)
     handled = 0
-    for meeting_id, registrations in by_meeting.items():
-        for start in range(0, len(registrations), 30):
-            chunk = registrations[start : start + 30]
+    for meeting_id, states in by_meeting.items():
+        for start in range(0, len(states), 30):
+            if out_of_time(deadline):
+                return handled
+            chunk = states[start : start + 30]
             error = ""
             if meeting_id:
                 try:
                     client.cancel_registrants(
-                        meeting_id, [{"id": r.join_ref, "email": r.email} for r in chunk]
+                        meeting_id,
+                        [{"id": s.registrant_id, "email": s.registration.email} for s in chunk],
                     )
                 except ZoomError as exc:
                     if exc.temporary:
-                        for r in chunk:
-                            r.join_error = exc.describe()[:500]
+                        for s in chunk:
+                            s.error = exc.describe()[:500]
                         raise Pause(exc) from exc
                     if exc.kind not in ("meeting_not_found", "meeting_over") and exc.status != 404:
                         error = exc.describe()[:500]
-            for r in chunk:
-                r.join_status, r.join_url, r.join_error = "cancelled", "", error
+            for s in chunk:
+                s.status, s.join_url, s.error = "cancelled", "", error
             db.session.commit()
             handled += len(chunk)
     return handled
@@ -223,7 +342,7 @@ def queue_erase(meeting_id, registrant_id, registration_id):
     )
 
 
-def erase_due(client, limit):
+def erase_due(client, limit, deadline=None):
     if limit <= 0:
         return 0
     tasks = db.session.scalars(
@@ -235,6 +354,8 @@ def erase_due(client, limit):
     handled = 0
     max_attempts = int(current_app.config["ZOOM_ERASE_MAX_ATTEMPTS"])
     for task in tasks:
+        if out_of_time(deadline):
+            break
         try:
             client.delete_registrant(task.meeting_id, task.registrant_id)
         except ZoomError as exc:
@@ -280,6 +401,7 @@ def batch_sync(client, event, progress=None, batches=True):
     `batches` is false: Zoom batches scheduled meetings only). Skips those already synced,
     so it is safe to run again. Returns (synced, failed) counts."""
     registrations = waiting_registrations(None, event=event, include_failed=True)
+    meeting_id = meeting_of(event)
     synced = failed = 0
     size = 30 if batches else 1
     for start in range(0, len(registrations), size):
@@ -293,18 +415,19 @@ def batch_sync(client, event, progress=None, batches=True):
             people.append(person)
         try:
             if batches:
-                answer = client.add_registrants_batch(event.meeting_id, people) or {}
+                answer = client.add_registrants_batch(meeting_id, people) or {}
             else:
-                one = client.add_registrant(event.meeting_id, **people[0]) or {}
+                one = client.add_registrant(meeting_id, **people[0]) or {}
                 answer = {"registrants": [{**one, "email": people[0]["email"]}]}
         except ZoomError as exc:
             if exc.temporary:
                 for r in chunk:
-                    r.join_error = exc.describe()[:500]
+                    state_of(r).error = exc.describe()[:500]
                 db.session.commit()
                 raise
             for r in chunk:
-                r.join_status, r.join_error = "failed", exc.describe()[:500]
+                state = state_of(r)
+                state.status, state.error = "failed", exc.describe()[:500]
             db.session.commit()
             failed += len(chunk)
             if progress:
@@ -318,11 +441,10 @@ def batch_sync(client, event, progress=None, batches=True):
             if item and store_link(r, item, waiting=WAITING + ("failed",)):
                 synced += 1
             else:
-                if r.join_status in WAITING + ("failed",):
-                    r.join_status = "failed"
-                    r.join_error = r.join_error or _(
-                        "Zoom's answer did not include this registrant."
-                    )
+                state = state_of(r)
+                if state.status in WAITING + ("failed",):
+                    state.status = "failed"
+                    state.error = state.error or _("Zoom's answer did not include this registrant.")
                 failed += 1
         db.session.commit()
         if progress:

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from app.api import Event, Registration, csrf, db
+from app.api import Registration, csrf, db
 
 from .client import meeting_number
-from .models import ZoomTask
+from .models import ZoomMeeting, ZoomRegistrant, ZoomTask
 
 log = logging.getLogger(__name__)
 bp = Blueprint("zoom", __name__, url_prefix="/zoom", template_folder="templates")
@@ -83,9 +83,9 @@ def participant_joined(payload):
     if not number:
         return None
     events = [
-        e.id
-        for e in db.session.scalars(sa.select(Event).where(Event.meeting_id != "")).all()
-        if meeting_number(e.meeting_id) == number
+        m.event_id
+        for m in db.session.scalars(sa.select(ZoomMeeting).where(ZoomMeeting.meeting_id != ""))
+        if meeting_number(m.meeting_id) == number
     ]
     if not events:
         return None
@@ -95,7 +95,11 @@ def participant_joined(payload):
     registration = None
     registrant_id = participant.get("registrant_id") or ""
     if registrant_id:
-        registration = db.session.scalar(base.where(Registration.join_ref == registrant_id))
+        registration = db.session.scalar(
+            base.join(ZoomRegistrant, ZoomRegistrant.registration_id == Registration.id).where(
+                ZoomRegistrant.registrant_id == registrant_id
+            )
+        )
     email = (participant.get("email") or "").strip().lower()
     if registration is None and email:
         registration = db.session.scalar(base.where(Registration.email_key == email))

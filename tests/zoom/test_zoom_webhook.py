@@ -70,7 +70,7 @@ def test_url_validation_is_answered(zoom_app):
 
 def test_a_bad_signature_is_refused(zoom_app):
     event = make_event("81234567890")
-    registration = make_registration(event, "dara@example.org", join_ref="reg-1")
+    registration = make_registration(event, "dara@example.org", registrant_id="reg-1")
     db.session.commit()
     client = zoom_app.test_client()
     answer = post(client, joined(81234567890, "reg-1"), secret="not-the-secret")
@@ -88,7 +88,7 @@ def test_a_bad_signature_is_refused(zoom_app):
 
 def test_a_stale_timestamp_is_refused(zoom_app):
     event = make_event("81234567890")
-    registration = make_registration(event, "dara@example.org", join_ref="reg-1")
+    registration = make_registration(event, "dara@example.org", registrant_id="reg-1")
     db.session.commit()
     client = zoom_app.test_client()
     old = int(time.time()) - 6 * 60
@@ -100,8 +100,8 @@ def test_a_stale_timestamp_is_refused(zoom_app):
 
 def test_participant_joined_marks_attendance_once_even_when_replayed(zoom_app, zoom_client):
     event = make_event("81234567890")
-    dara = make_registration(event, "dara@example.org", join_ref="reg-1", join_status="synced")
-    other = make_registration(event, "sok@example.org", join_ref="reg-2", join_status="synced")
+    dara = make_registration(event, "dara@example.org", registrant_id="reg-1", zoom_status="synced")
+    other = make_registration(event, "sok@example.org", registrant_id="reg-2", zoom_status="synced")
     db.session.commit()
     client = zoom_app.test_client()
     raw, headers = signed(joined(81234567890, "reg-1"))

@@ -1,11 +1,14 @@
-"""Helpers for the Zoom tests: rows made directly, as registration would make them."""
+"""Helpers for the Zoom tests: rows made directly, as registration (and the organizer's
+session form) would make them; the plugin's own state read back from its tables."""
 
 from datetime import timedelta
 
 from app.extensions import db
 from app.models import Event, Registration, utcnow
+from plugins.zoom.models import ZoomRegistrant, set_meeting
 
 WEBHOOK_SECRET = "webhook-secret-for-tests"
+NO_STATE = ZoomRegistrant(status="", join_url="", registrant_id="", error="")
 
 
 def make_event(meeting_id="", slug="cambodia-2023", **values):
@@ -15,7 +18,6 @@ def make_event(meeting_id="", slug="cambodia-2023", **values):
         starts_at=utcnow() + timedelta(days=7),
         duration_minutes=90,
         timezone="Asia/Phnom_Penh",
-        meeting_id=meeting_id,
         join_url="https://zoom.example/j/shared",
         join_passcode="shared-pass",
         **values,
@@ -23,11 +25,16 @@ def make_event(meeting_id="", slug="cambodia-2023", **values):
     event.set_text("en", title="Cambodia after 23 July", summary="A planning session.")
     event.set_text("km", title="កម្ពុជាក្រោយថ្ងៃទី២៣ កក្កដា")
     db.session.add(event)
+    db.session.flush()
+    if meeting_id:
+        set_meeting(event, meeting_id)
     db.session.commit()
     return event
 
 
-def make_registration(event, email, name="", status="confirmed", **values):
+def make_registration(
+    event, email, name="", status="confirmed", zoom_status="", registrant_id="", **values
+):
     registration = Registration(
         event=event,
         email=email,
@@ -39,4 +46,21 @@ def make_registration(event, email, name="", status="confirmed", **values):
     )
     db.session.add(registration)
     db.session.flush()
+    if zoom_status or registrant_id:
+        db.session.add(
+            ZoomRegistrant(
+                registration_id=registration.id,
+                status=zoom_status,
+                join_url="",
+                registrant_id=registrant_id,
+                error="",
+            )
+        )
+        db.session.flush()
     return registration
+
+
+def zoom_state(registration):
+    """Where the registrant stands on Zoom, as stored now (an empty state without a row)."""
+    row = db.session.get(ZoomRegistrant, registration.id, populate_existing=True)
+    return row if row is not None else NO_STATE
