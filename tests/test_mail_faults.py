@@ -464,7 +464,7 @@ def test_upgrading_turns_mail_a_dead_worker_had_handed_over_into_unknown(tmp_pat
             )  # fmt: skip
         db.session.commit()
 
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="4b7e2c9d1a05")  # mail_pause
 
         assert [(m.status, m.last_error) for m in outbox()] == [
             ("unknown", IN_FLIGHT_UNKNOWN),

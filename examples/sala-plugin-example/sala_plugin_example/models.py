@@ -4,7 +4,7 @@ form. Made by the plugin's own migration (migrations/), which `sala init` applie
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.api import db
 
 
 class ExampleNote(db.Model):
