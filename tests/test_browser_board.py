@@ -41,3 +41,45 @@ def test_live_board_shows_a_newly_approved_idea_without_a_reload(app, page, live
     assert loads == []  # updated in place, not reloaded
     assert polled and set(polled) == {200}
     page.watch.assert_clean()
+
+
+def test_the_board_on_a_shared_screen_is_large_khmer_legible_and_has_no_controls(
+    app, page, live_server
+):
+    """Shared in a Zoom call at 1280×720: large type, Khmer with room for its stacked
+    vowels, nothing to click, and an idea a moderator writes down live appears by itself."""
+    app.config["IDEAS_BOARD_POLL_SECONDS"] = 1
+    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+    event = make_event(slug="screen", starts_in=-timedelta(minutes=10))
+    add_idea(event, title="ដោះលែងអ្នកទោសនយោបាយទាំងអស់", status="approved", language="km")
+    moderator = create_user("mod@example.org", "moderator")
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+    page.goto("/s/screen/ideas/screen?lang=km")
+    khmer = page.locator("#idea-board h2", has_text="ដោះលែងអ្នកទោសនយោបាយទាំងអស់")
+    khmer.wait_for()
+    size, line = khmer.evaluate(
+        "h => { const s = getComputedStyle(h);"
+        " return [parseFloat(s.fontSize), parseFloat(s.lineHeight)]; }"
+    )
+    assert size >= 28  # px: still readable in a shrunken video window
+    assert line / size >= 1.7  # room for Khmer's vowels above and subscripts below
+    controls = page.locator("a, button, input, select, textarea, nav, form")
+    assert controls.count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    workflow.add_live(
+        event,
+        moderator,
+        title="គណៈកម្មាធិការជាតិរៀបចំការបោះឆ្នោតឯករាជ្យ",
+        body="",
+        raised_by="speaker",
+        name="Chea Vanna",
+        language="km",
+    )
+    db.session.commit()
+    card = page.locator("#idea-board article", has_text="គណៈកម្មាធិការជាតិរៀបចំការបោះឆ្នោតឯករាជ្យ")
+    card.wait_for(timeout=60_000)
+    assert "លើកឡើងផ្ទាល់ក្នុងកិច្ចប្រជុំ" in card.inner_text()  # "raised live", in Khmer
+    assert "Chea Vanna" in card.inner_text()
+    page.watch.assert_clean()

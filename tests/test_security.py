@@ -43,6 +43,7 @@ PUBLIC = {
     "auth.reset_password",
     "auth.logout",
     "ideas.board",
+    "ideas.screen",
     "ideas.new",
     "ideas.confirm",
     "ideas.status",
