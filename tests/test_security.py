@@ -44,6 +44,7 @@ PUBLIC = {
     "auth.logout",
     "ideas.board",
     "ideas.screen",
+    "feedback.answer",
     "ideas.new",
     "ideas.confirm",
     "ideas.status",
