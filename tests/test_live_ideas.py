@@ -192,3 +192,17 @@ def test_the_screen_view_shows_the_board_without_any_control(app, client):
 
 def test_the_screen_view_of_an_unknown_session_is_a_404(app, client):
     assert client.get("/s/nothing-here/ideas/screen").status_code == 404
+
+
+def test_a_live_idea_of_only_a_title_can_be_corrected(app, mod):
+    event = make_event()
+    add_live(mod, event, title="Indepndent media")
+    (idea,) = live_ideas(event)
+    g.pop("_login_user", None)
+    response = mod.post(
+        f"/moderate/{event.id}/ideas/{idea.id}/edit",
+        data={"revision": idea.revision, "title": "Independent media", "body": ""},
+        headers=HX,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert live_ideas(event)[0].title == "Independent media"

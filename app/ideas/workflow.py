@@ -329,7 +329,10 @@ def reject(idea, actor, revision, reason="", note=""):
 def edit(idea, actor, revision, title, body):
     """Fix a typo. The original text stays in the audit log (`before`)."""
     title, body = (title or "").strip(), body or ""
-    if not title or not body.strip():
+    if not title:
+        raise IdeaError(_l("The title and the text cannot be empty."))
+    # An idea raised live may be only a title: what was said, written down in a hurry.
+    if not body.strip() and not idea.raised_live:
         raise IdeaError(_l("The title and the text cannot be empty."))
     if len(title) > TITLE_MAX or len(body) > BODY_MAX:
         raise IdeaError(
