@@ -76,6 +76,11 @@ class World:
         from app.feedback import service as feedback
 
         self.question = feedback.add_question(event, "rating", {"en": "Useful?"}, [])
+        feedback.add_question(
+            event, "choice", {"en": "Again?"}, [{"en": "Yes", "km": "បាទ/ចាស"}, {"en": "No"}]
+        )
+        feedback.add_question(event, "text", {"en": "What else?"}, [])
+        feedback.set_survey(event, is_open=True, anonymous=True)
         db.session.commit()
 
     def values(self, rule):
