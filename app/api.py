@@ -13,12 +13,13 @@ A plugin needing something that is not here asks for it to be added here, with a
 and type hints, rather than reaching into the core.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
+from wtforms import SelectChoice
 
 from . import audit as _audit
 from . import create_app as _create_app
@@ -30,7 +31,8 @@ from .auth import admin_required as _admin_required
 from .auth import moderator_required as _moderator_required
 from .extensions import csrf as _csrf
 from .extensions import db as _db
-from .forms import OneOf
+from .forms import Form, OneOf
+from .forms import choices as _choices
 from .ideas import workflow as _workflow
 from .mail import mime as _mime
 from .mail import outbox as _outbox
@@ -79,6 +81,8 @@ __all__ = [
     "to_int",
     "int_arg",
     "page_arg",
+    "Form",
+    "choices",
     "OneOf",
     # Languages
     "languages",
@@ -96,6 +100,7 @@ __all__ = [
     "set_idea_theme",
     "merge_idea",
     "discuss_idea",
+    "add_live_idea",
     "undo_idea",
     "merged_counts",
     # Mail: the outbox, and what an email provider needs
@@ -191,6 +196,11 @@ def page_arg(params: Mapping[str, str]) -> int:
     return _whole_numbers.page_arg(params)
 
 
+def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """A select's or radio's options from (value, label) pairs, as WTForms wants them."""
+    return _choices(pairs)
+
+
 # ---------------------------------------------------------------- languages
 
 
@@ -266,6 +276,34 @@ def merge_idea(idea: Idea, actor: User, revision: int | None, survivor: Idea | N
 def discuss_idea(idea: Idea, actor: User, revision: int | None, note: str = "") -> Idea:
     """During the session: mark the idea as discussed, with an optional short note."""
     return _workflow.discuss(idea, actor, revision, note=note)
+
+
+def add_live_idea(
+    event: Event,
+    actor: User,
+    *,
+    title: str,
+    body: str,
+    raised_by: str,
+    name: str = "",
+    theme: Theme | None = None,
+    language: str = "",
+) -> Idea:
+    """During the session: write down an idea raised live, approved at once and marked
+    `raised_live`. `raised_by` is one of `Idea.RAISED_BY` ("speaker" or "name" with `name`,
+    or "attendee"); `language` defaults to the session's. Raises IdeaError (its message is
+    for the moderator) on a missing title or name, a text too long, or another session's
+    theme."""
+    return _workflow.add_live(
+        event,
+        actor,
+        title=title,
+        body=body,
+        raised_by=raised_by,
+        name=name,
+        theme=theme,
+        language=language,
+    )
 
 
 def undo_idea(idea: Idea, actor: User, revision: int | None) -> Idea:

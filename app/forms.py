@@ -6,6 +6,8 @@ from wtforms.validators import ValidationError
 
 
 class Form(FlaskForm):
+    """A Flask-WTF form (CSRF included) whose hidden token leaves the page's ids unique."""
+
     class Meta(FlaskForm.Meta):
         def render_field(self, field, render_kw):
             # Several forms on one page would each give their hidden token id="csrf_token";

@@ -167,7 +167,8 @@ def sala_event_purged(event):
 
 @hookspec
 def sala_idea_submitted(idea):
-    """A new idea was submitted and confirmed."""
+    """A new idea was submitted and confirmed, or raised live during the session and written
+    down by a moderator (``idea.raised_live``; already approved)."""
 
 
 @hookspec

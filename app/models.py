@@ -276,6 +276,7 @@ class Idea(TimestampMixin, db.Model):
     )
     PUBLIC_STATUSES = ("approved", "discussed")
     DISPLAY = ("name", "initials", "anonymous")
+    RAISED_BY = ("speaker", "attendee", "name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -305,6 +306,10 @@ class Idea(TimestampMixin, db.Model):
     discussed_at: Mapped[datetime | None]
     discussion_note: Mapped[str] = mapped_column(sa.String(1000), default="")
     confirmed_at: Mapped[datetime | None]
+    # Raised during the session (aloud or in the meeting's chat) and written down by a
+    # moderator, rather than sent in advance; `raised_by` says who raised it (RAISED_BY).
+    raised_live: Mapped[bool] = mapped_column(default=False)
+    raised_by: Mapped[str] = mapped_column(sa.String(12), default="")
     # Bumped on every moderation so two moderators cannot overwrite each other's decision.
     revision: Mapped[int] = mapped_column(default=1)
 

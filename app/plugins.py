@@ -20,6 +20,7 @@ INTERNAL_PLUGINS = (
     "app.plan.slots",
     "app.registration.release",
     "app.ideas.erasure",
+    "app.feedback.hooks",
     "app.mail.erasure",
     "app.audit",
 )

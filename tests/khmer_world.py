@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.demo import load_demo
 from app.extensions import db
+from app.feedback import service as feedback
 from app.ideas import workflow
 from app.mail import mailout
 from app.models import (
@@ -41,6 +42,7 @@ class World:
     confirm_token: str = ""
     idea_confirm_token: str = ""
     idea_status_token: str = ""
+    feedback_token: str = ""  # the concluded session's registrant, whose feedback form is open
     idea: Idea | None = None
     plan_item: PlanItem | None = None
 
@@ -137,6 +139,18 @@ def build(organizer):
             workflow.reject(idea, organizer, idea.revision, reason="off_topic", note="សូមអរគុណ")
         db.session.commit()
         ideas.append(idea)
+    # An idea a speaker raised during the session, written down by a moderator.
+    workflow.add_live(
+        event,
+        organizer,
+        title="គណៈកម្មាធិការរៀបចំការបោះឆ្នោតឯករាជ្យ",
+        body="វាគ្មិនបានលើកឡើងក្នុងកិច្ចប្រជុំ។",
+        raised_by="speaker",
+        name="ជា វណ្ណា",
+        theme=theme,
+        language="km",
+    )
+    db.session.commit()
     world.idea = ideas[1]
     _row, world.idea_status_token = LinkToken.issue("idea", ideas[1])
     db.session.commit()
@@ -209,6 +223,32 @@ def build(organizer):
     db.session.commit()
     while mailout.advance_all():
         pass
+    # Its feedback form: open, a question of each kind, one answer already in.
+    feedback.add_question(concluded, "rating", {"km": "តើកិច្ចប្រជុំមានប្រយោជន៍ទេ?", "en": "Useful?"}, [])
+    feedback.add_question(
+        concluded,
+        "choice",
+        {"km": "តើអ្នកនឹងចូលរួមលើកក្រោយទេ?", "en": "Next time?"},
+        [{"km": "បាទ/ចាស", "en": "Yes"}, {"km": "ទេ", "en": "No"}],
+    )
+    feedback.add_question(concluded, "text", {"km": "តើយើងគួរកែប្រែអ្វីខ្លះ?", "en": "Change?"}, [])
+    survey = feedback.set_survey(concluded, is_open=True, anonymous=True)
+    answerer = Registration(
+        event=concluded,
+        email="feedback@example.org",
+        email_key="feedback@example.org",
+        name="ចន្ទា",
+        language="km",
+        status="confirmed",
+        confirmed_at=utcnow() - timedelta(days=5),
+    )
+    db.session.add(answerer)
+    db.session.flush()
+    questions = feedback.questions_of(concluded)
+    values = {questions[0].id: 4, questions[1].id: 0, questions[2].id: "ពេលវេលាសួរសំណួរវែងជាងនេះ"}
+    feedback.submit(answerer, survey, questions, values, "km")
+    _row, world.feedback_token = LinkToken.issue("manage", reader)
+    db.session.commit()
     world.concluded = concluded
     world.plan_item = item
     assert version.number == 2

@@ -51,8 +51,10 @@ def public_paths(world):
         f"/s/{slug}",
         f"/s/{slug}/ideas/new",
         f"/s/{slug}/ideas",
+        f"/s/{slug}/ideas/screen",
         f"/s/{slug}/plan",
         f"/r/manage/{world.manage_token}",
+        f"/r/manage/{world.manage_token}/feedback",
         f"/r/confirm/{world.confirm_token}",
         f"/ideas/status/{world.idea_status_token}",
         "/privacy",
@@ -116,6 +118,7 @@ def test_the_organizer_pages_have_no_serious_accessibility_violation(page, world
     sign_in(page, world.organizer.email)
     axe_check(page, f"/admin/events/{world.event.id}/plan")  # with its versions table
     axe_check(page, f"/admin/events/{world.event.id}/registrants")
+    axe_check(page, f"/admin/events/{world.event.id}/feedback")
     assert page.watch.outside == []
 
 

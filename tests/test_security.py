@@ -43,6 +43,8 @@ PUBLIC = {
     "auth.reset_password",
     "auth.logout",
     "ideas.board",
+    "ideas.screen",
+    "feedback.answer",
     "ideas.new",
     "ideas.confirm",
     "ideas.status",

@@ -84,6 +84,7 @@ def tokens(world, endpoint):
         "ideas.confirm": [world.idea_confirm_token, "not-a-token"],
         "ideas.status": world.idea_status_tokens,
         "auth.reset_password": [world.reset_token, "not-a-token"],
+        "feedback.answer": [world.feedback_token, *world.manage_tokens.values(), "not-a-token"],
     }.get(endpoint, [])
 
 

@@ -73,6 +73,15 @@ class World:
         self.plan = plan
         self.section = plan.sections[0]
         self.item = self.section.items[0] if self.section.items else None
+        from app.feedback import service as feedback
+
+        self.question = feedback.add_question(event, "rating", {"en": "Useful?"}, [])
+        feedback.add_question(
+            event, "choice", {"en": "Again?"}, [{"en": "Yes", "km": "បាទ/ចាស"}, {"en": "No"}]
+        )
+        feedback.add_question(event, "text", {"en": "What else?"}, [])
+        feedback.set_survey(event, is_open=True, anonymous=True)
+        db.session.commit()
 
     def values(self, rule):
         tokens = {
@@ -92,6 +101,7 @@ class World:
             "section_id": self.section.id,
             "item_id": self.item.id if self.item else 1,
             "number": 1,
+            "question_id": self.question.id,
             "action": "approve",
             "filename": "sala.css",
             "token": tokens.get(rule.endpoint, self.manage_token),

@@ -274,3 +274,42 @@ def board(slug):
         response = current_app.make_response(render_template("ideas/board.html", **context))
     response.vary.add("HX-Request")
     return response
+
+
+# ---------------------------------------------------------------- the board on a shared screen
+
+SCREEN_SIZE = 12
+
+
+@bp.get("/s/<slug>/ideas/screen")
+def screen(slug):
+    """The board for sharing a screen in the meeting: large type, the newest ideas first,
+    nothing to click. It refreshes itself while the session is live, as the board does;
+    `?theme=` keeps it to one theme."""
+    event = get_public_event(slug)
+    if event is None:
+        abort(404)
+    live = is_live(event)
+    public = board_is_public()
+    theme_id = int_arg(request.args, "theme")
+    ideas, counts = [], {}
+    if public:
+        query = (
+            sa.select(Idea)
+            .where(Idea.event_id == event.id, Idea.status.in_(Idea.PUBLIC_STATUSES))
+            .options(joinedload(Idea.theme))
+            .order_by(Idea.created_at.desc(), Idea.id.desc())
+            .limit(SCREEN_SIZE)
+        )
+        if theme_id:
+            query = query.where(Idea.theme_id == theme_id)
+        ideas = db.session.scalars(query).all()
+        counts = workflow.merged_counts([i.id for i in ideas])
+    context = dict(event=event, ideas=ideas, counts=counts, public=public, live=live)
+    if request.headers.get("HX-Request"):
+        html = render_block("ideas/screen.html", "board", **context)
+        response = current_app.make_response((html, 200 if live else POLL_STOP))
+    else:
+        response = current_app.make_response(render_template("ideas/screen.html", **context))
+    response.vary.add("HX-Request")
+    return response

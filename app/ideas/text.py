@@ -47,6 +47,11 @@ def initials(name):
 def author_label(idea):
     """How an idea's author is shown, as they chose. The email address never is."""
     name = (idea.author_name or "").strip()
+    if idea.raised_live:
+        if idea.raised_by == "speaker" and name:
+            return _("%(name)s (speaker)", name=name)
+        if idea.raised_by == "attendee" or not name:
+            return _("An attendee")
     if idea.display == "name" and name:
         return name
     if idea.display == "initials" and name:

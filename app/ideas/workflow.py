@@ -178,6 +178,50 @@ def withdraw(idea):
     audit.record("idea.withdraw", idea, before=before)
 
 
+def add_live(event, actor, *, title, body, raised_by, name="", theme=None, language=""):
+    """An idea raised during the session (by a speaker, an attendee, or someone named),
+    written down by a moderator: approved at once, and marked as raised live so the board
+    and the plan can tell it from the ideas sent in advance. No mail: nobody to write to."""
+    title, body, name = (title or "").strip(), (body or "").strip(), (name or "").strip()
+    if raised_by not in Idea.RAISED_BY:
+        raise IdeaError(_l("Choose who raised the idea."))
+    if raised_by != "attendee" and not name:
+        raise IdeaError(_l("Give the name of the person who raised it."))
+    if not title:
+        raise IdeaError(_l("The title cannot be empty."))
+    if len(title) > TITLE_MAX or len(body) > BODY_MAX or len(name) > 200:
+        raise IdeaError(
+            _l(
+                "The title can have at most %(title)d characters and the text %(body)d.",
+                title=TITLE_MAX,
+                body=BODY_MAX,
+            )
+        )
+    if theme is not None and theme.event_id != event.id:
+        raise IdeaError(_l("This theme belongs to another session."))
+    now = utcnow()
+    idea = Idea(
+        event=event,
+        title=title,
+        body=body,
+        theme=theme,
+        language=language or event.default_language,
+        status="approved",
+        raised_live=True,
+        raised_by=raised_by,
+        author_name="" if raised_by == "attendee" else name,
+        display="anonymous" if raised_by == "attendee" else "name",
+        confirmed_at=now,
+        moderated_by=actor,
+        moderated_at=now,
+    )
+    db.session.add(idea)
+    db.session.flush()
+    audit.record("idea.live", idea, actor=actor, event_id=event.id, raised_by=raised_by)
+    hooks().sala_idea_submitted(idea=idea)
+    return idea
+
+
 # ---------------------------------------------------------------- moderation
 
 
@@ -285,7 +329,10 @@ def reject(idea, actor, revision, reason="", note=""):
 def edit(idea, actor, revision, title, body):
     """Fix a typo. The original text stays in the audit log (`before`)."""
     title, body = (title or "").strip(), body or ""
-    if not title or not body.strip():
+    if not title:
+        raise IdeaError(_l("The title and the text cannot be empty."))
+    # An idea raised live may be only a title: what was said, written down in a hurry.
+    if not body.strip() and not idea.raised_live:
         raise IdeaError(_l("The title and the text cannot be empty."))
     if len(title) > TITLE_MAX or len(body) > BODY_MAX:
         raise IdeaError(

@@ -287,7 +287,12 @@ def snapshot(plan):
                         "due": item.due or "",
                         "status": item.status,
                         "ideas": [
-                            {"id": idea.id, "title": idea.title, "language": idea.language}
+                            {
+                                "id": idea.id,
+                                "title": idea.title,
+                                "language": idea.language,
+                                "live": idea.raised_live,
+                            }
                             for idea in sorted(item.ideas, key=lambda i: i.id)
                             if idea.status in USABLE_IDEA_STATUSES
                         ],

@@ -30,6 +30,7 @@ from app.api import (
     IdeaConflict,
     IdeaError,
     Theme,
+    add_live_idea,
     approve_idea,
     current_language,
     db,
@@ -48,6 +49,8 @@ from app.api import (
     to_int,
     undo_idea,
 )
+
+from .forms import live_idea_form
 
 bp = Blueprint(
     "moderation",
@@ -123,16 +126,33 @@ def queue_query(event, f):
     return query.order_by(Idea.created_at, Idea.id)
 
 
-def base_context(event, f):
+def language_choices():
+    return [(code, language_name(code)) for code in languages()]
+
+
+def speaker_names(event):
+    """Speakers already named in this session's live ideas: offered again as they type."""
+    return db.session.scalars(
+        sa.select(Idea.author_name)
+        .where(Idea.event_id == event.id, Idea.raised_by == "speaker", Idea.author_name != "")
+        .distinct()
+        .order_by(Idea.author_name)
+    ).all()
+
+
+def base_context(event, f, live_form=None):
+    lang = current_language()
     return {
         "event": event,
         "f": f,
-        "lang": current_language(),
+        "lang": lang,
         "themes": event.themes,
         "reasons": REJECT_REASONS,
         "status_filters": STATUS_FILTERS,
-        "language_choices": [(code, language_name(code)) for code in languages()],
+        "language_choices": language_choices(),
         "queue_url": url_for("moderation.queue", event_id=event.id, **query_args(f)),
+        "live_form": live_form or live_idea_form(event, lang, language_choices()),
+        "speakers": speaker_names(event),
     }
 
 
@@ -331,3 +351,62 @@ def bulk(event_id):
     )
     response.vary.add("HX-Request")
     return response
+
+
+# ---------------------------------------------------------------- ideas raised live
+
+
+@bp.post("/<int:event_id>/live")
+def add_live(event_id):
+    """Write down an idea raised during the session: approved at once, marked raised live.
+    htmx gets the form back, empty for the next one (or with its messages); without
+    JavaScript, the queue again."""
+    event = db.get_or_404(Event, event_id)
+    htmx = bool(request.headers.get("HX-Request"))
+    form = live_idea_form(event, current_language(), language_choices(), formdata=request.form)
+    idea, message = None, None
+    if form.validate():
+        theme = db.session.get(Theme, int(form.theme.data)) if form.theme.data else None
+        try:
+            idea = add_live_idea(
+                event,
+                current_user._get_current_object(),
+                title=form.title.data,
+                body=form.body.data,
+                raised_by=form.raised_by.data,
+                name=form.name.data,
+                theme=theme,
+                language=form.language.data,
+            )
+        except IdeaError as exc:
+            db.session.rollback()
+            message = str(exc)
+    if idea is None:
+        context = dict(base_context(event, filters_from(request.args), live_form=form))
+        context.update(live_message=message, live_kind="alert")
+        if htmx:
+            response = current_app.make_response((render_block(TEMPLATE, "live", **context), 422))
+            response.vary.add("HX-Request")
+            return response
+        return render_template(TEMPLATE, **queue_context_from(context, event)), 422
+    db.session.commit()
+    done = _("Added as idea #%(id)d, on the board now.", id=idea.id)
+    if not htmx:
+        flash(done, "success")
+        return redirect(url_for("moderation.queue", event_id=event.id))
+    fresh = live_idea_form(event, current_language(), language_choices())
+    # The next idea is most likely in the same language and by the same kind of person.
+    fresh.language.data = idea.language
+    fresh.raised_by.data = idea.raised_by
+    context = dict(base_context(event, filters_from(request.args), live_form=fresh))
+    context.update(live_message=done, live_kind="status")
+    response = current_app.make_response(render_block(TEMPLATE, "live", **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+def queue_context_from(context, event):
+    """The whole queue page around a live form that has messages."""
+    full = queue_context(event, context["f"])
+    full.update({k: v for k, v in context.items() if k.startswith("live_")})
+    return full
