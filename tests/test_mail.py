@@ -254,7 +254,7 @@ def test_temporary_refusal_is_retried_with_growing_delays_then_fails(make_app, s
             delays.append((message.due_at - before).total_seconds())
             assert run_worker().claimed == 0  # not due yet
             pass_time()
-        assert delays[1] > delays[0] >= retry_delay(1) - 1
+        assert delays[1] > delays[0] >= retry_delay(1, app.config["MAIL_RETRY_BASE_SECONDS"]) - 1
 
         run_worker()  # the third and last attempt
         message = outbox()[0]

@@ -29,7 +29,7 @@ def public_post_limit():
 
 
 def per_address_limit():
-    return current_app.config.get("IDEAS_RATE_LIMIT_PER_ADDRESS", "10 per hour")
+    return current_app.config["IDEAS_RATE_LIMIT_PER_ADDRESS"]
 
 
 def author_link_key():

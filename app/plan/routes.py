@@ -31,9 +31,6 @@ from .forms import SettingsForm, intro_form, item_form, publish_form, section_fo
 bp = Blueprint("plan", __name__, template_folder="templates")
 
 EDITOR = "plan/editor.html"
-# Up to this many items, every item's form is open on the editor; a longer plan lists its
-# items compactly and opens one form at a time, so the page stays light.
-INLINE_ITEMS = 40
 
 
 def langs():
@@ -131,7 +128,7 @@ def editor_context(event, plan, **extra):
         not_concluded=not_concluded_message(),
         saved_at=None,
         expand_all=sum(len(s.items) for s in plan.sections)
-        <= current_app.config.get("PLAN_EDITOR_INLINE_ITEMS", INLINE_ITEMS),
+        <= current_app.config["PLAN_EDITOR_INLINE_ITEMS"],
         edit_id=int_arg(request.args, "edit"),
     )
     context.update(extra)
