@@ -20,7 +20,6 @@ One round (`Worker.run_round`):
 
 import logging
 import os
-import re
 import socket
 import threading
 import uuid
@@ -34,6 +33,7 @@ from ..extensions import db
 from ..models import OutboxMessage, utcnow
 from ..plugins import hooks
 from ..sqlite import take_write_lock
+from .mime import PLAIN_ADDRESS
 from .outbox import ConnectionLost, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("sala.worker")
@@ -41,12 +41,6 @@ log = logging.getLogger("sala.worker")
 # The worker's settings (MAIL_WORKER_*, MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS) have
 # their defaults in app/config.py.
 RETRY_MAX_SECONDS = 6 * 3600
-
-# letters, digits and the usual punctuation @ a dotted domain of letters, digits and hyphens
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
-    r"[A-Za-z]{2,63}"
-)
 
 # Stored in last_error; the outbox page shows it translated.
 HANDED_THEN_STOPPED = "worker stopped after handing over; not resent to avoid a duplicate"
@@ -87,7 +81,7 @@ def malformed_address(address):
     """Why `address` cannot be sent to (no provider sees it then), or "" if it is fine."""
     from email_validator import EmailNotValidError, validate_email
 
-    if _PLAIN_ADDRESS.fullmatch(address):  # the common case, without the full (slower) check
+    if PLAIN_ADDRESS.fullmatch(address):  # the common case, without the full (slower) check
         return ""
     try:
         validate_email(address, check_deliverability=False)
