@@ -27,6 +27,7 @@ from ..mail.outbox import render_mail
 from ..models import Event, Registration, utcnow
 from ..registration import domain
 from ..registration.forms import ActionForm, announcement_form
+from ..spreadsheet import safe_cell
 from ..whole_numbers import page_arg
 from .routes import bp
 
@@ -46,13 +47,6 @@ CSV_FIELDS = (
     "join_status",
     "attended",
 )
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value):
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
 
 
 def filters_from(args):
@@ -172,7 +166,7 @@ def registrants_csv(event_id):
     writer = csv.writer(buffer)
     writer.writerow(CSV_FIELDS)
     for registration in db.session.scalars(query.execution_options(yield_per=500)):
-        writer.writerow([neutralize(getattr(registration, name)) for name in CSV_FIELDS])
+        writer.writerow([safe_cell(getattr(registration, name)) for name in CSV_FIELDS])
 
     filename = f"{event.slug}-registrants-{utcnow():%Y%m%d}.csv"
     return Response(
