@@ -95,7 +95,9 @@ def test_progress_fragment_polls_until_the_batch_is_done(app, client, auth, admi
     assert response.status_code == 286  # htmx stops polling
     assert '<progress max="3" value="3">' in response.text
     assert "data-hx-trigger" not in response.text
-    assert client.get("/admin/outbox/progress?batch=plan-v1").status_code == 302  # no htmx
+    without_htmx = client.get("/admin/outbox/progress?batch=plan-v1")
+    assert without_htmx.status_code == 302  # to the outbox page
+    assert "HX-Request" in without_htmx.headers.get("Vary", "")  # the same URL, two answers
 
 
 @pytest.mark.browser

@@ -112,12 +112,6 @@ def per_day_chart(event):
     return charts.bar_chart(days, _("Registrations per day")) if days else None
 
 
-def wants_fragment():
-    return bool(getattr(request, "htmx", False)) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 @bp.get("/events/<int:event_id>/registrants")
 def registrants(event_id):
     event = db.get_or_404(Event, event_id)
@@ -138,7 +132,7 @@ def registrants(event_id):
         countries=facet(event, Registration.country),
         action=ActionForm(formdata=None),
     )
-    if wants_fragment():
+    if request.htmx:
         response = Response(render_block("admin/registrants.html", "results", **context))
     else:
         context.update(
@@ -147,7 +141,6 @@ def registrants(event_id):
             seats_left=domain.seats_left(event),
         )
         response = Response(render_template("admin/registrants.html", **context))
-    response.headers["Vary"] = "HX-Request"
     return response
 
 

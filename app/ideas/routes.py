@@ -268,10 +268,6 @@ def board(slug):
         theme_id=theme_id,
         window=ideas_window(event),
     )
-    if request.headers.get("HX-Request"):
-        html = render_block("ideas/board.html", "board", **context)
-        response = current_app.make_response((html, 200 if live else POLL_STOP))
-    else:
-        response = current_app.make_response(render_template("ideas/board.html", **context))
-    response.vary.add("HX-Request")
-    return response
+    if request.htmx:
+        return render_block("ideas/board.html", "board", **context), 200 if live else POLL_STOP
+    return render_template("ideas/board.html", **context)

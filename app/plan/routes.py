@@ -6,7 +6,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -41,16 +40,6 @@ def not_concluded_message():
     return _(
         "The Plan of Action can be published once the session is concluded. Conclude it first."
     )
-
-
-def is_htmx():
-    return request.headers.get("HX-Request") == "true"
-
-
-def vary(response):
-    response = make_response(response)
-    response.vary.add("HX-Request")
-    return response
 
 
 def back_to_editor(event, anchor=""):
@@ -159,28 +148,26 @@ def item_of(plan, item_id):
 def saved(event, plan, prefix, texts, error_form=None):
     """The answer to an autosave: a small status, and the "not yet translated" marks of the
     saved object brought up to date (out of band)."""
-    return vary(
-        render_template(
-            "plan/_saved.html",
-            prefix=prefix,
-            texts=texts,
-            langs=langs(),
-            form=error_form,
-            saved_at=utcnow(),
-            event=event,
-        )
+    return render_template(
+        "plan/_saved.html",
+        prefix=prefix,
+        texts=texts,
+        langs=langs(),
+        form=error_form,
+        saved_at=utcnow(),
+        event=event,
     )  # 200 even for an error: htmx swaps only 2xx answers, and the message must show
 
 
 def invalid(event, plan, key, form, anchor):
     """A form with errors: htmx gets the status line with the messages; without JS, the
     editor again, with the form as typed and the messages next to the fields."""
-    if is_htmx():
+    if request.htmx:
         return saved(event, plan, key, {}, error_form=form)
     flash(_("Not saved: please correct the marked fields."), "error")
     edit_id = int(key.split("-")[1]) if key.startswith("item-") else None
     context = editor_context(event, plan, bound={key: form}, edit_id=edit_id)
-    return vary(render_template(EDITOR, **context)), 422
+    return render_template(EDITOR, **context), 422
 
 
 # ---------------------------------------------------------------- the editor
@@ -204,7 +191,7 @@ def save_intro(event_id):
     plan.intro = {k: v.strip() for k, v in form.texts("intro").items() if v.strip()}
     service.touch(plan)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         return saved(event, plan, "intro", {"intro": plan.intro})
     flash(_("Introduction saved."), "success")
     return back_to_editor(event, "plan-intro")
@@ -218,7 +205,7 @@ def save_settings(event_id):
     form.validate()
     plan.send_on_publish = bool(form.send_on_publish.data)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         return saved(event, plan, "settings", {})
     flash(_("Settings saved."), "success")
     return back_to_editor(event, "plan-publish")
@@ -268,7 +255,7 @@ def save_section(event_id, section_id):
     section.body = clean(form.texts("body"))
     service.touch(plan)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         return saved(event, plan, key, {"title": section.title, "body": section.body})
     flash(_("Section saved."), "success")
     return back_to_editor(event, key)
@@ -290,8 +277,8 @@ def move_section(event_id, section_id):
     service.touch(plan)
     db.session.commit()
     plan = service.load_plan_tree(plan.id)
-    if is_htmx():
-        return vary(render_block(EDITOR, "sections", **editor_context(event, plan)))
+    if request.htmx:
+        return render_block(EDITOR, "sections", **editor_context(event, plan))
     return back_to_editor(event, f"section-{section.id}")
 
 
@@ -319,11 +306,11 @@ def add_item(event_id, section_id):
     db.session.add(item)
     service.touch(plan)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         plan = service.load_plan_tree(plan.id)
         section = section_of(plan, section_id)
         context = editor_context(event, plan, edit_id=item.id)
-        return vary(render_block(EDITOR, "section_items", section=section, **context))
+        return render_block(EDITOR, "section_items", section=section, **context)
     return redirect(url_for("plan.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}")
 
 
@@ -342,7 +329,7 @@ def save_item(event_id, item_id):
     item.status = form.status.data
     service.touch(plan)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         return saved(event, plan, key, {"what": item.what, "who": item.who})
     flash(_("Item saved."), "success")
     return back_to_editor(event, key)
@@ -355,12 +342,12 @@ def edit_item(event_id, item_id):
     or the editor with it open."""
     event, plan = load(event_id)
     section, item = item_of(plan, item_id)
-    if not is_htmx():
+    if not request.htmx:
         return redirect(
             url_for("plan.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}"
         )
     context = editor_context(event, plan, edit_id=item.id)
-    return vary(render_block(EDITOR, "section_items", section=section, **context))
+    return render_block(EDITOR, "section_items", section=section, **context)
 
 
 @bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>/move")
@@ -374,12 +361,10 @@ def move_item(event_id, item_id):
     service.move(section.items, item, direction)
     service.touch(plan)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         plan = service.load_plan_tree(plan.id)
         section = section_of(plan, section.id)
-        return vary(
-            render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
-        )
+        return render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
     return back_to_editor(event, f"item-{item.id}")
 
 
@@ -394,12 +379,10 @@ def delete_item(event_id, item_id):
         other.position = position
     service.touch(plan)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         plan = service.load_plan_tree(plan.id)
         section = section_of(plan, section.id)
-        return vary(
-            render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
-        )
+        return render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
     flash(_("Item deleted."), "info")
     return back_to_editor(event, f"section-{section.id}")
 
@@ -418,7 +401,7 @@ def ideas_answer(event, plan, item):
     html = render_block(EDITOR, "item_ideas", **context) + render_block(
         EDITOR, "unused_ideas", **context
     )
-    return vary(html)
+    return html
 
 
 @bp.get("/admin/events/<int:event_id>/plan/items/<int:item_id>/ideas")
@@ -429,9 +412,9 @@ def search_ideas(event_id, item_id):
     q = request.args.get("q", "")[:200]
     results = service.search_ideas(event, q)
     context = editor_context(event, plan, item=item, results=results, q=q, searched=True)
-    if is_htmx():
-        return vary(render_block(EDITOR, "idea_results", **context))
-    return vary(render_template("plan/link_ideas.html", section=section, **context))
+    if request.htmx:
+        return render_block(EDITOR, "idea_results", **context)
+    return render_template("plan/link_ideas.html", section=section, **context)
 
 
 @bp.post("/admin/events/<int:event_id>/plan/items/<int:item_id>/ideas")
@@ -446,7 +429,7 @@ def link_idea(event_id, item_id):
         item.ideas.append(idea)
         service.touch(plan)
         db.session.commit()
-    if is_htmx():
+    if request.htmx:
         return ideas_answer(event, service.load_plan_tree(plan.id), item)
     return back_to_editor(event, f"item-{item.id}")
 
@@ -461,7 +444,7 @@ def unlink_idea(event_id, item_id, idea_id):
             item.ideas.remove(idea)
             service.touch(plan)
     db.session.commit()
-    if is_htmx():
+    if request.htmx:
         return ideas_answer(event, service.load_plan_tree(plan.id), item)
     return back_to_editor(event, f"item-{item.id}")
 
@@ -517,7 +500,7 @@ def publish(event_id):
     form = publish_form(langs())(prefix="publish")
     if not form.validate():
         context = editor_context(event, plan, bound={"publish": form})
-        return vary(render_template(EDITOR, **context)), 422
+        return render_template(EDITOR, **context), 422
     try:
         version = service.publish(
             plan,
@@ -531,13 +514,13 @@ def publish(event_id):
         event, plan = load(event_id)
         flash(_("Not published: some texts are missing. See the list below."), "error")
         context = editor_context(event, plan, bound={"publish": form}, missing=refused.missing)
-        return vary(render_template(EDITOR, **context)), 422
+        return render_template(EDITOR, **context), 422
     except TransitionError:
         db.session.rollback()
         event, plan = load(event_id)
         flash(not_concluded_message(), "error")
         context = editor_context(event, plan, bound={"publish": form})
-        return vary(render_template(EDITOR, **context)), 422
+        return render_template(EDITOR, **context), 422
     db.session.commit()
     flash(_("Version %(n)d is published.", n=version.number), "success")
     return back_to_editor(event, "plan-versions")

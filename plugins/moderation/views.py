@@ -141,12 +141,9 @@ def queue_context(event, f, message=None):
 def queue(event_id):
     event = db.get_or_404(Event, event_id)
     context = queue_context(event, filters_from(request.args))
-    if request.headers.get("HX-Request"):
-        response = current_app.make_response(render_block(TEMPLATE, "table", **context))
-    else:
-        response = current_app.make_response(render_template(TEMPLATE, **context))
-    response.vary.add("HX-Request")
-    return response
+    if request.htmx:
+        return render_block(TEMPLATE, "table", **context)
+    return render_template(TEMPLATE, **context)
 
 
 # ---------------------------------------------------------------- row actions
@@ -170,14 +167,12 @@ def row_response(event, idea, message=None, kind="status", status=200, edit=None
         row_kind=kind,
         edit=edit,
     )
-    response = current_app.make_response((render_block(TEMPLATE, "row", **context), status))
-    response.vary.add("HX-Request")
-    return response
+    return render_block(TEMPLATE, "row", **context), status
 
 
 def missing(event, idea_id):
     message = _("This idea does not exist in this session (the link may be old). Reload the queue.")
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         html = render_template("moderation/_missing_row.html", idea_id=idea_id, message=message)
         return html, 404
     return render_error(404, message)
@@ -235,7 +230,7 @@ def act(event_id, idea_id, action):
     idea = db.session.get(Idea, idea_id)
     if idea is None or idea.event_id != event.id or idea.status == "unconfirmed":
         return missing(event, idea_id)
-    htmx = bool(request.headers.get("HX-Request"))
+    htmx = bool(request.htmx)
     actor = current_user._get_current_object()
     try:
         perform(action, idea, actor, request.form.get("revision", type=int))
@@ -305,11 +300,7 @@ def bulk(event_id):
             ids=", ".join(f"#{i}" for i in skipped),
         )
     f = filters_from(MultiDict(request.form))
-    if not request.headers.get("HX-Request"):
+    if not request.htmx:
         flash(message, "success" if not skipped else "error")
         return redirect(url_for("moderation.queue", event_id=event.id, **query_args(f)))
-    response = current_app.make_response(
-        render_block(TEMPLATE, "table", **queue_context(event, f, message=message))
-    )
-    response.vary.add("HX-Request")
-    return response
+    return render_block(TEMPLATE, "table", **queue_context(event, f, message=message))
