@@ -22,3 +22,14 @@ def test_the_short_way_refuses_what_the_full_check_refuses():
     too_long_domain = "dara@" + ("a" * 60 + ".") * 5 + "org"
     for address in (too_long_label, too_long_domain, "dara@localhost", "dara@example..org"):
         assert malformed_address(address) != "", address
+
+
+def test_organizer_pages_are_guarded_by_their_blueprint_not_route_by_route(app):
+    # One way: a blueprint of organizer pages refuses everyone else in its before_request
+    # (app/ideas/admin.py), so a route added to it later cannot forget its decorator.
+    guarded_route_by_route = sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "required_role", None)
+    )
+    assert guarded_route_by_route == []

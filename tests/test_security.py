@@ -67,7 +67,7 @@ PUBLIC = {
 }
 # Pages every signed-in account opens (its own "My account"), and the moderators' own.
 MODERATOR_PREFIXES = ("moderation.", "auth.")
-ORGANIZER_PREFIXES = ("admin.", "ideas_admin.", "plan.")
+ORGANIZER_PREFIXES = ("admin.", "ideas_admin.", "plan_admin.")
 
 XSS = [
     "<script>alert(1)</script>",
@@ -147,7 +147,7 @@ def test_every_state_changing_route_refuses_a_post_without_its_csrf_token(make_a
             "registration.update",
             "ideas.new",
             "moderation.act",
-            "plan.publish",
+            "plan_admin.publish",
             "admin.event_state",
             "auth.login",
         } <= set(checked)
