@@ -33,3 +33,26 @@ def test_organizer_pages_are_guarded_by_their_blueprint_not_route_by_route(app):
         if getattr(view, "required_role", None)
     )
     assert guarded_route_by_route == []
+
+
+def test_each_request_runs_in_an_app_context_of_its_own(app, client):
+    # As a server runs them: what one request keeps on `g` (the chosen language, the
+    # signed-in user) or in its database session is gone for the next, even while the test
+    # holds an app context open for its own work.
+    from flask import g
+
+    from app.extensions import db
+
+    seen = []
+
+    @app.get("/_probe")
+    def probe():
+        seen.append((g.get("left_by_earlier"), id(db.session())))
+        g.left_by_earlier = "yes"
+        return ""
+
+    g.left_by_earlier = "the test's"
+    client.get("/_probe")
+    client.get("/_probe")
+    assert [left for left, _session in seen] == [None, None]
+    assert id(db.session()) not in [session for _left, session in seen]

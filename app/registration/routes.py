@@ -339,10 +339,3 @@ def erase(token):
     domain.erase(registration)
     db.session.commit()
     return render_template("registration/erased.html", event=event)
-
-
-@bp.teardown_app_request
-def forget_registrant_language(exc=None):
-    # `g` lives as long as the app context, which an embedding caller (a test, a shell) may
-    # keep across requests: the registrant's language belongs to one request only.
-    g.pop("registrant_language", None)
