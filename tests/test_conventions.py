@@ -1,5 +1,7 @@
 """Things written once: each check here would catch a second copy drifting from the first."""
 
+import re
+
 from email_validator import validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -56,3 +58,14 @@ def test_each_request_runs_in_an_app_context_of_its_own(app, client):
     client.get("/_probe")
     assert [left for left, _session in seen] == [None, None]
     assert id(db.session()) not in [session for _left, session in seen]
+
+
+def test_sessions_for_tests_are_made_by_one_factory():
+    from support import ROOT
+
+    factories = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if re.search(r"^def make_event\(", path.read_text(encoding="utf-8"), re.MULTILINE)
+    )
+    assert factories == ["tests/world.py"]

@@ -4,8 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from registration_helpers import make_event
 from support import Auth
+from world import make_event
 
 from app.extensions import db
 from app.models import Idea, OutboxMessage, Registration, Theme, utcnow

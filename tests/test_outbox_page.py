@@ -6,8 +6,9 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from mailtools import add_test_templates, make_event, queue_many, queue_note
+from mailtools import add_test_templates, queue_many, queue_note
 from support import PASSWORD
+from world import MAIL_TEST, make_event
 
 from app.extensions import db
 from app.mail.worker import HANDED_THEN_STOPPED, Worker
@@ -17,7 +18,7 @@ from app.models import AuditEntry, OutboxMessage
 @pytest.fixture
 def queued(app):
     add_test_templates(app)
-    event = make_event()
+    event = make_event(MAIL_TEST)
     queue_many(event, 3, batch="plan-v1")
     failed = queue_note(event, "refused@example.org", key="refused")
     stopped = queue_note(event, "stopped@example.org", key="stopped")
@@ -139,7 +140,7 @@ def test_retry_needs_the_csrf_token(make_app):
     add_test_templates(app)
     with app.app_context():
         admin = create_user("organizer@example.org", "admin")
-        message = queue_note(make_event(), "refused@example.org")
+        message = queue_note(make_event(MAIL_TEST), "refused@example.org")
         message.status = "failed"
         db.session.commit()
         client = app.test_client()

@@ -395,7 +395,8 @@ def test_initial_idea_status(hook_app, hooktest):
 
 
 def test_personal_data_shared_is_on_the_privacy_notice_and_the_form(hook_app, hooktest):
-    from registration_helpers import form, make_event
+    from registration_helpers import form
+    from world import make_event
 
     page = hook_app.test_client().get("/privacy").text
     assert (

@@ -6,7 +6,7 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from registration_helpers import make_event
+from world import make_event
 
 from app.extensions import db
 from app.models import Registration, User

@@ -7,16 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint
-from registration_helpers import (
-    SmtpSink,
-    deliver,
-    form,
-    links,
-    mails_to,
-    make_event,
-    path_of,
-    smtp_config,
-)
+from registration_helpers import SmtpSink, deliver, form, links, mails_to, path_of, smtp_config
+from world import make_event
 
 from app.extensions import db
 from app.models import AuditEntry, Idea, LinkToken, OutboxMessage, Registration, utcnow

@@ -1,7 +1,8 @@
 """Registrant sync: personal links, outages, permanent refusals, cancel and erase."""
 
 import sqlalchemy as sa
-from zoomhelpers import make_event, make_registration
+from world import ZOOM_MEETING, make_event
+from zoomhelpers import make_registration
 
 from app.extensions import db
 from app.mail import worker
@@ -21,7 +22,7 @@ def join_details(registration):
 
 def test_each_confirmed_registrant_gets_their_own_link(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = make_event(ZOOM_MEETING, meeting_id=meeting)
     people = [
         make_registration(event, "dara@example.org", "Dara Sok"),
         make_registration(event, "Sophea@Example.org", "សុភា"),
@@ -66,7 +67,7 @@ def test_each_confirmed_registrant_gets_their_own_link(zoom_app, fake_zoom):
 def test_the_plugin_is_inert_without_credentials_or_meeting(make_app, fake_zoom):
     app = make_app()  # no Zoom settings at all
     with app.app_context():
-        event = make_event(fake_zoom.add_meeting())
+        event = make_event(ZOOM_MEETING, meeting_id=fake_zoom.add_meeting())
         registration = make_registration(event, "dara@example.org")
         confirm(registration)
         assert registration.join_status == ""
@@ -80,7 +81,7 @@ def test_the_plugin_is_inert_without_credentials_or_meeting(make_app, fake_zoom)
 
 
 def test_a_session_without_meeting_id_uses_the_shared_link(zoom_app, fake_zoom):
-    event = make_event("")
+    event = make_event(ZOOM_MEETING, meeting_id="")
     registration = make_registration(event, "dara@example.org")
     confirm(registration)
     worker.run_once()
@@ -91,7 +92,7 @@ def test_a_session_without_meeting_id_uses_the_shared_link(zoom_app, fake_zoom):
 
 def test_a_zoom_outage_loses_no_registration_and_adds_nobody_twice(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = make_event(ZOOM_MEETING, meeting_id=meeting)
     people = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(4)]
     for registration in people:
         confirm(registration)
@@ -133,7 +134,7 @@ def test_a_slow_answer_is_retried_and_gives_one_registrant(make_app, zoom_config
     app.extensions["zoom.sleep"] = lambda seconds: None
     with app.app_context():
         meeting = fake_zoom.add_meeting()
-        event = make_event(meeting)
+        event = make_event(ZOOM_MEETING, meeting_id=meeting)
         registration = make_registration(event, "dara@example.org", "Dara")
         confirm(registration)
         # Zoom does the work but answers after the client's timeout (1 s).
@@ -152,7 +153,7 @@ def test_the_worker_pauses_zoom_work_after_an_outage(make_app, zoom_config, fake
         **{**zoom_config, "ZOOM_RETRY_MAX": 600, "ZOOM_RETRIES": 0, "ZOOM_RETRY_BASE": 30}
     )
     with app.app_context():
-        event = make_event(fake_zoom.add_meeting())
+        event = make_event(ZOOM_MEETING, meeting_id=fake_zoom.add_meeting())
         confirm(make_registration(event, "dara@example.org"))
         fake_zoom.fail("meetingRegistrantCreate", "500", times=5)
         worker.run_once()
@@ -166,7 +167,7 @@ def test_a_full_meeting_marks_the_registrant_failed_and_falls_back(
     zoom_app, fake_zoom, zoom_client
 ):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = make_event(ZOOM_MEETING, meeting_id=meeting)
     first = make_registration(event, "first@example.org", "First One")
     late = make_registration(event, "late@example.org", "Late Comer")
     confirm(first)
@@ -186,7 +187,7 @@ def test_a_full_meeting_marks_the_registrant_failed_and_falls_back(
 
 
 def test_registration_not_enabled_is_said_plainly(zoom_app, fake_zoom):
-    event = make_event(fake_zoom.add_meeting(approval_type=2))
+    event = make_event(ZOOM_MEETING, meeting_id=fake_zoom.add_meeting(approval_type=2))
     registration = make_registration(event, "dara@example.org")
     confirm(registration)
     worker.run_once()
@@ -196,7 +197,7 @@ def test_registration_not_enabled_is_said_plainly(zoom_app, fake_zoom):
 
 def test_cancelling_cancels_on_zoom(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = make_event(ZOOM_MEETING, meeting_id=meeting)
     registration = make_registration(event, "dara@example.org", "Dara")
     confirm(registration)
     worker.run_once()
@@ -216,7 +217,7 @@ def test_cancelling_cancels_on_zoom(zoom_app, fake_zoom):
 
 def test_a_registrant_cancelled_before_the_sync_is_never_added(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = make_event(ZOOM_MEETING, meeting_id=meeting)
     registration = make_registration(event, "dara@example.org")
     confirm(registration)
     registration.status = "cancelled"
@@ -228,7 +229,7 @@ def test_a_registrant_cancelled_before_the_sync_is_never_added(zoom_app, fake_zo
 
 def test_erasing_removes_the_registrant_from_zoom_and_forgets_them(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = make_event(ZOOM_MEETING, meeting_id=meeting)
     registration = make_registration(event, "dara@example.org", "Dara")
     confirm(registration)
     worker.run_once()
@@ -261,7 +262,7 @@ def test_erasing_removes_the_registrant_from_zoom_and_forgets_them(zoom_app, fak
 def test_each_worker_round_does_a_bounded_amount_of_zoom_work(make_app, zoom_config, fake_zoom):
     app = make_app(**{**zoom_config, "ZOOM_TICK_LIMIT": 2})
     with app.app_context():
-        event = make_event(fake_zoom.add_meeting())
+        event = make_event(ZOOM_MEETING, meeting_id=fake_zoom.add_meeting())
         people = [make_registration(event, f"p{i}@example.org") for i in range(5)]
         for registration in people:
             confirm(registration)
@@ -277,7 +278,7 @@ def test_the_organizer_is_told_when_zoom_is_not_set_up(make_app):
     with app.app_context():
         from app.models import User
 
-        event = make_event("81234567890")
+        event = make_event(ZOOM_MEETING, meeting_id="81234567890")
         user = User(email="organizer@example.org", role="admin")
         user.set_password("correct horse battery staple")
         db.session.add(user)
@@ -295,7 +296,7 @@ def test_cancelled_or_erased_while_zoom_was_adding_them(zoom_app, fake_zoom):
     """The registrant cancels (or erases their data) while the worker is waiting for Zoom's
     answer: the worker must not store the link, and must undo it on Zoom."""
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = make_event(ZOOM_MEETING, meeting_id=meeting)
     leaving = make_registration(event, "leaving@example.org")
     erasing = make_registration(event, "erasing@example.org", status="unconfirmed")
     confirm(leaving)
