@@ -82,4 +82,20 @@ DEFAULTS = dict(
     # Approved ideas on a public board for each session. Ideas are public only after
     # moderation, so this is for sites that moderate them: the moderation plugin turns it on.
     IDEAS_PUBLIC_BOARD=False,
+    # Ideas one registrant may send per hour through their personal link.
+    IDEAS_RATE_LIMIT_PER_ADDRESS="10 per hour",
+    # Mails one personal link may ask for ("send me my link", "send the join details again").
+    LINK_MAIL_RATE_LIMIT="3 per hour",
+    # Up to this many items, every item's form is open on the Plan of Action editor; a longer
+    # plan lists its items compactly and opens one form at a time, so the page stays light.
+    PLAN_EDITOR_INLINE_ITEMS=40,
+    # The mail worker: messages claimed (on one provider connection) per round; how long a
+    # claim lasts without progress (seconds; renewed while the worker sends); tries before a
+    # temporary failure becomes final; the first retry delay (seconds), doubled on every try.
+    MAIL_WORKER_BATCH=200,
+    MAIL_WORKER_CLAIM_SECONDS=120,
+    MAIL_MAX_ATTEMPTS=8,
+    MAIL_RETRY_BASE_SECONDS=60,
+    # Development only (`make run`): the dev server also runs the mail worker in a thread.
+    RUN_WORKER_IN_PROCESS=False,
 )

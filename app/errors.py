@@ -45,7 +45,7 @@ CSRF_MESSAGE = _l(
 
 def render_error(code, message=None):
     title, default_message = MESSAGES.get(code, MESSAGES[500])
-    template = "errors/fragment.html" if getattr(request, "htmx", False) else "errors/error.html"
+    template = "errors/fragment.html" if request.htmx else "errors/error.html"
     return render_template(
         template, code=code, title=title, message=message or default_message
     ), code

@@ -6,9 +6,9 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from htmx_flask import Htmx
 from sqlalchemy.orm import DeclarativeBase
 
+from .htmx import Htmx
 from .ratelimit import remote_address_key
 from .security import OriginCheckingCSRFProtect
 

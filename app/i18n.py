@@ -10,7 +10,7 @@ import os
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_babel, get_locale, get_translations, refresh
+from flask_babel import Babel, get_babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 
 from .plugins import hooks
@@ -134,9 +134,6 @@ def init_app(app, babel):
     # Flask-Babel caches loaded catalogs on the Babel object, which every app in the process
     # shares: apps with different plugins (different catalogs) need a cache of their own.
     get_babel(app).instance = Babel(date_formats=babel.date_formats, configure_jinja=False)
-    # Flask-Babel caches the locale on `g`, which outlives a request when an app context is
-    # already pushed (the CLI, tests): choose it anew for every request.
-    app.before_request(refresh)
     app.before_request(remember_choice)
     app.before_request(use_form_translations)
     app.jinja_env.globals.update(

@@ -82,7 +82,7 @@ def cacheable():
         # Only ?lang= (folded into the key): any other argument could change the page, and
         # made-up ones would fill the cache.
         and set(request.args) <= {"lang"}
-        and not request.headers.get("HX-Request")
+        and not request.htmx
         and not session.get("_flashes")
         and not current_user.is_authenticated
     )

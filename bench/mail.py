@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import sqlalchemy as sa  # noqa: E402
-from mailtools import add_test_templates, make_event  # noqa: E402
+from mailtools import add_test_templates  # noqa: E402
+from world import MAIL_TEST, make_event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -69,7 +70,7 @@ def received(path):
 
 def queue(count, prefix, due=True):
     """`count` rendered messages, inserted in bulk (rendering is not what is measured)."""
-    event = make_event(f"bench-{prefix}")
+    event = make_event(MAIL_TEST, slug=f"bench-{prefix}")
     context = {
         "note": "The Plan of Action is published.",
         "event_url": mail_url("public.event", slug=event.slug),

@@ -7,11 +7,13 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import Flask
 from support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
     Auth,
+    Client,
     LiveServer,
     PageWatch,
     SmtpSink,
@@ -36,6 +38,10 @@ def compile_catalogs():
 
 
 compile_catalogs()
+
+# Every app a test builds, through make_app or not, serves each request of its test client in
+# an app context of its own (see support.Client).
+Flask.test_client_class = Client
 
 
 @pytest.fixture(autouse=True)

@@ -1,34 +1,11 @@
-"""Helpers for the ideas and moderation tests: a published session with its ideas window
-open, ideas created the way the workflow creates them, a registrant's manage link."""
+"""Helpers for the ideas and moderation tests: ideas created the way the workflow creates
+them, a registrant's manage link. (Their session: `make_event(IDEAS_OPEN)` from world.py.)"""
 
 import re
-from datetime import timedelta
 
 from app.extensions import db
 from app.ideas import workflow
-from app.models import Event, Idea, LinkToken, Registration, Theme, utcnow
-
-
-def make_event(slug="s1", starts_in=timedelta(days=7), **overrides):
-    now = utcnow()
-    values = dict(
-        slug=slug,
-        state="published",
-        texts={"en": {"title": f"Session {slug}"}, "km": {"title": f"កិច្ចប្រជុំ {slug}"}},
-        starts_at=now + starts_in,
-        duration_minutes=120,
-        ideas_open_at=now - timedelta(days=1),
-        ideas_close_at=None,
-    )
-    values.update(overrides)
-    event = Event(**values)
-    event.themes = [
-        Theme(position=0, labels={"en": "Elections", "km": "ការបោះឆ្នោត"}),
-        Theme(position=1, labels={"en": "Justice", "km": "យុត្តិធម៌"}),
-    ]
-    db.session.add(event)
-    db.session.commit()
-    return event
+from app.models import Idea, LinkToken, Registration, utcnow
 
 
 def add_idea(event, title="An idea", body="Some text.", status=None, created_at=None, **fields):

@@ -1,17 +1,14 @@
-"""Helpers for the mail tests and bench/mail.py: a test-only mail template, a session, and
-queuing many messages."""
+"""Helpers for the mail tests and bench/mail.py: a test-only mail template and queuing many
+messages. (Their session: `make_event(MAIL_TEST)` from world.py.)"""
 
-from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint
 
 from app.extensions import db
 from app.mail.outbox import enqueue, mail_url
-from app.models import Event
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-KM_TITLE = "កម្ពុជាក្រោយការបោះឆ្នោត៖ កិច្ចប្រជុំសាកល្បង"
 
 
 def add_test_templates(app):
@@ -20,21 +17,6 @@ def add_test_templates(app):
         app.register_blueprint(
             Blueprint("test_mail_templates", __name__, template_folder=str(TEMPLATES))
         )
-
-
-def make_event(slug="mail-test"):
-    event = Event(
-        slug=slug,
-        state="published",
-        starts_at=datetime(2023, 11, 1, 12, 0),  # 19:00 in Phnom Penh
-        timezone="Asia/Phnom_Penh",
-        default_language="en",
-    )
-    event.set_text("en", title="Mail test session")
-    event.set_text("km", title=KM_TITLE)
-    db.session.add(event)
-    db.session.flush()
-    return event
 
 
 def queue_note(event, to, language="en", key=None, note="Hello", batch=""):

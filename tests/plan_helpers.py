@@ -1,30 +1,8 @@
-"""Builders for plan tests: a session with themes, ideas and registrations, made directly."""
-
-from datetime import datetime
+"""Builders for plan tests: ideas and registrations, made directly. (Their session:
+`make_event(CONCLUDED)` from world.py.)"""
 
 from app.extensions import db
-from app.models import Event, Idea, Registration, Theme, utcnow
-
-
-def make_event(slug="plan-test", state="concluded"):
-    event = Event(
-        slug=slug,
-        state=state,
-        default_language="en",
-        texts={
-            "en": {"title": "Cambodia after the election"},
-            "km": {"title": "កម្ពុជាក្រោយការបោះឆ្នោត"},
-        },
-        starts_at=datetime(2023, 11, 1, 13, 0),
-        timezone="Asia/Phnom_Penh",
-    )
-    db.session.add(event)
-    db.session.flush()
-    rights = Theme(event=event, position=0, labels={"en": "Human rights", "km": "សិទ្ធិមនុស្ស"})
-    media = Theme(event=event, position=1, labels={"en": "Free media", "km": "សារព័ត៌មានសេរី"})
-    db.session.add_all([rights, media])
-    db.session.commit()
-    return event
+from app.models import Idea, Registration, utcnow
 
 
 def make_registration(event, email, language="en", status="confirmed", name="Reader"):

@@ -1,49 +1,13 @@
-"""Helpers for the registration tests: a session, mail reading, links from mail."""
+"""Helpers for the registration tests: the form, mail reading, links from mail. (Their
+session: `make_event()` from world.py.)"""
 
 import re
-from datetime import timedelta
 
 from support import PASSWORD, ROOT, LiveServer, PageWatch, SmtpSink, create_user  # noqa: F401
 
-from app.extensions import db
 from app.mail.worker import run_once
-from app.models import Event, utcnow
 
 LINK = re.compile(r"(https?://\S+/r/(confirm|manage)/[A-Za-z0-9_\-]+)")
-
-
-def make_event(slug="planning", **fields):
-    now = utcnow().replace(microsecond=0)
-    values = dict(
-        slug=slug,
-        state="published",
-        default_language="en",
-        starts_at=now + timedelta(days=10),
-        duration_minutes=120,
-        timezone="Asia/Phnom_Penh",
-        extra_timezones=["Europe/Paris", "America/New_York"],
-        registration_opens_at=now - timedelta(days=1),
-        registration_closes_at=None,
-        capacity=None,
-        waitlist_enabled=True,
-        join_release="on_confirmation",
-        join_url="https://zoom.example.invalid/j/123456",
-        join_passcode="shared-pass",
-    )
-    values.update(fields)
-    event = Event(**values)
-    event.set_text(
-        "en",
-        title="Planning session",
-        summary="We plan together.\n\nSecond paragraph.",
-        convener="Convened by the Commission",
-        agenda="1. Welcome\n2. Ideas",
-        speakers="Dr. Expert",
-    )
-    event.set_text("km", title="កិច្ចប្រជុំរៀបចំផែនការ", summary="យើងរៀបចំផែនការជាមួយគ្នា។")
-    db.session.add(event)
-    db.session.commit()
-    return event
 
 
 def form(email="dara@example.org", name="Dara", language="en", **extra):

@@ -1,6 +1,7 @@
 """Helpers the tests share (fixtures are in conftest.py): users, a real SMTP server, the app
 served over HTTP, and what a browser page did. Imported as `from support import ...`."""
 
+import contextvars
 import os
 import ssl
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import User
@@ -28,6 +31,19 @@ def create_user(email, role, password=PASSWORD):
     db.session.add(user)
     db.session.commit()
     return user
+
+
+class Client(FlaskClient):
+    """The test client, each request in an app context of its own, as a server runs it, even
+    while the test holds one open for its own database work: `g`, the chosen language, the
+    signed-in user and the database session of a request never reach the next one."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and current_app._get_current_object() is self.application:
+            # What the test wrote is there for the request, as it would be for a server, and
+            # what the test reads afterwards is what the request wrote.
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 class Auth:

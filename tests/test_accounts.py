@@ -380,6 +380,7 @@ def test_a_reset_link_with_a_wrong_or_old_signature_does_not_work(reset_app):
 
 
 def test_an_organizer_disables_enables_and_removes_an_account(app, admin_user, moderator_user):
+    moderator_id = moderator_user.id
     client = signed_in(app, admin_user.email)
     client.post(f"/admin/users/{moderator_user.id}/disable")
     assert "moderator@example.org is disabled and signed out." in client.get("/admin/users").text
@@ -389,7 +390,7 @@ def test_an_organizer_disables_enables_and_removes_an_account(app, admin_user, m
     signed_in(app, moderator_user.email)
 
     client.post(f"/admin/users/{moderator_user.id}/remove")
-    assert db.session.get(User, moderator_user.id) is None
+    assert db.session.get(User, moderator_id) is None
     assert actions("user.disable", "user.enable", "user.remove") == [
         "user.disable",
         "user.enable",

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from plan_helpers import make_registration
-from registration_helpers import form, make_event
+from registration_helpers import form
+from world import make_event
 
 from app import ConfigurationError, create_app
 from app.extensions import db

@@ -192,7 +192,8 @@ def test_an_instance_template_overrides_sala_s_own(make_app, isolated_instance):
 
 
 def test_mails_carry_the_organizer_s_site_name(organizer, client):
-    from registration_helpers import form, make_event
+    from registration_helpers import form
+    from world import make_event
 
     from app.models import OutboxMessage
 

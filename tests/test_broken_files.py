@@ -132,7 +132,7 @@ def test_the_worker_says_why_the_mail_folder_takes_no_mail(tmp_path):
     assert sala(tmp_path, "init").returncode == 0
     app = sqlite_app(tmp_path / "sala.sqlite")
     with app.app_context():
-        from registration_helpers import make_event
+        from world import make_event
 
         from app.registration import domain
 

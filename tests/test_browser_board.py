@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from ideas_support import add_idea, make_event
+from ideas_support import add_idea
 from support import create_user
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.ideas import workflow
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 def test_live_board_shows_a_newly_approved_idea_without_a_reload(app, page, live_server):
     app.config["IDEAS_BOARD_POLL_SECONDS"] = 1  # the page keeps its default of 15 s
     page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-    event = make_event(slug="live", starts_in=-timedelta(minutes=10))
+    event = make_event(IDEAS_OPEN, slug="live", starts_in=-timedelta(minutes=10))
     add_idea(event, title="Free the press", status="approved")
     waiting = add_idea(event, title="Release every prisoner of conscience")
     assert waiting.status == "pending"

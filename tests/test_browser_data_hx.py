@@ -6,8 +6,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from ideas_support import add_idea, make_event
+from ideas_support import add_idea
 from support import PASSWORD, LiveServer, PageWatch, create_user
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.models import Idea
@@ -26,7 +27,7 @@ def csrf_server(make_app):
 
 
 def test_an_inline_approval_sends_the_csrf_token_from_data_hx_headers(browser, csrf_server):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event, title="Free the press")
     create_user("mod@example.org", "moderator")
     context = browser.new_context(base_url=csrf_server.url)

@@ -5,8 +5,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from ideas_support import add_idea, make_event
+from ideas_support import add_idea
 from support import PASSWORD, create_user
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.models import Idea, OutboxMessage
@@ -57,7 +58,7 @@ def navigations(page):
 
 def test_khmer_idea_approved_inline_then_on_the_board(app, page, browser, live_server):
     quiet_favicon(page)
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     create_user("mod@example.org", "moderator")
 
     page.goto("/s/s1/ideas/new?lang=km")
@@ -114,7 +115,7 @@ def test_khmer_idea_approved_inline_then_on_the_board(app, page, browser, live_s
 
 def test_the_same_with_the_keyboard_only(app, page, browser, live_server):
     quiet_favicon(page)
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     create_user("mod@example.org", "moderator")
 
     page.goto("/s/s1/ideas/new?lang=km")

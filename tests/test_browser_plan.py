@@ -5,9 +5,10 @@ server; the public page reads in both languages, with the source ideas."""
 import re
 
 import pytest
-from plan_helpers import make_event, make_idea, make_registration
+from plan_helpers import make_idea, make_registration
 from playwright.sync_api import expect
 from support import create_user
+from world import CONCLUDED, make_event
 
 from app.mail.worker import run_once
 
@@ -36,7 +37,7 @@ def test_organizer_drafts_edits_links_publishes_and_everyone_reads_it(app, page,
     # Chromium asks every site for /favicon.ico on its own; the 404 it logs is not this
     # feature's (the base layout has no icon yet), so answer it here.
     page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-    event = make_event()
+    event = make_event(CONCLUDED)
     rights, media = event.themes
     make_registration(event, "reader@example.org", language="en", name="Dara")
     make_registration(event, "khmer@example.org", language="km", name="Sokha")

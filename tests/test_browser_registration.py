@@ -14,9 +14,9 @@ from registration_helpers import (
     PageWatch,
     SmtpSink,
     create_user,
-    make_event,
     smtp_config,
 )
+from world import make_event
 
 from app.extensions import db
 from app.mail.worker import run_once

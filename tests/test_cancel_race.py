@@ -5,7 +5,7 @@ freed seat always goes to the waitlist and a double-clicked Cancel cancels (and 
 import threading
 
 import sqlalchemy as sa
-from registration_helpers import make_event
+from world import make_event
 
 from app.extensions import db
 from app.models import OutboxMessage, Registration, utcnow

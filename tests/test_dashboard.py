@@ -4,8 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from registration_helpers import make_event
 from support import Auth
+from world import make_event
 
 from app.extensions import db
 from app.models import Idea, OutboxMessage, Registration, Theme, utcnow
@@ -114,3 +114,13 @@ def test_an_empty_session_shows_no_chart_of_nothing(organizer):
     page = organizer.get(f"/admin/events/{event.id}/dashboard")
     assert page.status_code == 200
     assert "No registration yet." in page.text and count(page.text, "attended") is None
+
+
+def test_a_mail_being_sent_is_called_the_same_on_the_dashboard_and_the_outbox(organizer):
+    event = make_event()
+    mail(event, 1, "sending")
+    db.session.commit()
+    dashboard = organizer.get(f"/admin/events/{event.id}/dashboard").text
+    outbox = organizer.get("/admin/outbox").text
+    assert "<title>being sent: 1</title>" in dashboard
+    assert "being sent" in outbox

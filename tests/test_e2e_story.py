@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import make_event
 from support import PASSWORD, READY_CEILING, ROOT, create_user, free_port, wait_until_ready
+from world import make_event
 
 from app.extensions import db
 from app.models import Idea, Plan

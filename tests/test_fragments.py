@@ -10,11 +10,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from ideas_support import add_idea, make_registrant
-from ideas_support import make_event as make_live_event
 from mailtools import add_test_templates, queue_many, queue_note
-from plan_helpers import make_event as make_plan_event
 from plan_helpers import make_idea
 from support import PASSWORD, create_user
+from world import CONCLUDED, IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.ideas import workflow
@@ -93,7 +92,7 @@ def assert_fragment(response, *shown, status=200):
 
 def test_live_board_polling_shows_the_approved_ideas(csrf_app):
     with csrf_app.app_context():
-        event = make_live_event(slug="live", starts_in=-timedelta(minutes=10))
+        event = make_event(IDEAS_OPEN, slug="live", starts_in=-timedelta(minutes=10))
         add_idea(event, title="Free the press", status="approved")
         add_idea(event, title="Talked about", status="discussed")
         add_idea(event, title="Still pending", status="pending")
@@ -106,7 +105,7 @@ def test_live_board_polling_shows_the_approved_ideas(csrf_app):
 
 def test_board_polling_keeps_the_visitors_language(csrf_app):
     with csrf_app.app_context():
-        event = make_live_event(slug="live", starts_in=-timedelta(minutes=10))
+        event = make_event(IDEAS_OPEN, slug="live", starts_in=-timedelta(minutes=10))
         add_idea(event, title="Free the press", status="approved", theme_id=event.themes[0].id)
     tab = Htmx(csrf_app.test_client(), "/s/live/ideas?lang=km")
     poll = tab.get("/s/live/ideas?lang=km", target="idea-board", trigger="idea-board")
@@ -116,7 +115,7 @@ def test_board_polling_keeps_the_visitors_language(csrf_app):
 def test_board_polling_interval_is_a_setting(make_app):
     app = make_app(IDEAS_BOARD_POLL_SECONDS=3)
     with app.app_context():
-        make_live_event(slug="live", starts_in=-timedelta(minutes=10))
+        make_event(IDEAS_OPEN, slug="live", starts_in=-timedelta(minutes=10))
     assert 'data-hx-trigger="every 3s"' in app.test_client().get("/s/live/ideas").text
 
 
@@ -126,7 +125,7 @@ def test_board_polling_interval_is_a_setting(make_app):
 @pytest.fixture
 def queue(csrf_app):
     with csrf_app.app_context():
-        event = make_live_event()
+        event = make_event(IDEAS_OPEN)
         ideas = [add_idea(event, title=f"Pending idea {n}") for n in range(3)]
         return event.id, [(i.id, i.revision) for i in ideas]
 
@@ -179,7 +178,7 @@ def test_a_post_without_the_csrf_header_is_refused(csrf_app, queue):
 
 def test_registrants_table_fragment_shows_the_matches(csrf_app):
     with csrf_app.app_context():
-        event = make_live_event()
+        event = make_event(IDEAS_OPEN)
         make_registrant(event, email="dara@example.org", name="Sok Dara")
         make_registrant(event, email="vanna@example.org", name="Chan Vanna")
         event_id = event.id
@@ -194,7 +193,7 @@ def test_registrants_table_fragment_shows_the_matches(csrf_app):
 def outbox(csrf_app):
     with csrf_app.app_context():
         add_test_templates(csrf_app)
-        event = make_live_event()
+        event = make_event(IDEAS_OPEN)
         queue_many(event, 3, batch="plan-v1")
         failed = queue_note(event, "refused@example.org", key="refused")
         db.session.flush()
@@ -226,7 +225,7 @@ def test_outbox_retry_answers_the_new_row(csrf_app, outbox):
 def plan(csrf_app):
     """A plan with two sections; the first has two items, one linked to an idea."""
     with csrf_app.app_context():
-        event = make_plan_event()
+        event = make_event(CONCLUDED)
         linked = make_idea(event, "Free all political prisoners", theme=event.themes[0])
         make_idea(event, "Fund exiled journalists", theme=event.themes[1])
         plan = Plan(event=event, intro={})

@@ -14,7 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from registration_helpers import LINK, make_event, smtp_config
+from registration_helpers import LINK, smtp_config
 from support import (
     PASSWORD,
     ROOT,
@@ -25,6 +25,7 @@ from support import (
     gunicorn_command,
     served,
 )
+from world import make_event
 
 from app.mail.worker import run_once
 from app.models import utcnow

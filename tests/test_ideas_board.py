@@ -6,15 +6,16 @@ import json
 from datetime import timedelta
 
 import sqlalchemy as sa
-from ideas_support import add_idea, make_event
+from ideas_support import add_idea
 from support import Auth
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.models import Event, Idea, utcnow
 
 
 def test_board_shows_only_reviewed_ideas(client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     for status in Idea.STATUSES:
         if status != "unconfirmed":
             add_idea(event, title=f"Idea {status}", status=status)
@@ -27,7 +28,7 @@ def test_board_shows_only_reviewed_ideas(client):
 def test_without_the_moderation_plugin_nothing_is_public(make_app):
     app = make_app(PLUGINS="smtp")
     with app.app_context():
-        event = make_event()
+        event = make_event(IDEAS_OPEN)
         add_idea(event, title="Received idea")
         add_idea(event, title="Approved earlier", status="approved")
         client = app.test_client()
@@ -51,8 +52,8 @@ def test_the_public_board_is_a_setting_not_a_question_of_which_plugins_run(make_
 
 
 def test_board_polls_only_while_the_session_is_live(client):
-    make_event(slug="live", starts_in=-timedelta(minutes=10))
-    make_event(slug="later")
+    make_event(IDEAS_OPEN, slug="live", starts_in=-timedelta(minutes=10))
+    make_event(IDEAS_OPEN, slug="later")
     live = client.get("/s/live/ideas").text
     assert 'data-hx-trigger="every 15s"' in live
     assert "htmx.min.js" in live
@@ -73,7 +74,7 @@ def test_board_polls_only_while_the_session_is_live(client):
 
 
 def test_board_filters_by_theme_and_sorts(client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     now = utcnow()
     elections, justice = event.themes
     old = add_idea(
@@ -103,7 +104,7 @@ def test_board_filters_by_theme_and_sorts(client):
 
 
 def test_board_in_khmer_keeps_the_page_language(client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     add_idea(event, title="គំនិតសម្រាប់កម្ពុជា", language="km", status="approved")
     page = client.get("/s/s1/ideas?lang=km").text
     assert '<html lang="km">' in page
@@ -116,7 +117,7 @@ def test_board_in_khmer_keeps_the_page_language(client):
 
 def test_overview_counts_by_status_and_theme_and_draws_a_chart(client, admin_user):
     Auth(client).login(admin_user.email)
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     now = utcnow()
     add_idea(
         event, status="approved", theme_id=event.themes[0].id, created_at=now - timedelta(days=2)
@@ -136,7 +137,7 @@ def test_overview_counts_by_status_and_theme_and_draws_a_chart(client, admin_use
 
 
 def test_overview_is_for_organizers_only(client, moderator_user):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     assert client.get(f"/admin/events/{event.id}/ideas").status_code == 302
     Auth(client).login(moderator_user.email)
     assert client.get(f"/admin/events/{event.id}/ideas").status_code == 403
@@ -145,7 +146,7 @@ def test_overview_is_for_organizers_only(client, moderator_user):
 
 def test_csv_export_has_approved_ideas_and_runs_no_formulas(client, admin_user):
     Auth(client).login(admin_user.email)
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     add_idea(event, title='=HYPERLINK("http://evil")', body="+1 -2 @x", status="approved")
     add_idea(event, title="Khmer ខ្មែរ", status="discussed", display="name", author_name="Sok")
     add_idea(event, title="Still pending")
@@ -161,7 +162,7 @@ def test_csv_export_has_approved_ideas_and_runs_no_formulas(client, admin_user):
 
 def test_json_export(client, admin_user):
     Auth(client).login(admin_user.email)
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     survivor = add_idea(event, title="Survivor", status="approved")
     add_idea(event, title="Dup", status="merged", merged_into_id=survivor.id)
     data = json.loads(client.get(f"/admin/events/{event.id}/ideas.json").text)

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from ideas_support import add_idea, link_in, make_event, make_registrant
+from ideas_support import add_idea, link_in, make_registrant
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.mail import worker
@@ -27,7 +28,7 @@ def post_idea(client, slug="s1", query="", **changes):
 
 def test_visitor_confirms_by_link_then_follows_and_withdraws_the_idea(mail_app, smtp):
     client = mail_app.test_client()
-    make_event()
+    make_event(IDEAS_OPEN)
     response = post_idea(client)
     assert response.status_code == 200
     assert "we sent you an email" in response.text
@@ -67,7 +68,7 @@ def test_visitor_confirms_by_link_then_follows_and_withdraws_the_idea(mail_app, 
 
 
 def test_confirm_link_used_twice_says_so_kindly(client):
-    make_event()
+    make_event(IDEAS_OPEN)
     post_idea(client)
     idea = db.session.scalar(sa.select(Idea))
     from app.models import LinkToken
@@ -83,7 +84,7 @@ def test_confirm_link_used_twice_says_so_kindly(client):
 
 def test_registrant_submits_as_themselves_through_the_manage_link(mail_app, smtp):
     client = mail_app.test_client()
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     registration, token = make_registrant(event)
     form_page = client.get(f"/s/s1/ideas/new?t={token}")
     assert 'name="email"' not in form_page.text
@@ -104,8 +105,8 @@ def test_registrant_submits_as_themselves_through_the_manage_link(mail_app, smtp
 
 
 def test_a_manage_link_of_another_session_or_a_forged_one_is_refused(client):
-    make_event()
-    other = make_event(slug="s2")
+    make_event(IDEAS_OPEN)
+    other = make_event(IDEAS_OPEN, slug="s2")
     _registration, token = make_registrant(other)
     assert client.get(f"/s/s1/ideas/new?t={token}").status_code == 404
     assert client.get("/s/s1/ideas/new?t=forged").status_code == 404
@@ -115,7 +116,7 @@ def test_a_manage_link_of_another_session_or_a_forged_one_is_refused(client):
 
 def test_closed_window_says_so_and_shows_no_form(client):
     now = utcnow()
-    make_event(ideas_close_at=now - timedelta(hours=1))
+    make_event(IDEAS_OPEN, ideas_close_at=now - timedelta(hours=1))
     page = client.get("/s/s1/ideas/new")
     assert "Sending ideas for this session is closed." in page.text
     assert 'name="body"' not in page.text
@@ -125,7 +126,7 @@ def test_closed_window_says_so_and_shows_no_form(client):
 
 
 def test_window_not_yet_open_says_when(client):
-    make_event(slug="later")
+    make_event(IDEAS_OPEN, slug="later")
     from app.models import Event
 
     event = db.session.scalar(sa.select(Event))
@@ -137,14 +138,14 @@ def test_window_not_yet_open_says_when(client):
 
 
 def test_session_page_has_the_compact_idea_form(client):
-    make_event()
+    make_event(IDEAS_OPEN)
     page = client.get("/s/s1")
     assert 'class="idea-box"' in page.text
     assert 'action="/s/s1/ideas/new"' in page.text
 
 
 def test_body_over_the_limit_keeps_the_text_and_says_why(client):
-    make_event()
+    make_event(IDEAS_OPEN)
     long_body = "ក" * 3990 + " too long now " + "x" * 20
     response = post_idea(client, body=long_body)
     assert response.status_code == 200
@@ -155,7 +156,7 @@ def test_body_over_the_limit_keeps_the_text_and_says_why(client):
 
 
 def test_title_over_the_limit_and_missing_name_are_explained(client):
-    make_event()
+    make_event(IDEAS_OPEN)
     response = post_idea(client, title="t" * 151, display="name", name="")
     assert "at most 150 characters" in response.text
     assert "Give a name to be shown by name or initials." in response.text
@@ -163,7 +164,7 @@ def test_title_over_the_limit_and_missing_name_are_explained(client):
 
 
 def test_honeypot_keeps_nothing_but_looks_the_same(client):
-    make_event()
+    make_event(IDEAS_OPEN)
     response = post_idea(client, website="http://spam.example")
     assert "we sent you an email" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Idea.id))) == 0
@@ -177,7 +178,7 @@ def test_limit_per_address_answers_as_usual_and_keeps_nothing_more(make_app):
     )
     with app.app_context():
         client = app.test_client()
-        make_event()
+        make_event(IDEAS_OPEN)
         answers = [post_idea(client) for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 200]
         assert all("we sent you an email" in a.text for a in answers)
@@ -194,7 +195,7 @@ def test_rate_limit_per_registrant_link(make_app):
     )
     with app.app_context():
         client = app.test_client()
-        event = make_event()
+        event = make_event(IDEAS_OPEN)
         _registration, raw = make_registrant(event)
         codes = [post_idea(client, query=f"?t={raw}").status_code for _ in range(3)]
         assert codes == [200, 200, 429]
@@ -212,7 +213,7 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("text", "rendered"), BAD_INPUT)
 def test_bad_input_is_stored_exactly_and_rendered_escaped(client, moderator_user, text, rendered):
-    make_event()
+    make_event(IDEAS_OPEN)
     response = post_idea(client, title=text[:150], body=text, display="name", name=text[:200])
     assert response.status_code == 200
     idea = db.session.scalar(sa.select(Idea))
@@ -232,7 +233,7 @@ def test_bad_input_is_stored_exactly_and_rendered_escaped(client, moderator_user
 
 
 def test_links_are_clickable_only_for_http_and_https(client, moderator_user):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     body = (
         "See https://example.org/report?a=1&b=2. Also http://example.net/x\n"
         'Not this: javascript:alert(1) nor <a href="https://evil.example">x</a>'
@@ -258,7 +259,7 @@ def test_links_are_clickable_only_for_http_and_https(client, moderator_user):
     ],
 )
 def test_author_is_shown_as_they_chose_and_the_email_never(client, display, shown, hidden):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     add_idea(
         event,
         author_name="Sok Dara",

@@ -5,9 +5,9 @@ organizer can read; the others go out."""
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import deliver, form, links, make_event, smtp_config
+from registration_helpers import deliver, form, links, smtp_config
 from support import SmtpSink, create_user
-from world import login
+from world import login, make_event
 
 from app.extensions import db
 from app.models import OutboxMessage

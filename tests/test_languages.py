@@ -7,8 +7,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from registration_helpers import form, make_event
+from registration_helpers import form
 from support import ROOT
+from world import make_event
 
 from app import i18n, translate
 from app.extensions import db

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mailtools import KM_TITLE, add_test_templates, make_event, queue_many, queue_note
+from mailtools import add_test_templates, queue_many, queue_note
 from support import READY_CEILING
+from world import KM_MAIL_TITLE, MAIL_TEST, make_event
 
 from app.extensions import db
 from app.mail.outbox import enqueue
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def event(app):
     add_test_templates(app)
-    found = make_event()
+    found = make_event(MAIL_TEST)
     db.session.commit()
     return found
 
@@ -37,7 +38,7 @@ def event(app):
 @pytest.fixture
 def mail_event(mail_app):
     add_test_templates(mail_app)
-    found = make_event()
+    found = make_event(MAIL_TEST)
     db.session.commit()
     return found
 
@@ -106,8 +107,8 @@ def test_smtp_mail_arrives_with_headers_both_parts_language_and_working_links(
     # No remote images, no tracking pixels.
     assert not re.search(r"<img[^>]+src=\"?https?:", html, re.I)
 
-    assert KM_TITLE in km["Subject"]
-    assert KM_TITLE in smtp.text(km) and "វិច្ឆិកា" in smtp.text(km)  # the month, in Khmer
+    assert KM_MAIL_TITLE in km["Subject"]
+    assert KM_MAIL_TITLE in smtp.text(km) and "វិច្ឆិកា" in smtp.text(km)  # the month, in Khmer
     assert '<html lang="km">' in smtp.html(km)
 
     # Every link in both parts is absolute and answers.
@@ -241,7 +242,7 @@ def test_temporary_refusal_is_retried_with_growing_delays_then_fails(make_app, s
     )
     with app.app_context():
         add_test_templates(app)
-        queue_note(make_event(), "busy@example.org")
+        queue_note(make_event(MAIL_TEST), "busy@example.org")
         db.session.commit()
         smtp.refuse["busy@example.org"] = (451, "4.3.0 try again later")
 
@@ -255,7 +256,7 @@ def test_temporary_refusal_is_retried_with_growing_delays_then_fails(make_app, s
             delays.append((message.due_at - before).total_seconds())
             assert run_worker().claimed == 0  # not due yet
             pass_time()
-        assert delays[1] > delays[0] >= retry_delay(1) - 1
+        assert delays[1] > delays[0] >= retry_delay(1, app.config["MAIL_RETRY_BASE_SECONDS"]) - 1
 
         run_worker()  # the third and last attempt
         message = outbox()[0]
@@ -366,7 +367,7 @@ def test_two_workers_on_postgresql_deliver_exactly_1000(mail_app, smtp):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (FOR UPDATE SKIP LOCKED): set TEST_DATABASE_URL")
     add_test_templates(mail_app)
-    event = make_event()
+    event = make_event(MAIL_TEST)
     queue_many(event, 1000)
     start = threading.Barrier(2)
     results, errors = {}, []
@@ -422,7 +423,7 @@ def test_dev_server_sends_mail_in_process_only_when_configured(make_app, tmp_pat
     app = make_app(RUN_WORKER_IN_PROCESS=1, MAIL_FILE_DIR=str(tmp_path / "dev-mail"))
     add_test_templates(app)
     with app.app_context():
-        queue_note(make_event("dev-mail"), "dev@example.org", key="dev")
+        queue_note(make_event(MAIL_TEST, slug="dev-mail"), "dev@example.org", key="dev")
         db.session.commit()
     try:
         app.test_client().get("/")
@@ -466,7 +467,7 @@ def test_enqueue_renders_in_the_recipients_language(app, event):
         event=event,
         context={"note": "n", "event_url": "http://sala.test/s/mail-test"},
     )
-    assert KM_TITLE in message.subject
+    assert KM_MAIL_TITLE in message.subject
     assert 'lang="km"' in message.body_html
 
 
@@ -491,7 +492,7 @@ def test_mime_roundtrips_khmer_attachments_and_refuses_header_injection(app, eve
     assert all(len(line) <= 998 for line in data.split(b"\r\n"))
     mail = message_from_bytes(data, policy=policy.default)
     assert mail["Message-ID"] == message_id
-    assert mail["Subject"] == message.subject and KM_TITLE in mail["Subject"]
+    assert mail["Subject"] == message.subject and KM_MAIL_TITLE in mail["Subject"]
     assert mail["From"].addresses[0].display_name == "សាលា"
     assert mail["To"] == "k@example.org"
     assert mail.get_body(("plain",)).get_content().startswith("សូមស្វាគមន៍ សូមស្វាគមន៍")

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import deliver, form, links, make_event, path_of, smtp_config
+from registration_helpers import deliver, form, links, path_of, smtp_config
+from world import make_event
 
 from app.extensions import db
 from app.models import AuditEntry, Idea, Registration

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import g
-from ideas_support import add_idea, make_event, make_registrant
+from ideas_support import add_idea, make_registrant
 from support import Auth, create_user
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.ideas import workflow
@@ -69,7 +70,7 @@ def row_of(html, idea_id):
 
 
 def test_new_ideas_start_pending_and_the_hooks_hear_of_it(app, recorder):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     assert idea.status == "pending"
     assert ("submitted", idea.id) in recorder.calls
@@ -78,7 +79,7 @@ def test_new_ideas_start_pending_and_the_hooks_hear_of_it(app, recorder):
 def test_without_the_plugin_ideas_are_received_for_organizers_only(make_app):
     app = make_app(PLUGINS="smtp")
     with app.app_context():
-        event = make_event()
+        event = make_event(IDEAS_OPEN)
         idea = add_idea(event)
         assert idea.status == "received"
         client = app.test_client()
@@ -86,7 +87,7 @@ def test_without_the_plugin_ideas_are_received_for_organizers_only(make_app):
 
 
 def test_moderator_lands_on_the_queue_and_sees_the_nav_link(client, moderator_user):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     response = Auth(client).login(moderator_user.email)
     assert response.headers["Location"] == "/moderate/"  # MODERATOR_HOME
     # With one published session, the picker goes straight to its queue.
@@ -103,7 +104,7 @@ def test_organizer_still_lands_on_the_organizer_pages(client, admin_user):
 
 
 def test_queue_needs_a_signed_in_moderator(client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     assert 'href="/moderate/"' not in client.get("/").text
     response = client.get(f"/moderate/{event.id}")
     assert response.status_code == 302
@@ -111,7 +112,7 @@ def test_queue_needs_a_signed_in_moderator(client):
 
 
 def test_queue_lists_pending_oldest_first_with_filters_and_search(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     now = utcnow()
     themes = event.themes
     newer = add_idea(event, title="Newer idea", created_at=now - timedelta(hours=1))
@@ -136,7 +137,7 @@ def test_queue_lists_pending_oldest_first_with_filters_and_search(mod):
 
 
 def test_approve_inline_answers_the_new_row(mod, moderator_user, recorder):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event, title="Approve me")
     revision = idea.revision
     response = act(mod, idea, "approve")
@@ -159,7 +160,7 @@ def test_approve_inline_answers_the_new_row(mod, moderator_user, recorder):
 
 
 def test_approve_without_javascript_redirects_back_to_the_queue(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     queue = f"/moderate/{event.id}?status=pending&q=An"
     response = act(mod, idea, "approve", htmx=False, next=queue)
@@ -178,7 +179,7 @@ def test_reject_with_a_reason_tells_the_author_kindly_in_their_language(mail_app
     client = mail_app.test_client()
     moderator = create_user("m@example.org", "moderator")
     Auth(client).login(moderator.email)
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     registration, _token = make_registrant(event, language="km")
     idea = add_idea(event, registration=registration, language="en")
     worker.run_once()
@@ -196,7 +197,7 @@ def test_reject_with_a_reason_tells_the_author_kindly_in_their_language(mail_app
 
 
 def test_no_rejection_mail_when_the_organizer_turned_it_off(mod):
-    event = make_event(notify_rejected_authors=False)
+    event = make_event(IDEAS_OPEN, notify_rejected_authors=False)
     idea = add_idea(event)
     act(mod, idea, "reject")
     assert fresh(idea).status == "rejected"
@@ -205,7 +206,7 @@ def test_no_rejection_mail_when_the_organizer_turned_it_off(mod):
 
 
 def test_reject_with_an_unknown_reason_is_refused_with_a_message(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     response = act(mod, idea, "reject", reason="<forged>")
     assert response.status_code == 422
@@ -214,7 +215,7 @@ def test_reject_with_an_unknown_reason_is_refused_with_a_message(mod):
 
 
 def test_edit_keeps_the_original_in_the_audit_log(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event, title="Teh title", body="Original body")
     response = act(mod, idea, "edit", title="The title", body="Fixed body")
     assert response.status_code == 200
@@ -227,7 +228,7 @@ def test_edit_keeps_the_original_in_the_audit_log(mod):
 
 
 def test_edit_over_the_limit_keeps_what_the_moderator_typed(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     typed = "y" * 4001
     response = act(mod, idea, "edit", title="ok", body=typed)
@@ -238,8 +239,8 @@ def test_edit_over_the_limit_keeps_what_the_moderator_typed(mod):
 
 
 def test_set_theme_and_refuse_a_theme_of_another_session(mod):
-    event = make_event()
-    other = make_event(slug="s2")
+    event = make_event(IDEAS_OPEN)
+    other = make_event(IDEAS_OPEN, slug="s2")
     idea = add_idea(event)
     theme = event.themes[1]
     response = act(mod, idea, "theme", theme_id=theme.id)
@@ -253,7 +254,7 @@ def test_set_theme_and_refuse_a_theme_of_another_session(mod):
 
 
 def test_merge_points_to_the_survivor_which_speaks_for_both(mod, client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     survivor = add_idea(event, title="Survivor", status="approved")
     duplicate = add_idea(event, title="Duplicate")
     response = act(mod, duplicate, "merge", into=survivor.id)
@@ -269,8 +270,8 @@ def test_merge_points_to_the_survivor_which_speaks_for_both(mod, client):
 
 
 def test_merge_into_itself_another_session_or_nowhere_is_refused(mod):
-    event = make_event()
-    other = make_event(slug="s2")
+    event = make_event(IDEAS_OPEN)
+    other = make_event(IDEAS_OPEN, slug="s2")
     idea = add_idea(event)
     foreign = add_idea(other)
     for into in (idea.id, foreign.id, 99999, ""):
@@ -280,7 +281,7 @@ def test_merge_into_itself_another_session_or_nowhere_is_refused(mod):
 
 
 def test_discussed_with_a_short_note(mod, client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event, status="approved")
     response = act(mod, idea, "discuss", note="Raised by the second panel.")
     assert response.status_code == 200
@@ -290,7 +291,7 @@ def test_discussed_with_a_short_note(mod, client):
 
 
 def test_undo_takes_back_the_last_actions_one_by_one(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event, title="Original")
     act(mod, idea, "approve")
     act(mod, fresh(idea), "edit", title="Edited", body="Some text.")
@@ -305,7 +306,7 @@ def test_undo_takes_back_the_last_actions_one_by_one(mod):
 
 
 def test_undo_a_rejection_cancels_the_mail_not_sent_yet(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     act(mod, idea, "reject")
     message = db.session.scalar(
@@ -319,7 +320,7 @@ def test_undo_a_rejection_cancels_the_mail_not_sent_yet(mod):
 
 
 def test_undo_a_merge_restores_both(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     survivor = add_idea(event, status="approved")
     duplicate = add_idea(event)
     act(mod, duplicate, "merge", into=survivor.id)
@@ -333,7 +334,7 @@ def test_two_moderators_the_second_sees_what_happened_instead_of_overwriting(app
     first, second = app.test_client(), app.test_client()
     Auth(first).login(moderator_user.email)
     Auth(second).login(other.email)
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     seen = idea.revision  # both opened the queue and saw this revision
     assert act(first, idea, "approve", revision=seen).status_code == 200
@@ -357,7 +358,7 @@ def test_two_moderators_the_second_sees_what_happened_instead_of_overwriting(app
 
 
 def test_stale_or_forged_ids_answer_a_clear_404(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     response = mod.post(
         f"/moderate/{event.id}/ideas/99999/approve", data={"revision": 1}, headers=HX
     )
@@ -374,8 +375,8 @@ def test_stale_or_forged_ids_answer_a_clear_404(mod):
 
 
 def test_another_sessions_idea_is_404(mod):
-    event = make_event()
-    other = make_event(slug="s2")
+    event = make_event(IDEAS_OPEN)
+    other = make_event(IDEAS_OPEN, slug="s2")
     foreign = add_idea(other)
     response = mod.post(
         f"/moderate/{event.id}/ideas/{foreign.id}/approve",
@@ -387,7 +388,7 @@ def test_another_sessions_idea_is_404(mod):
 
 
 def test_bulk_approve_skips_what_changed_meanwhile(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     ideas = [add_idea(event, title=f"Bulk {i}") for i in range(3)]
     workflow.reject(ideas[2], None, ideas[2].revision)  # another moderator got there first
     db.session.commit()
@@ -402,7 +403,7 @@ def test_bulk_approve_skips_what_changed_meanwhile(mod):
 
 
 def test_bulk_reject_without_javascript(mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     ideas = [add_idea(event) for _ in range(2)]
     response = mod.post(
         f"/moderate/{event.id}/bulk",
@@ -414,7 +415,7 @@ def test_bulk_reject_without_javascript(mod):
 
 
 def test_every_action_is_in_the_audit_log_with_who_and_when(mod, moderator_user):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     survivor = add_idea(event)
     act(mod, idea, "theme", theme_id=event.themes[0].id)
@@ -445,7 +446,7 @@ def test_every_action_is_in_the_audit_log_with_who_and_when(mod, moderator_user)
 def test_the_revision_check_holds_when_both_requests_read_the_same_row(app, moderator_user):
     """Two requests that loaded the idea at the same moment: the second write finds the
     revision already bumped in the database and changes nothing."""
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     idea = add_idea(event)
     seen = idea.revision
     with db.engine.begin() as conn:  # the other moderator's request commits first

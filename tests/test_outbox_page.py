@@ -6,8 +6,9 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from mailtools import add_test_templates, make_event, queue_many, queue_note
+from mailtools import add_test_templates, queue_many, queue_note
 from support import PASSWORD
+from world import MAIL_TEST, make_event
 
 from app.extensions import db
 from app.mail.worker import IN_FLIGHT_UNKNOWN, Worker
@@ -17,7 +18,7 @@ from app.models import AuditEntry, OutboxMessage
 @pytest.fixture
 def queued(app):
     add_test_templates(app)
-    event = make_event()
+    event = make_event(MAIL_TEST)
     queue_many(event, 3, batch="plan-v1")
     failed = queue_note(event, "refused@example.org", key="refused")
     stopped = queue_note(event, "stopped@example.org", key="stopped")
@@ -98,7 +99,9 @@ def test_progress_fragment_polls_until_the_batch_is_done(app, client, auth, admi
     assert response.status_code == 286  # htmx stops polling
     assert '<progress max="3" value="3">' in response.text
     assert "data-hx-trigger" not in response.text
-    assert client.get("/admin/outbox/progress?batch=plan-v1").status_code == 302  # no htmx
+    without_htmx = client.get("/admin/outbox/progress?batch=plan-v1")
+    assert without_htmx.status_code == 302  # to the outbox page
+    assert "HX-Request" in without_htmx.headers.get("Vary", "")  # the same URL, two answers
 
 
 @pytest.mark.browser
@@ -140,7 +143,7 @@ def test_retry_needs_the_csrf_token(make_app):
     add_test_templates(app)
     with app.app_context():
         admin = create_user("organizer@example.org", "admin")
-        message = queue_note(make_event(), "refused@example.org")
+        message = queue_note(make_event(MAIL_TEST), "refused@example.org")
         message.status = "failed"
         db.session.commit()
         client = app.test_client()

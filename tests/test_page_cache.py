@@ -7,9 +7,9 @@ import re
 import uuid
 
 import pytest
-from registration_helpers import form, make_event
+from registration_helpers import form
 from support import create_user
-from world import login
+from world import login, make_event
 
 from app.extensions import db
 from app.models import Event, Registration

@@ -155,6 +155,15 @@ def test_htmx_requests_get_a_fragment_not_a_page(client):
     assert "<html" not in response.text and "Page not found" in response.text
 
 
+def test_an_error_page_tells_caches_it_differs_for_htmx(client):
+    # The same URL answers a page or a fragment: a cache must keep them apart.
+    page = client.get("/no-such-page")
+    fragment = client.get("/no-such-page", headers={"HX-Request": "true"})
+    assert "<html" in page.text and "<html" not in fragment.text
+    assert "HX-Request" in page.headers.get("Vary", "")
+    assert "HX-Request" in fragment.headers.get("Vary", "")
+
+
 # ---------------------------------------------------------------- health check
 
 

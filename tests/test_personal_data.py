@@ -70,7 +70,8 @@ def test_every_personal_and_organizer_page_is_never_stored_by_a_cache(app):
 def test_only_the_newest_manage_links_open_and_none_after_the_retention(mail_app, smtp):
     from datetime import timedelta
 
-    from registration_helpers import deliver, form, links, make_event, path_of
+    from registration_helpers import deliver, form, links, path_of
+    from world import make_event
 
     from app.extensions import db
     from app.models import utcnow
@@ -122,7 +123,8 @@ def mode(path):
 def test_database_secrets_mail_and_exports_are_readable_by_their_owner_only(
     isolated_instance, permissive_umask
 ):
-    from registration_helpers import deliver, form, make_event
+    from registration_helpers import deliver, form
+    from world import make_event
 
     from app import create_app
     from app.extensions import db
@@ -161,9 +163,9 @@ def test_a_full_journey_with_a_database_error_logs_no_personal_data(make_app, sm
     import re
 
     import sqlalchemy as sa
-    from registration_helpers import deliver, form, links, make_event, path_of, smtp_config
+    from registration_helpers import deliver, form, links, path_of, smtp_config
     from support import create_user
-    from world import login
+    from world import login, make_event
 
     from app.extensions import db
     from app.models import Idea, OutboxMessage, utcnow

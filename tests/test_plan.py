@@ -4,8 +4,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_event, make_idea
+from plan_helpers import make_idea
 from support import PASSWORD, create_user
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.models import AuditEntry, Event, OutboxMessage, Plan, PlanItem, PlanVersion
@@ -16,7 +17,7 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture
 def event(app):
-    return make_event()
+    return make_event(CONCLUDED)
 
 
 @pytest.fixture
@@ -392,7 +393,7 @@ def test_source_ideas_link_to_the_board_only_when_ideas_are_public(make_app, plu
     to its place there; without it nothing is public, so the title is shown in a <details>."""
     app = make_app(PLUGINS=plugins)
     with app.app_context():
-        event = make_event()
+        event = make_event(CONCLUDED)
         idea = make_idea(event, "Free all political prisoners", theme=event.themes[0])
         create_user("organizer@example.org", "admin")
         client = app.test_client()

@@ -5,7 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_event, make_idea
+from plan_helpers import make_idea
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.models import Plan, PlanItem, PlanSection
@@ -86,7 +87,7 @@ def organizer(client, auth, admin_user):
 
 
 def test_hostile_markdown_on_the_public_page_and_in_the_editor(organizer, client, app):
-    event = make_event()
+    event = make_event(CONCLUDED)
     plan = service.get_plan(event)
     plan.intro = {"en": HOSTILE, "km": HOSTILE}
     section = PlanSection(plan=plan, position=0, title={"en": "<script>t</script>", "km": "ក"})
@@ -123,7 +124,7 @@ class StatementCounter:
 
 
 def test_a_plan_of_500_items_renders_in_a_bounded_number_of_statements(organizer, client, app):
-    event = make_event()
+    event = make_event(CONCLUDED)
     ideas = [make_idea(event, f"Idea {n}", status="approved") for n in range(20)]
     plan = service.get_plan(event)
     plan.intro = {"en": "Intro", "km": "សេចក្តីផ្តើម"}

@@ -3,7 +3,8 @@ their language, authors told which item grew from their idea, a new version only
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_event, make_idea, make_registration
+from plan_helpers import make_idea, make_registration
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.mail.worker import run_once
@@ -66,7 +67,7 @@ def write_plan(client, event):
 
 @pytest.fixture
 def session_with_ideas(mail_app):
-    event = make_event()
+    event = make_event(CONCLUDED)
     english = make_registration(event, "reader@example.org", language="en", name="Dara")
     khmer = make_registration(event, "khmer@example.org", language="km", name="សុខា")
     make_registration(event, "unconfirmed@example.org", status="unconfirmed")

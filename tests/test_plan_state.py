@@ -4,8 +4,9 @@ stays out of public view."""
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_event, make_idea
+from plan_helpers import make_idea
 from test_plan import fill_plan, plan_url
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.models import AuditEntry, Event, PlanVersion
@@ -21,7 +22,7 @@ def organizer(client, auth, admin_user):
 
 
 def ready_plan(organizer, state):
-    event = make_event(state=state)
+    event = make_event(CONCLUDED, state=state)
     make_idea(event, "Free all political prisoners", theme=event.themes[0])
     organizer.post(plan_url(event, "/draft-from-ideas"))
     fill_plan(organizer, event)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import make_event
+from world import make_event
 
 from app.extensions import db
 from app.models import Registration, User

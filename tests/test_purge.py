@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import make_event
+from world import make_event
 
 from app.extensions import db
 from app.ideas import workflow
@@ -67,7 +67,7 @@ def confirm_link(registration):
 def build_concluded_session(retention_days=30, ended_days_ago=40):
     """A session as it stands after the meeting: registrants in every status, with Zoom
     links; ideas from a registrant and from a visitor; a published plan mailed to all."""
-    event = make_event("purge-me", capacity=2, retention_days=retention_days)
+    event = make_event(slug="purge-me", capacity=2, retention_days=retention_days)
     event.themes = [Theme(position=0, labels={"en": "Elections", "km": "ការបោះឆ្នោត"})]
     db.session.commit()
     registrations = []
@@ -270,7 +270,7 @@ def test_refused_before_the_retention_period_and_while_the_session_runs(app, run
     db.session.expire_all()
     assert leaks() == []
 
-    running = make_event("still-running")
+    running = make_event(slug="still-running")
     domain.register(running, email="live.one@example.org", name="Live", language="en")
     db.session.commit()
     forced = runner.invoke(args=["purge", running.slug, "--yes", "--force"])

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import PASSWORD, SmtpSink, create_user, deliver, make_event, smtp_config
+from registration_helpers import PASSWORD, SmtpSink, create_user, deliver, smtp_config
+from world import make_event
 
 from app.extensions import db
 from app.models import AuditEntry, OutboxMessage, Registration, utcnow

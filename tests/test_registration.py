@@ -7,16 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint
-from registration_helpers import (
-    SmtpSink,
-    deliver,
-    form,
-    links,
-    mails_to,
-    make_event,
-    path_of,
-    smtp_config,
-)
+from registration_helpers import SmtpSink, deliver, form, links, mails_to, path_of, smtp_config
+from world import make_event
 
 from app.extensions import db
 from app.models import AuditEntry, Idea, LinkToken, OutboxMessage, Registration, utcnow
@@ -553,6 +545,22 @@ def test_resend_is_rate_limited(make_app, smtp):
         path = manage_path(smtp)
         codes = [client.post(path + "/resend").status_code for _ in range(4)]
         assert codes == [302, 302, 302, 429]
+
+
+def test_resend_limit_is_a_setting(make_app, smtp):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        LINK_MAIL_RATE_LIMIT="1 per hour",
+        MANAGE_LINKS_KEPT=10,
+        **smtp_config(smtp),
+    )
+    with app.app_context():
+        make_event()
+        client = app.test_client()
+        register_and_confirm(client, smtp)
+        path = manage_path(smtp)
+        codes = [client.post(path + "/resend").status_code for _ in range(2)]
+        assert codes == [302, 429]
 
 
 def test_cancel_fires_the_hook_and_the_page_offers_to_register_again(client, smtp, mail_app):

@@ -1,7 +1,8 @@
 """Registration in Khmer: the page, a field error and the confirmation mail."""
 
 import pytest
-from registration_helpers import SmtpSink, deliver, form, make_event, smtp_config
+from registration_helpers import SmtpSink, deliver, form, smtp_config
+from world import make_event
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import threading
 import urllib.request
 
 import sqlalchemy as sa
-from registration_helpers import LiveServer, make_event
+from registration_helpers import LiveServer
+from world import make_event
 
 from app.extensions import db
 from app.models import LinkToken, Registration

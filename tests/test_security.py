@@ -74,7 +74,7 @@ ORGANIZER_PREFIXES = (
     "sessions.",
     "registration_admin.",
     "ideas_admin.",
-    "plan.",
+    "plan_admin.",
     "auth_admin.",
     "audit_admin.",
     "mail_admin.",
@@ -158,7 +158,7 @@ def test_every_state_changing_route_refuses_a_post_without_its_csrf_token(make_a
             "registration.update",
             "ideas.new",
             "moderation.act",
-            "plan.publish",
+            "plan_admin.publish",
             "sessions.event_state",
             "auth.login",
         } <= set(checked)

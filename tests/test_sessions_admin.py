@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import make_event
 from support import Auth, create_user
+from world import make_event
 
 from app.extensions import db
 from app.models import AuditEntry, Event, Idea, Plan, PlanVersion, Registration, Theme, utcnow

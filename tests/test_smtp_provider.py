@@ -10,8 +10,9 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from mailtools import add_test_templates, make_event, queue_note
+from mailtools import add_test_templates, queue_note
 from support import SmtpSink
+from world import MAIL_TEST, make_event
 
 from app.extensions import db
 from app.mail.worker import Worker
@@ -70,7 +71,7 @@ def send_one(make_app, port, **settings):
     app = make_app(EMAIL_PROVIDER="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, **settings)
     with app.app_context():
         add_test_templates(app)
-        queue_note(make_event(), "reader@example.org")
+        queue_note(make_event(MAIL_TEST), "reader@example.org")
         db.session.commit()
         result = {}
         thread = threading.Thread(

@@ -1,8 +1,14 @@
-"""A world for tests that walk every route: one of everything a URL can name, and a sign-in
-through the real form (CSRF token and all)."""
+"""Sessions for the tests, made one way, and a world for tests that walk every route: one of
+everything a URL can name, and a sign-in through the real form (CSRF token and all).
+
+`make_event(shape, **columns)` makes a session. A shape is the session a group of tests
+needs, as column values; the columns given beside it win. Times relative to now are written
+`<name>_in` (a timedelta) and become `<name>_at` when the session is made:
+`starts_in=timedelta(days=10)` is `starts_at` ten days ahead. `themes` is a list of labels
+per language."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from support import PASSWORD, create_user
@@ -10,6 +16,116 @@ from support import PASSWORD, create_user
 from app.extensions import db
 from app.ideas import workflow
 from app.models import Event, Idea, LinkToken, OutboxMessage, Registration, Theme, utcnow
+
+# Open for registration, ten days ahead, with its join details: the registration tests'.
+PUBLISHED = dict(
+    slug="planning",
+    state="published",
+    default_language="en",
+    starts_in=timedelta(days=10),
+    duration_minutes=120,
+    timezone="Asia/Phnom_Penh",
+    extra_timezones=["Europe/Paris", "America/New_York"],
+    registration_opens_in=timedelta(days=-1),
+    registration_closes_at=None,
+    capacity=None,
+    waitlist_enabled=True,
+    join_release="on_confirmation",
+    join_url="https://zoom.example.invalid/j/123456",
+    join_passcode="shared-pass",
+    texts={
+        "en": {
+            "title": "Planning session",
+            "summary": "We plan together.\n\nSecond paragraph.",
+            "convener": "Convened by the Commission",
+            "agenda": "1. Welcome\n2. Ideas",
+            "speakers": "Dr. Expert",
+        },
+        "km": {"title": "កិច្ចប្រជុំរៀបចំផែនការ", "summary": "យើងរៀបចំផែនការជាមួយគ្នា។"},
+    },
+)
+
+# A week ahead, open for ideas since yesterday, with two themes: the ideas tests'.
+IDEAS_OPEN = dict(
+    slug="s1",
+    state="published",
+    texts={"en": {"title": "Session s1"}, "km": {"title": "កិច្ចប្រជុំ s1"}},
+    starts_in=timedelta(days=7),
+    duration_minutes=120,
+    ideas_open_in=timedelta(days=-1),
+    ideas_close_at=None,
+    themes=[
+        {"en": "Elections", "km": "ការបោះឆ្នោត"},
+        {"en": "Justice", "km": "យុត្តិធម៌"},
+    ],
+)
+
+# Concluded on 1 November 2023, with two themes: ready for its Plan of Action.
+CONCLUDED = dict(
+    slug="plan-test",
+    state="concluded",
+    default_language="en",
+    texts={
+        "en": {"title": "Cambodia after the election"},
+        "km": {"title": "កម្ពុជាក្រោយការបោះឆ្នោត"},
+    },
+    starts_at=datetime(2023, 11, 1, 13, 0),
+    timezone="Asia/Phnom_Penh",
+    themes=[
+        {"en": "Human rights", "km": "សិទ្ធិមនុស្ស"},
+        {"en": "Free media", "km": "សារព័ត៌មានសេរី"},
+    ],
+)
+
+# A week ahead, its Zoom meeting given by each test (zoomhelpers.zoom_event): the Zoom tests'.
+ZOOM_MEETING = dict(
+    slug="cambodia-2023",
+    state="published",
+    starts_in=timedelta(days=7),
+    duration_minutes=90,
+    timezone="Asia/Phnom_Penh",
+    join_url="https://zoom.example/j/shared",
+    join_passcode="shared-pass",
+    texts={
+        "en": {"title": "Cambodia after 23 July", "summary": "A planning session."},
+        "km": {"title": "កម្ពុជាក្រោយថ្ងៃទី២៣ កក្កដា"},
+    },
+)
+
+KM_MAIL_TITLE = "កម្ពុជាក្រោយការបោះឆ្នោត៖ កិច្ចប្រជុំសាកល្បង"
+
+# On 1 November 2023 at 12:00 UTC (19:00 in Phnom Penh), as its mails write it.
+MAIL_TEST = dict(
+    slug="mail-test",
+    state="published",
+    starts_at=datetime(2023, 11, 1, 12, 0),
+    timezone="Asia/Phnom_Penh",
+    default_language="en",
+    texts={"en": {"title": "Mail test session"}, "km": {"title": KM_MAIL_TITLE}},
+)
+
+
+def absolute_times(columns, now):
+    values = {}
+    for name, value in columns.items():
+        if name.endswith("_in"):
+            values[name.removesuffix("_in") + "_at"] = now + value
+        else:
+            values[name] = value
+    return values
+
+
+def make_event(shape=PUBLISHED, /, **columns):
+    """A session of `shape` with `columns` changed, committed."""
+    now = utcnow().replace(microsecond=0)
+    values = absolute_times(shape, now) | absolute_times(columns, now)
+    themes = values.pop("themes", [])
+    values["texts"] = {lang: dict(fields) for lang, fields in values.get("texts", {}).items()}
+    event = Event(**values)
+    event.themes = [Theme(position=i, labels=dict(labels)) for i, labels in enumerate(themes)]
+    db.session.add(event)
+    db.session.commit()
+    return event
 
 
 class World:

@@ -5,7 +5,7 @@ ACCOUNT_IDLE_HOURS ends by itself."""
 import hmac
 import time
 
-from flask import current_app, flash, g, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -61,14 +61,5 @@ def start_session(user):
     session[SEEN_KEY] = int(time.time())
 
 
-def forget_loaded_user():
-    """Each request loads its user from its own cookie. (In production `g` is new for every
-    request anyway; where one app context serves many requests, as in tests, a user loaded
-    by an earlier request must not carry over.)"""
-    g.pop("_login_user", None)
-
-
 def init_app(app):
-    # First of all before-request functions: others ask who is signed in.
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_loaded_user)
     app.before_request(end_idle_session)

@@ -12,8 +12,8 @@ from .. import charts
 from ..auth import admin_required
 from ..extensions import db
 from ..i18n import current_language, language_name, languages
-from ..ideas.admin import spreadsheet_safe
 from ..models import Event
+from ..spreadsheet import safe_cell
 from . import service
 from .forms import SettingsForm, question_form
 from .models import FeedbackQuestion
@@ -125,9 +125,9 @@ def export_csv(event_id):
     header, rows = service.export_rows(event, current_language())
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([spreadsheet_safe(h) for h in header])
+    writer.writerow([safe_cell(h) for h in header])
     for row in rows:
-        writer.writerow([spreadsheet_safe(value) for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return Response(
         out.getvalue(),
         mimetype="text/csv",

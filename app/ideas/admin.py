@@ -16,6 +16,7 @@ from ..auth import admin_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event, Idea
+from ..spreadsheet import safe_cell
 from ..whole_numbers import page_arg
 from .text import author_label
 from .workflow import status_label
@@ -134,14 +135,6 @@ FIELDS = (
 )
 
 
-def spreadsheet_safe(value):
-    """A cell a spreadsheet would read as a formula (= + - @, tab, CR) gets a leading
-    apostrophe, so opening the export runs nothing."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.get("/events/<int:event_id>/ideas.csv")
 def export_csv(event_id):
     event = db.get_or_404(Event, event_id)
@@ -149,7 +142,7 @@ def export_csv(event_id):
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     for row in export_rows(event):
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",

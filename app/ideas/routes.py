@@ -28,7 +28,7 @@ def public_post_limit():
 
 
 def per_address_limit():
-    return current_app.config.get("IDEAS_RATE_LIMIT_PER_ADDRESS", "10 per hour")
+    return current_app.config["IDEAS_RATE_LIMIT_PER_ADDRESS"]
 
 
 def author_link_key():
@@ -267,13 +267,9 @@ def board(slug):
         theme_id=theme_id,
         window=ideas_window(event),
     )
-    if request.headers.get("HX-Request"):
-        html = render_block("ideas/board.html", "board", **context)
-        response = current_app.make_response((html, 200 if live else POLL_STOP))
-    else:
-        response = current_app.make_response(render_template("ideas/board.html", **context))
-    response.vary.add("HX-Request")
-    return response
+    if request.htmx:
+        return render_block("ideas/board.html", "board", **context), 200 if live else POLL_STOP
+    return render_template("ideas/board.html", **context)
 
 
 # ---------------------------------------------------------------- the board on a shared screen
@@ -306,10 +302,6 @@ def screen(slug):
         ideas = db.session.scalars(query).all()
         counts = workflow.merged_counts([i.id for i in ideas])
     context = dict(event=event, ideas=ideas, counts=counts, public=public, live=live)
-    if request.headers.get("HX-Request"):
-        html = render_block("ideas/screen.html", "board", **context)
-        response = current_app.make_response((html, 200 if live else POLL_STOP))
-    else:
-        response = current_app.make_response(render_template("ideas/screen.html", **context))
-    response.vary.add("HX-Request")
-    return response
+    if request.htmx:
+        return render_block("ideas/screen.html", "board", **context), 200 if live else POLL_STOP
+    return render_template("ideas/screen.html", **context)

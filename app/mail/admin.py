@@ -220,9 +220,7 @@ def outbox_progress():
         return "", 286
     progress = found[0]
     html = render_block(TEMPLATE, "batch_progress", batch=progress)
-    response = make_response(html, 286 if progress.finished else 200)
-    response.vary.add("HX-Request")
-    return response
+    return make_response(html, 286 if progress.finished else 200)
 
 
 @bp.post("/outbox/<int:message_id>/retry")
@@ -232,9 +230,7 @@ def outbox_retry(message_id):
     if retried:
         db.session.commit()
     if request.htmx:
-        response = make_response(render_block(TEMPLATE, "message_row", message=message))
-        response.vary.add("HX-Request")
-        return response
+        return render_block(TEMPLATE, "message_row", message=message)
     if retried:
         flash(_("The message to %(to)s is queued again.", to=mask_address(message.recipient)))
     else:

@@ -28,7 +28,6 @@ organizer can lift it at once (the outbox page, ``sala mail resume``).
 
 import logging
 import os
-import re
 import socket
 import threading
 import time
@@ -45,22 +44,14 @@ from ..models import MailPause, OutboxMessage, utcnow
 from ..plugins import hooks
 from ..sqlite import take_write_lock
 from . import mailout
+from .mime import PLAIN_ADDRESS
 from .outbox import ConnectionLost, PermanentFailure, ProviderRefused, TemporaryFailure
 
 log = logging.getLogger("sala.worker")
 
-# Defaults; each can be set in config (instance/config.py or SALA_MAIL_...).
-MAX_ATTEMPTS = 8  # MAIL_MAX_ATTEMPTS: tries before a temporary failure becomes final
-RETRY_BASE_SECONDS = 60  # MAIL_RETRY_BASE_SECONDS: first delay; it doubles on every try
+# The worker's settings (MAIL_WORKER_*, MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS) have
+# their defaults in app/config.py.
 RETRY_MAX_SECONDS = 6 * 3600
-BATCH_SIZE = 200  # MAIL_WORKER_BATCH: messages claimed (and one connection) per round
-CLAIM_SECONDS = 120  # MAIL_WORKER_CLAIM_SECONDS: a claim lasts this long; renewed as it works
-
-# letters, digits and the usual punctuation @ a dotted domain of letters, digits and hyphens
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
-    r"[A-Za-z]{2,63}"
-)
 
 # Stored in last_error; the outbox page shows it translated.
 IN_FLIGHT_UNKNOWN = "the worker stopped while handing this message over; it may have been delivered"
@@ -96,7 +87,7 @@ def email_provider(app=None):
     return provider
 
 
-def retry_delay(attempts, base=RETRY_BASE_SECONDS, cap=RETRY_MAX_SECONDS):
+def retry_delay(attempts, base, cap=RETRY_MAX_SECONDS):
     """Seconds to wait after the `attempts`-th try failed: base, 2×base, 4×base… capped."""
     return min(cap, base * 2 ** max(0, attempts - 1))
 
@@ -105,7 +96,7 @@ def malformed_address(address):
     """Why `address` cannot be sent to (no provider sees it then), or "" if it is fine."""
     from email_validator import EmailNotValidError, validate_email
 
-    if _PLAIN_ADDRESS.fullmatch(address):  # the common case, without the full (slower) check
+    if PLAIN_ADDRESS.fullmatch(address):  # the common case, without the full (slower) check
         return ""
     try:
         validate_email(address, check_deliverability=False)
@@ -185,10 +176,10 @@ class Worker:
         self.app = app or current_app._get_current_object()
         config = self.app.config
         self.name = name or worker_name()
-        self.batch_size = batch_size or config.get("MAIL_WORKER_BATCH", BATCH_SIZE)
-        self.claim_for = timedelta(seconds=config.get("MAIL_WORKER_CLAIM_SECONDS", CLAIM_SECONDS))
-        self.max_attempts = config.get("MAIL_MAX_ATTEMPTS", MAX_ATTEMPTS)
-        self.retry_base = config.get("MAIL_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS)
+        self.batch_size = batch_size or config["MAIL_WORKER_BATCH"]
+        self.claim_for = timedelta(seconds=config["MAIL_WORKER_CLAIM_SECONDS"])
+        self.max_attempts = config["MAIL_MAX_ATTEMPTS"]
+        self.retry_base = config["MAIL_RETRY_BASE_SECONDS"]
         self.pause_max = config["MAIL_PAUSE_MAX_SECONDS"]
         self.on_progress = on_progress
         self.stop = threading.Event()
@@ -511,7 +502,7 @@ def init_app(app):
     It starts on the first request the server handles, so it runs only in the process that
     serves pages: never in the Werkzeug reloader's watching parent, nor in `sala worker`,
     `sala shell` or other commands. Development only: in production run `sala worker`."""
-    if app.config.get("RUN_WORKER_IN_PROCESS"):
+    if app.config["RUN_WORKER_IN_PROCESS"]:
 
         @app.before_request
         def start_mail_worker():

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from ..i18n import language_in_text
 from ..models import localized
+from .admin import bp as admin_bp
 from .markdown import plain_text, render_markdown
 from .routes import bp
 
@@ -45,5 +46,6 @@ def plan_status(status):
 
 def init_app(app):
     app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
     app.jinja_env.globals.update(plan_text=plan_text, plan_status=plan_status, plan_tx=plan_tx)
     app.jinja_env.filters.update(markdown=render_markdown, markdown_text=plain_text)

@@ -28,6 +28,7 @@ from ..auth import admin_required
 from ..extensions import db
 from ..mail.outbox import render_mail
 from ..models import Event, Registration, utcnow
+from ..spreadsheet import safe_cell
 from ..whole_numbers import page_arg
 from . import domain
 from .forms import ActionForm, announcement_form
@@ -61,13 +62,6 @@ CSV_FIELDS = (
     "join_details_sent_at",
     "attended",
 )
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value):
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
 
 
 def filters_from(args):
@@ -133,12 +127,6 @@ def per_day_chart(event):
     return charts.bar_chart(days, _("Registrations per day")) if days else None
 
 
-def wants_fragment():
-    return bool(getattr(request, "htmx", False)) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 @bp.get("/events/<int:event_id>/registrants")
 def registrants(event_id):
     event = db.get_or_404(Event, event_id)
@@ -159,7 +147,7 @@ def registrants(event_id):
         countries=facet(event, Registration.country),
         action=ActionForm(formdata=None),
     )
-    if wants_fragment():
+    if request.htmx:
         response = Response(
             render_block("registration/admin/registrants.html", "results", **context)
         )
@@ -170,7 +158,6 @@ def registrants(event_id):
             seats_left=domain.seats_left(event),
         )
         response = Response(render_template("registration/admin/registrants.html", **context))
-    response.headers["Vary"] = "HX-Request"
     return response
 
 
@@ -189,7 +176,7 @@ def registrants_csv(event_id):
     writer = csv.writer(buffer)
     writer.writerow(CSV_FIELDS)
     for registration in db.session.scalars(query.execution_options(yield_per=500)):
-        writer.writerow([neutralize(getattr(registration, name)) for name in CSV_FIELDS])
+        writer.writerow([safe_cell(getattr(registration, name)) for name in CSV_FIELDS])
 
     filename = f"{event.slug}-registrants-{utcnow():%Y%m%d}.csv"
     return Response(

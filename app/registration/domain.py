@@ -630,7 +630,3 @@ def send_again(event, registrations, actor, batch):
             sent += 1
     audit.record("registration.resend_join", event, actor=actor, batch=batch, count=sent)
     return sent
-
-
-def config_limit(name, default):
-    return current_app.config.get(name, default)

@@ -32,6 +32,10 @@ def public_post_limit():
     return current_app.config["RATELIMIT_PUBLIC_POST"]
 
 
+def link_mail_limit():
+    return current_app.config["LINK_MAIL_RATE_LIMIT"]
+
+
 def token_key():
     return ratelimit.token_key("manage", request.view_args.get("token", ""))
 
@@ -212,7 +216,7 @@ def confirm(token):
 
 @bp.post("/r/confirm/<token>/link")
 @limiter.limit(public_post_limit)
-@limiter.limit("3 per hour", key_func=confirm_token_key)
+@limiter.limit(link_mail_limit, key_func=confirm_token_key)
 def send_manage_link(token):
     """A used confirmation link: send the personal link by mail (never shown on the page,
     since a used link may have been forwarded)."""
@@ -294,7 +298,7 @@ def update(token):
 
 @bp.post("/r/manage/<token>/resend")
 @limiter.limit(public_post_limit)
-@limiter.limit("3 per hour", key_func=token_key)
+@limiter.limit(link_mail_limit, key_func=token_key)
 def resend(token):
     registration = manage_context(token)
     if not ActionForm().validate():
@@ -335,10 +339,3 @@ def erase(token):
     domain.erase(registration)
     db.session.commit()
     return render_template("registration/erased.html", event=event)
-
-
-@bp.teardown_app_request
-def forget_registrant_language(exc=None):
-    # `g` lives as long as the app context, which an embedding caller (a test, a shell) may
-    # keep across requests: the registrant's language belongs to one request only.
-    g.pop("registrant_language", None)

@@ -12,6 +12,7 @@ from ..events import current_events
 from ..extensions import db
 from ..i18n import current_language, language_name
 from ..ideas.workflow import status_label
+from ..mail.admin import status_label as mail_status_label
 from ..models import Event, Idea, OutboxMessage, Registration
 from ..registration.domain import status_label as registration_status_label
 from .routes import bp
@@ -48,17 +49,6 @@ def dashboard_numbers(event):
         "ideas_by_theme": ideas_by_theme,
         "mails": mails,
     }
-
-
-def mail_status_label(status):
-    return {
-        "queued": _("queued"),
-        "sending": _("sending"),
-        "sent": _("sent"),
-        "failed": _("failed"),
-        "unknown": _("unknown: may have been delivered"),
-        "cancelled": _("cancelled"),
-    }.get(status, status)
 
 
 def country_name(code):

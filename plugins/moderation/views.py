@@ -179,12 +179,9 @@ def queue_context(event, f, message=None):
 def queue(event_id):
     event = db.get_or_404(Event, event_id)
     context = queue_context(event, filters_from(request.args))
-    if request.headers.get("HX-Request"):
-        response = current_app.make_response(render_block(TEMPLATE, "table", **context))
-    else:
-        response = current_app.make_response(render_template(TEMPLATE, **context))
-    response.vary.add("HX-Request")
-    return response
+    if request.htmx:
+        return render_block(TEMPLATE, "table", **context)
+    return render_template(TEMPLATE, **context)
 
 
 # ---------------------------------------------------------------- row actions
@@ -208,14 +205,12 @@ def row_response(event, idea, message=None, kind="status", status=200, edit=None
         row_kind=kind,
         edit=edit,
     )
-    response = current_app.make_response((render_block(TEMPLATE, "row", **context), status))
-    response.vary.add("HX-Request")
-    return response
+    return render_block(TEMPLATE, "row", **context), status
 
 
 def missing(event, idea_id):
     message = _("This idea does not exist in this session (the link may be old). Reload the queue.")
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         html = render_template("moderation/_missing_row.html", idea_id=idea_id, message=message)
         return html, 404
     return render_error(404, message)
@@ -273,7 +268,7 @@ def act(event_id, idea_id, action):
     idea = db.session.get(Idea, idea_id)
     if idea is None or idea.event_id != event.id or idea.status == "unconfirmed":
         return missing(event, idea_id)
-    htmx = bool(request.headers.get("HX-Request"))
+    htmx = bool(request.htmx)
     actor = current_user._get_current_object()
     try:
         perform(action, idea, actor, request.form.get("revision", type=int))
@@ -343,14 +338,10 @@ def bulk(event_id):
             ids=", ".join(f"#{i}" for i in skipped),
         )
     f = filters_from(MultiDict(request.form))
-    if not request.headers.get("HX-Request"):
+    if not request.htmx:
         flash(message, "success" if not skipped else "error")
         return redirect(url_for("moderation.queue", event_id=event.id, **query_args(f)))
-    response = current_app.make_response(
-        render_block(TEMPLATE, "table", **queue_context(event, f, message=message))
-    )
-    response.vary.add("HX-Request")
-    return response
+    return render_block(TEMPLATE, "table", **queue_context(event, f, message=message))
 
 
 # ---------------------------------------------------------------- ideas raised live
@@ -362,7 +353,7 @@ def add_live(event_id):
     htmx gets the form back, empty for the next one (or with its messages); without
     JavaScript, the queue again."""
     event = db.get_or_404(Event, event_id)
-    htmx = bool(request.headers.get("HX-Request"))
+    htmx = request.htmx
     form = live_idea_form(event, current_language(), language_choices(), formdata=request.form)
     idea, message = None, None
     if form.validate():
@@ -385,9 +376,7 @@ def add_live(event_id):
         context = dict(base_context(event, filters_from(request.args), live_form=form))
         context.update(live_message=message, live_kind="alert")
         if htmx:
-            response = current_app.make_response((render_block(TEMPLATE, "live", **context), 422))
-            response.vary.add("HX-Request")
-            return response
+            return render_block(TEMPLATE, "live", **context), 422
         return render_template(TEMPLATE, **queue_context_from(context, event)), 422
     db.session.commit()
     done = _("Added as idea #%(id)d, on the board now.", id=idea.id)
@@ -400,9 +389,7 @@ def add_live(event_id):
     fresh.raised_by.data = idea.raised_by
     context = dict(base_context(event, filters_from(request.args), live_form=fresh))
     context.update(live_message=done, live_kind="status")
-    response = current_app.make_response(render_block(TEMPLATE, "live", **context))
-    response.vary.add("HX-Request")
-    return response
+    return render_block(TEMPLATE, "live", **context)
 
 
 def queue_context_from(context, event):

@@ -2,7 +2,7 @@
 
 import pytest
 from fakezoom import FakeZoom
-from zoomhelpers import make_event, make_registration, zoom_state
+from zoomhelpers import make_registration, zoom_event, zoom_state
 
 from app.extensions import db
 from app.models import Event
@@ -16,7 +16,7 @@ def zoom(app, *args):
 
 
 def test_check_says_when_all_is_well(zoom_app, fake_zoom):
-    make_event(fake_zoom.add_meeting())
+    zoom_event(fake_zoom.add_meeting())
     result = zoom(zoom_app, "check", "cambodia-2023")
     assert result.exit_code == 0, result.output
     assert "Credentials: accepted by Zoom." in result.output
@@ -43,14 +43,14 @@ def test_check_says_what_is_missing_from_the_settings(make_app):
 
 
 def test_check_says_the_meeting_is_not_found(zoom_app, fake_zoom):
-    make_event("85000000001")
+    zoom_event("85000000001")
     result = zoom(zoom_app, "check", "cambodia-2023")
     assert result.exit_code == 1
     assert "The Zoom meeting was not found, or it has expired." in result.output
 
 
 def test_check_says_registration_is_not_enabled(zoom_app, fake_zoom):
-    make_event(fake_zoom.add_meeting(approval_type=2))
+    zoom_event(fake_zoom.add_meeting(approval_type=2))
     result = zoom(zoom_app, "check")
     assert result.exit_code == 1
     assert "registration is not turned on" in result.output
@@ -58,14 +58,14 @@ def test_check_says_registration_is_not_enabled(zoom_app, fake_zoom):
 
 def test_check_says_scopes_are_missing(zoom_app, fake_zoom):
     fake_zoom.scope = "user:read:admin meeting:read:admin"
-    make_event(fake_zoom.add_meeting())
+    zoom_event(fake_zoom.add_meeting())
     result = zoom(zoom_app, "check")
     assert result.exit_code == 1
     assert "lacks scopes to add and cancel registrants" in result.output
 
 
 def test_check_warns_about_zooms_own_confirmation_mail(zoom_app, fake_zoom):
-    make_event(fake_zoom.add_meeting(confirmation=True))
+    zoom_event(fake_zoom.add_meeting(confirmation=True))
     result = zoom(zoom_app, "check")
     assert result.exit_code == 0
     assert "Zoom also sends its own confirmation mail" in result.output
@@ -73,7 +73,7 @@ def test_check_warns_about_zooms_own_confirmation_mail(zoom_app, fake_zoom):
 
 def test_sync_adds_registrants_30_at_a_time_and_is_safe_to_run_again(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     people = [make_registration(event, f"person{i}@example.org", f"P {i}") for i in range(65)]
     make_registration(event, "waiting@example.org", status="waitlisted")
     make_registration(event, "gone@example.org", status="cancelled")
@@ -99,7 +99,7 @@ def test_sync_adds_registrants_30_at_a_time_and_is_safe_to_run_again(zoom_app, f
 
 def test_sync_resumes_after_an_outage_without_redoing_the_done(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     for i in range(40):
         make_registration(event, f"person{i}@example.org")
     db.session.commit()
@@ -127,7 +127,7 @@ def test_sync_resumes_after_an_outage_without_redoing_the_done(zoom_app, fake_zo
 
 
 def test_create_meeting_makes_a_registration_meeting_and_stores_its_id(zoom_app, fake_zoom):
-    event = make_event("")
+    event = zoom_event("")
     zoom_app.config["ZOOM_HOST_USER"] = "host@example.org"
     result = zoom(zoom_app, "create-meeting", "cambodia-2023")
     assert result.exit_code == 0, result.output
@@ -157,7 +157,7 @@ def test_an_unknown_session_is_said_plainly(zoom_app, fake_zoom, args):
 
 def test_sync_adds_one_by_one_when_zoom_cannot_batch(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting(type=3)  # recurring, no fixed time: no batch endpoint
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     for i in range(3):
         make_registration(event, f"person{i}@example.org")
     db.session.commit()

@@ -6,7 +6,7 @@ from email.utils import format_datetime
 
 import pytest
 from fakezoom import FakeZoom
-from zoomhelpers import make_event, make_registration, zoom_state
+from zoomhelpers import make_registration, zoom_event, zoom_state
 
 from app.mail import worker
 from app.plugins import hooks
@@ -72,7 +72,7 @@ def test_a_long_retry_after_ends_the_worker_round_and_keeps_the_registrant(
 ):
     app = make_app(**{**zoom_config, "ZOOM_RETRY_MAX": 3600})
     with app.app_context():
-        event = make_event(fake_zoom.add_meeting())
+        event = zoom_event(fake_zoom.add_meeting())
         registration = make_registration(event, "dara@example.org")
         hooks().sala_registration_confirmed(registration=registration)
         fake_zoom.fail("meetingRegistrantCreate", "429", retry_after="120")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from flask_babel import force_locale
-from zoomhelpers import make_event, make_registration
+from zoomhelpers import make_registration, zoom_event
 
 import plugins.zoom
 from app.extensions import db
@@ -79,7 +79,7 @@ def undeclared(app, kinds, recipient="Zoom"):
 
 def sync_some_registrants(fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     people = [
         make_registration(
             event,
@@ -131,7 +131,7 @@ def test_a_plugin_that_sends_data_without_declaring_it_is_caught(silent_zoom_app
 def test_the_form_names_zoom_beside_the_consent_box_and_the_consent_keeps_it(zoom_app, fake_zoom):
     from registration_helpers import form
 
-    event = make_event(fake_zoom.add_meeting())
+    event = zoom_event(fake_zoom.add_meeting())
     client = zoom_app.test_client()
     khmer = client.get(f"/s/{event.slug}?lang=km").text
     consent_box = khmer.split('id="consent-hint"', 1)[1].split("</p>", 1)[0]
@@ -151,7 +151,7 @@ def test_the_form_names_zoom_beside_the_consent_box_and_the_consent_keeps_it(zoo
 def test_a_session_without_a_zoom_meeting_names_no_one(zoom_app, fake_zoom):
     from registration_helpers import form
 
-    event = make_event("")  # the session's shared link: nothing goes to Zoom
+    event = zoom_event("")  # the session's shared link: nothing goes to Zoom
     client = zoom_app.test_client()
     page = client.get(f"/s/{event.slug}").text
     assert 'id="consent-hint"' not in page and "Zoom" not in page

@@ -3,7 +3,7 @@
 import time
 
 import sqlalchemy as sa
-from zoomhelpers import make_event, make_registration, zoom_state
+from zoomhelpers import make_registration, zoom_event, zoom_state
 
 from app.extensions import db
 from app.mail import worker
@@ -31,7 +31,7 @@ def shared_link(meeting):
 
 def test_each_confirmed_registrant_gets_their_own_link(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     people = [
         make_registration(event, "dara@example.org", "Dara Sok"),
         make_registration(event, "Sophea@Example.org", "សុភា"),
@@ -77,7 +77,7 @@ def test_the_plugin_is_inert_without_credentials_or_meeting(make_app, fake_zoom)
     app = make_app()  # no Zoom settings at all
     with app.app_context():
         meeting = fake_zoom.add_meeting()
-        event = make_event(meeting)
+        event = zoom_event(meeting)
         registration = make_registration(event, "dara@example.org")
         confirm(registration)
         assert zoom_state(registration).status == ""
@@ -91,7 +91,7 @@ def test_the_plugin_is_inert_without_credentials_or_meeting(make_app, fake_zoom)
 
 
 def test_a_session_without_meeting_id_uses_the_shared_link(zoom_app, fake_zoom):
-    event = make_event("")
+    event = zoom_event("")
     registration = make_registration(event, "dara@example.org")
     confirm(registration)
     worker.run_once()
@@ -102,7 +102,7 @@ def test_a_session_without_meeting_id_uses_the_shared_link(zoom_app, fake_zoom):
 
 def test_a_zoom_outage_loses_no_registration_and_adds_nobody_twice(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     people = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(4)]
     for registration in people:
         confirm(registration)
@@ -151,7 +151,7 @@ def test_an_add_whose_answer_never_came_is_looked_up_not_made_again(
     app.extensions["zoom.sleep"] = lambda seconds: None
     with app.app_context():
         meeting = fake_zoom.add_meeting()
-        event = make_event(meeting)
+        event = zoom_event(meeting)
         registration = make_registration(event, "dara@example.org", "Dara")
         confirm(registration)
         # Zoom does the work but answers after the client's timeout (1 s).
@@ -175,7 +175,7 @@ def test_the_worker_pauses_zoom_work_after_an_outage(make_app, zoom_config, fake
         **{**zoom_config, "ZOOM_RETRY_MAX": 600, "ZOOM_RETRIES": 0, "ZOOM_RETRY_BASE": 30}
     )
     with app.app_context():
-        event = make_event(fake_zoom.add_meeting())
+        event = zoom_event(fake_zoom.add_meeting())
         confirm(make_registration(event, "dara@example.org"))
         fake_zoom.fail("meetingRegistrantCreate", "500", times=5)
         worker.run_once()
@@ -192,7 +192,7 @@ def test_the_pause_holds_for_every_worker_and_after_a_restart(make_app, zoom_con
     settings = {**zoom_config, "ZOOM_RETRY_MAX": 600, "ZOOM_RETRIES": 0, "ZOOM_RETRY_BASE": 30}
     first = make_app(**settings)
     with first.app_context():
-        event = make_event(fake_zoom.add_meeting())
+        event = zoom_event(fake_zoom.add_meeting())
         registration = make_registration(event, "dara@example.org")
         confirm(registration)
         registration_id = registration.id
@@ -215,7 +215,7 @@ def test_a_full_meeting_marks_the_registrant_failed_and_falls_back(
     zoom_app, fake_zoom, zoom_client
 ):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     first = make_registration(event, "first@example.org", "First One")
     late = make_registration(event, "late@example.org", "Late Comer")
     confirm(first)
@@ -235,7 +235,7 @@ def test_a_full_meeting_marks_the_registrant_failed_and_falls_back(
 
 
 def test_registration_not_enabled_is_said_plainly(zoom_app, fake_zoom):
-    event = make_event(fake_zoom.add_meeting(approval_type=2))
+    event = zoom_event(fake_zoom.add_meeting(approval_type=2))
     registration = make_registration(event, "dara@example.org")
     confirm(registration)
     worker.run_once()
@@ -245,7 +245,7 @@ def test_registration_not_enabled_is_said_plainly(zoom_app, fake_zoom):
 
 def test_cancelling_cancels_on_zoom(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     registration = make_registration(event, "dara@example.org", "Dara")
     confirm(registration)
     worker.run_once()
@@ -267,7 +267,7 @@ def test_cancelling_cancels_on_zoom(zoom_app, fake_zoom):
 
 def test_a_registrant_cancelled_before_the_sync_is_never_added(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     registration = make_registration(event, "dara@example.org")
     confirm(registration)
     registration.status = "cancelled"
@@ -279,7 +279,7 @@ def test_a_registrant_cancelled_before_the_sync_is_never_added(zoom_app, fake_zo
 
 def test_erasing_removes_the_registrant_from_zoom_and_forgets_them(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     registration = make_registration(event, "dara@example.org", "Dara")
     confirm(registration)
     worker.run_once()
@@ -312,7 +312,7 @@ def test_erasing_removes_the_registrant_from_zoom_and_forgets_them(zoom_app, fak
 def test_each_worker_round_does_a_bounded_amount_of_zoom_work(make_app, zoom_config, fake_zoom):
     app = make_app(**{**zoom_config, "ZOOM_TICK_LIMIT": 2})
     with app.app_context():
-        event = make_event(fake_zoom.add_meeting())
+        event = zoom_event(fake_zoom.add_meeting())
         people = [make_registration(event, f"p{i}@example.org") for i in range(5)]
         for registration in people:
             confirm(registration)
@@ -328,7 +328,7 @@ def test_the_organizer_is_told_when_zoom_is_not_set_up(make_app):
     with app.app_context():
         from app.models import User
 
-        event = make_event("81234567890")
+        event = zoom_event("81234567890")
         user = User(email="organizer@example.org", role="admin")
         user.set_password("correct horse battery staple")
         db.session.add(user)
@@ -346,7 +346,7 @@ def test_cancelled_or_erased_while_zoom_was_adding_them(zoom_app, fake_zoom):
     """The registrant cancels (or erases their data) while the worker is waiting for Zoom's
     answer: the worker must not store the link, and must undo it on Zoom."""
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     leaving = make_registration(event, "leaving@example.org")
     erasing = make_registration(event, "erasing@example.org", status="unconfirmed")
     confirm(leaving)
@@ -395,7 +395,7 @@ def test_a_registrant_zoom_will_not_take_today_never_holds_up_the_others(zoom_ap
     """Zoom takes 3 adds of one registrant a day; past that it answers 429 for them alone.
     They wait on their own backoff while everyone else gets a personal link."""
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     stuck = make_registration(event, "stuck@example.org", "Stuck")
     others = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(3)]
     for registration in [stuck, *others]:
@@ -421,7 +421,7 @@ def test_a_registrant_zoom_will_not_take_today_never_holds_up_the_others(zoom_ap
 
 def test_an_add_that_fails_for_one_registrant_lets_the_next_ones_go_first(zoom_app, fake_zoom):
     meeting = fake_zoom.add_meeting()
-    event = make_event(meeting)
+    event = zoom_event(meeting)
     stuck = make_registration(event, "stuck@example.org", "Stuck")
     others = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(3)]
     for registration in [stuck, *others]:
@@ -439,7 +439,7 @@ def test_a_slow_zoom_takes_a_bounded_time_of_each_worker_round(make_app, zoom_co
     app = make_app(**{**zoom_config, "ZOOM_TICK_SECONDS": 1.5})
     with app.app_context():
         meeting = fake_zoom.add_meeting()
-        event = make_event(meeting)
+        event = zoom_event(meeting)
         people = [make_registration(event, f"p{i}@example.org", f"P {i}") for i in range(5)]
         for registration in people:
             confirm(registration)

@@ -6,7 +6,7 @@ import json
 import time
 
 import sqlalchemy as sa
-from zoomhelpers import WEBHOOK_SECRET, make_event, make_registration
+from zoomhelpers import WEBHOOK_SECRET, make_registration, zoom_event
 
 from app.extensions import db
 from plugins.zoom.models import ZoomTask
@@ -69,7 +69,7 @@ def test_url_validation_is_answered(zoom_app):
 
 
 def test_a_bad_signature_is_refused(zoom_app):
-    event = make_event("81234567890")
+    event = zoom_event("81234567890")
     registration = make_registration(event, "dara@example.org", registrant_id="reg-1")
     db.session.commit()
     client = zoom_app.test_client()
@@ -87,7 +87,7 @@ def test_a_bad_signature_is_refused(zoom_app):
 
 
 def test_a_stale_timestamp_is_refused(zoom_app):
-    event = make_event("81234567890")
+    event = zoom_event("81234567890")
     registration = make_registration(event, "dara@example.org", registrant_id="reg-1")
     db.session.commit()
     client = zoom_app.test_client()
@@ -99,7 +99,7 @@ def test_a_stale_timestamp_is_refused(zoom_app):
 
 
 def test_participant_joined_marks_attendance_once_even_when_replayed(zoom_app, zoom_client):
-    event = make_event("81234567890")
+    event = zoom_event("81234567890")
     dara = make_registration(event, "dara@example.org", registrant_id="reg-1", zoom_status="synced")
     other = make_registration(event, "sok@example.org", registrant_id="reg-2", zoom_status="synced")
     db.session.commit()
@@ -130,8 +130,8 @@ def test_participant_joined_marks_attendance_once_even_when_replayed(zoom_app, z
 
 
 def test_attendance_by_email_within_the_meetings_session_only(zoom_app):
-    event = make_event("81234567890")
-    elsewhere = make_event("89999999999", slug="another-session")
+    event = zoom_event("81234567890")
+    elsewhere = zoom_event("89999999999", slug="another-session")
     here = make_registration(event, "Dara@Example.org")
     there = make_registration(elsewhere, "dara@example.org")
     db.session.commit()

@@ -1,34 +1,22 @@
 """Helpers for the Zoom tests: rows made directly, as registration (and the organizer's
 session form) would make them; the plugin's own state read back from its tables."""
 
-from datetime import timedelta
+from world import ZOOM_MEETING, make_event
 
 from app.extensions import db
-from app.models import Event, Registration, utcnow
+from app.models import Registration, utcnow
 from plugins.zoom.models import ZoomRegistrant, set_meeting
 
 WEBHOOK_SECRET = "webhook-secret-for-tests"
 NO_STATE = ZoomRegistrant(status="", join_url="", registrant_id="", error="")
 
 
-def make_event(meeting_id="", slug="cambodia-2023", **values):
-    event = Event(
-        slug=slug,
-        state="published",
-        starts_at=utcnow() + timedelta(days=7),
-        duration_minutes=90,
-        timezone="Asia/Phnom_Penh",
-        join_url="https://zoom.example/j/shared",
-        join_passcode="shared-pass",
-        **values,
-    )
-    event.set_text("en", title="Cambodia after 23 July", summary="A planning session.")
-    event.set_text("km", title="កម្ពុជាក្រោយថ្ងៃទី២៣ កក្កដា")
-    db.session.add(event)
-    db.session.flush()
+def zoom_event(meeting_id="", **columns):
+    """A session shaped as a Zoom meeting (world.ZOOM_MEETING), with the plugin's meeting ID."""
+    event = make_event(ZOOM_MEETING, **columns)
     if meeting_id:
         set_meeting(event, meeting_id)
-    db.session.commit()
+        db.session.commit()
     return event
 
 

@@ -1,0 +1,518 @@
+"""The Plan of Action, the organizer's side: the editor (under /admin/events/<id>/plan), its
+preview, publishing and sending. The public plan page is in routes.py."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+
+from ..auth import admin_required
+from ..events import TransitionError
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Idea, PlanItem, PlanSection, utcnow
+from ..whole_numbers import int_arg
+from . import service
+from .forms import SettingsForm, intro_form, item_form, publish_form, section_form
+from .routes import public_context
+
+bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.before_request
+@admin_required
+def require_admin():
+    """Organizers only."""
+
+
+EDITOR = "plan/editor.html"
+
+
+def langs():
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def not_concluded_message():
+    return _(
+        "The Plan of Action can be published once the session is concluded. Conclude it first."
+    )
+
+
+def back_to_editor(event, anchor=""):
+    return redirect(
+        url_for("plan_admin.editor", event_id=event.id) + (f"#{anchor}" if anchor else "")
+    )
+
+
+# ---------------------------------------------------------------- forms per object
+
+
+class Forms:
+    """The form of each object on the editor page; a form that failed validation is kept
+    (with what was typed and its errors) in place of the fresh one."""
+
+    def __init__(self, plan, bound=None):
+        self.plan = plan
+        self.bound = bound or {}
+
+    def intro(self):
+        return self.bound.get("intro") or fill(
+            intro_form(langs())(formdata=None, prefix="intro"), intro=self.plan.intro
+        )
+
+    def section(self, section):
+        key = f"section-{section.id}"
+        return self.bound.get(key) or fill(
+            section_form(langs())(formdata=None, prefix=key),
+            title=section.title,
+            body=section.body,
+        )
+
+    def item(self, item):
+        key = f"item-{item.id}"
+        form = self.bound.get(key)
+        if form is None:
+            form = item_form(langs())(formdata=None, prefix=key, due=item.due, status=item.status)
+            fill(form, what=item.what, who=item.who)
+        return form
+
+    def publish(self):
+        form = self.bound.get("publish")
+        if form is None:
+            send = self.plan.send_on_publish if not self.plan.versions else False
+            form = publish_form(langs())(formdata=None, prefix="publish", send=send)
+        return form
+
+    def settings(self):
+        return SettingsForm(
+            formdata=None, prefix="settings", send_on_publish=self.plan.send_on_publish
+        )
+
+
+def fill(form, **texts):
+    for name, values in texts.items():
+        for lang in langs():
+            form[f"{name}_{lang}"].data = (values or {}).get(lang, "")
+    return form
+
+
+def mailouts_under_way(plan):
+    """{version number: progress} of the versions whose mail to registrants is being
+    prepared or sent, for a progress bar that follows it."""
+    from ..mail.admin import batch_progress
+
+    names = {service.batch_name(v): v.number for v in plan.versions}
+    return {names[p.name]: p for p in batch_progress(list(names)) if not p.finished}
+
+
+def editor_context(event, plan, **extra):
+    macros = current_app.jinja_env.get_template("plan/_macros.html")
+    context = dict(
+        m=macros.make_module({"langs": langs()}),
+        csrf_field=Markup('<input type="hidden" name="csrf_token" value="{}">').format(
+            generate_csrf()
+        ),
+        event=event,
+        plan=plan,
+        langs=langs(),
+        forms=Forms(plan, extra.pop("bound", None)),
+        unused=service.unused_ideas(event, plan),
+        statuses=PlanItem.STATUSES,
+        progress={v.number: service.batch_progress(v) for v in plan.versions},
+        under_way=mailouts_under_way(plan),
+        missing=extra.pop("missing", None),
+        can_publish=service.can_publish(event),
+        not_concluded=not_concluded_message(),
+        saved_at=None,
+        expand_all=sum(len(s.items) for s in plan.sections)
+        <= current_app.config["PLAN_EDITOR_INLINE_ITEMS"],
+        edit_id=int_arg(request.args, "edit"),
+    )
+    context.update(extra)
+    return context
+
+
+def load(event_id):
+    event = service.event_for_admin(event_id)
+    plan = service.get_plan(event)
+    return event, service.load_plan_tree(plan.id)
+
+
+def section_of(plan, section_id):
+    for section in plan.sections:
+        if section.id == section_id:
+            return section
+    abort(404)
+
+
+def item_of(plan, item_id):
+    for section in plan.sections:
+        for item in section.items:
+            if item.id == item_id:
+                return section, item
+    abort(404)
+
+
+def saved(event, plan, prefix, texts, error_form=None):
+    """The answer to an autosave: a small status, and the "not yet translated" marks of the
+    saved object brought up to date (out of band)."""
+    return render_template(
+        "plan/_saved.html",
+        prefix=prefix,
+        texts=texts,
+        langs=langs(),
+        form=error_form,
+        saved_at=utcnow(),
+        event=event,
+    )  # 200 even for an error: htmx swaps only 2xx answers, and the message must show
+
+
+def invalid(event, plan, key, form, anchor):
+    """A form with errors: htmx gets the status line with the messages; without JS, the
+    editor again, with the form as typed and the messages next to the fields."""
+    if request.htmx:
+        return saved(event, plan, key, {}, error_form=form)
+    flash(_("Not saved: please correct the marked fields."), "error")
+    edit_id = int(key.split("-")[1]) if key.startswith("item-") else None
+    context = editor_context(event, plan, bound={key: form}, edit_id=edit_id)
+    return render_template(EDITOR, **context), 422
+
+
+# ---------------------------------------------------------------- the editor
+
+
+@bp.get("/events/<int:event_id>/plan")
+def editor(event_id):
+    event, plan = load(event_id)
+    db.session.commit()  # a plan row may have been created for this event
+    return render_template(EDITOR, **editor_context(event, plan))
+
+
+@bp.post("/events/<int:event_id>/plan/intro")
+def save_intro(event_id):
+    event, plan = load(event_id)
+    form = intro_form(langs())(prefix="intro")
+    if not form.validate():
+        return invalid(event, plan, "intro", form, "plan-intro")
+    plan.intro = {k: v.strip() for k, v in form.texts("intro").items() if v.strip()}
+    service.touch(plan)
+    db.session.commit()
+    if request.htmx:
+        return saved(event, plan, "intro", {"intro": plan.intro})
+    flash(_("Introduction saved."), "success")
+    return back_to_editor(event, "plan-intro")
+
+
+@bp.post("/events/<int:event_id>/plan/settings")
+def save_settings(event_id):
+    event, plan = load(event_id)
+    form = SettingsForm(prefix="settings")
+    form.validate()
+    plan.send_on_publish = bool(form.send_on_publish.data)
+    db.session.commit()
+    if request.htmx:
+        return saved(event, plan, "settings", {})
+    flash(_("Settings saved."), "success")
+    return back_to_editor(event, "plan-publish")
+
+
+@bp.post("/events/<int:event_id>/plan/draft-from-ideas")
+def draft_from_ideas(event_id):
+    event, plan = load(event_id)
+    added = service.draft_from_ideas(plan)
+    db.session.commit()
+    if added:
+        flash(
+            ngettext(
+                "%(num)d item drafted from the ideas. Edit it below.",
+                "%(num)d items drafted from the ideas. Edit them below.",
+                added,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Every approved or discussed idea is already in the plan."), "info")
+    return back_to_editor(event, "plan-sections")
+
+
+@bp.post("/events/<int:event_id>/plan/sections")
+def add_section(event_id):
+    event, plan = load(event_id)
+    section = PlanSection(plan=plan, position=len(plan.sections), title={}, body={})
+    db.session.add(section)
+    service.touch(plan)
+    db.session.commit()
+    return back_to_editor(event, f"section-{section.id}")
+
+
+@bp.post("/events/<int:event_id>/plan/sections/<int:section_id>")
+def save_section(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    key = f"section-{section.id}"
+    form = section_form(langs())(prefix=key)
+    if not form.validate():
+        return invalid(event, plan, key, form, key)
+    section.title = clean(form.texts("title"))
+    section.body = clean(form.texts("body"))
+    service.touch(plan)
+    db.session.commit()
+    if request.htmx:
+        return saved(event, plan, key, {"title": section.title, "body": section.body})
+    flash(_("Section saved."), "success")
+    return back_to_editor(event, key)
+
+
+def clean(texts):
+    return {k: v.strip() for k, v in texts.items() if v and v.strip()}
+
+
+@bp.post("/events/<int:event_id>/plan/sections/<int:section_id>/move")
+def move_section(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    service.move(plan.sections, section, direction)
+    service.touch(plan)
+    db.session.commit()
+    plan = service.load_plan_tree(plan.id)
+    if request.htmx:
+        return render_block(EDITOR, "sections", **editor_context(event, plan))
+    return back_to_editor(event, f"section-{section.id}")
+
+
+@bp.post("/events/<int:event_id>/plan/sections/<int:section_id>/delete")
+def delete_section(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    plan.sections.remove(section)
+    db.session.delete(section)
+    for position, other in enumerate(plan.sections):
+        other.position = position
+    service.touch(plan)
+    db.session.commit()
+    flash(_("Section deleted."), "info")
+    return back_to_editor(event, "plan-sections")
+
+
+@bp.post("/events/<int:event_id>/plan/sections/<int:section_id>/items")
+def add_item(event_id, section_id):
+    event, plan = load(event_id)
+    section = section_of(plan, section_id)
+    item = PlanItem(section=section, position=len(section.items), what={}, who={})
+    db.session.add(item)
+    service.touch(plan)
+    db.session.commit()
+    if request.htmx:
+        plan = service.load_plan_tree(plan.id)
+        section = section_of(plan, section_id)
+        context = editor_context(event, plan, edit_id=item.id)
+        return render_block(EDITOR, "section_items", section=section, **context)
+    return redirect(
+        url_for("plan_admin.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}"
+    )
+
+
+@bp.post("/events/<int:event_id>/plan/items/<int:item_id>")
+def save_item(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    key = f"item-{item.id}"
+    form = item_form(langs())(prefix=key)
+    if not form.validate():
+        return invalid(event, plan, key, form, key)
+    item.what = clean(form.texts("what"))
+    item.who = clean(form.texts("who"))
+    item.due = (form.due.data or "").strip()
+    item.status = form.status.data
+    service.touch(plan)
+    db.session.commit()
+    if request.htmx:
+        return saved(event, plan, key, {"what": item.what, "who": item.who})
+    flash(_("Item saved."), "success")
+    return back_to_editor(event, key)
+
+
+@bp.get("/events/<int:event_id>/plan/items/<int:item_id>/edit")
+def edit_item(event_id, item_id):
+    """Open one item's form in a long plan: its section's list with that item open (htmx),
+    or the editor with it open."""
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    if not request.htmx:
+        return redirect(
+            url_for("plan_admin.editor", event_id=event.id, edit=item.id) + f"#item-{item.id}"
+        )
+    context = editor_context(event, plan, edit_id=item.id)
+    return render_block(EDITOR, "section_items", section=section, **context)
+
+
+@bp.post("/events/<int:event_id>/plan/items/<int:item_id>/move")
+def move_item(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    service.move(section.items, item, direction)
+    service.touch(plan)
+    db.session.commit()
+    if request.htmx:
+        plan = service.load_plan_tree(plan.id)
+        section = section_of(plan, section.id)
+        return render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
+    return back_to_editor(event, f"item-{item.id}")
+
+
+@bp.post("/events/<int:event_id>/plan/items/<int:item_id>/delete")
+def delete_item(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    section.items.remove(item)
+    db.session.delete(item)
+    for position, other in enumerate(section.items):
+        other.position = position
+    service.touch(plan)
+    db.session.commit()
+    if request.htmx:
+        plan = service.load_plan_tree(plan.id)
+        section = section_of(plan, section.id)
+        return render_block(EDITOR, "section_items", section=section, **editor_context(event, plan))
+    flash(_("Item deleted."), "info")
+    return back_to_editor(event, f"section-{section.id}")
+
+
+# ---------------------------------------------------------------- linking ideas
+
+
+def ideas_answer(event, plan, item):
+    """The item's linked ideas (the search still open, with its results, to link another),
+    and the side panel of unused ideas out of band."""
+    q = request.form.get("q", "")[:200]
+    results = service.search_ideas(event, q) if q else None
+    context = editor_context(
+        event, plan, item=item, oob=True, q=q, results=results, open_search=True
+    )
+    html = render_block(EDITOR, "item_ideas", **context) + render_block(
+        EDITOR, "unused_ideas", **context
+    )
+    return html
+
+
+@bp.get("/events/<int:event_id>/plan/items/<int:item_id>/ideas")
+def search_ideas(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    q = request.args.get("q", "")[:200]
+    results = service.search_ideas(event, q)
+    context = editor_context(event, plan, item=item, results=results, q=q, searched=True)
+    if request.htmx:
+        return render_block(EDITOR, "idea_results", **context)
+    return render_template("plan/link_ideas.html", section=section, **context)
+
+
+@bp.post("/events/<int:event_id>/plan/items/<int:item_id>/ideas")
+def link_idea(event_id, item_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    idea = db.session.get(Idea, int_arg(request.form, "idea_id", 0))
+    if idea is None or idea.event_id != event.id or idea.status not in service.USABLE_IDEA_STATUSES:
+        abort(400)
+    if idea not in item.ideas:
+        item.ideas.append(idea)
+        service.touch(plan)
+        db.session.commit()
+    if request.htmx:
+        return ideas_answer(event, service.load_plan_tree(plan.id), item)
+    return back_to_editor(event, f"item-{item.id}")
+
+
+@bp.post("/events/<int:event_id>/plan/items/<int:item_id>/ideas/<int:idea_id>/unlink")
+def unlink_idea(event_id, item_id, idea_id):
+    event, plan = load(event_id)
+    section, item = item_of(plan, item_id)
+    for idea in list(item.ideas):
+        if idea.id == idea_id:
+            item.ideas.remove(idea)
+            service.touch(plan)
+    db.session.commit()
+    if request.htmx:
+        return ideas_answer(event, service.load_plan_tree(plan.id), item)
+    return back_to_editor(event, f"item-{item.id}")
+
+
+# ---------------------------------------------------------------- preview, publish, send
+
+
+@bp.get("/events/<int:event_id>/plan/preview")
+def preview(event_id):
+    event, plan = load(event_id)
+    return render_template(
+        "plan/public.html",
+        **public_context(event, plan, None, service.snapshot(plan), preview=True),
+    )
+
+
+@bp.post("/events/<int:event_id>/plan/publish")
+def publish(event_id):
+    event, plan = load(event_id)
+    form = publish_form(langs())(prefix="publish")
+    if not form.validate():
+        context = editor_context(event, plan, bound={"publish": form})
+        return render_template(EDITOR, **context), 422
+    try:
+        version = service.publish(
+            plan,
+            actor=current_user._get_current_object(),
+            change_note=form.texts("note"),
+            send=bool(form.send.data),
+            lang_for_labels=current_language(),
+        )
+    except service.PublishRefused as refused:
+        db.session.rollback()
+        event, plan = load(event_id)
+        flash(_("Not published: some texts are missing. See the list below."), "error")
+        context = editor_context(event, plan, bound={"publish": form}, missing=refused.missing)
+        return render_template(EDITOR, **context), 422
+    except TransitionError:
+        db.session.rollback()
+        event, plan = load(event_id)
+        flash(not_concluded_message(), "error")
+        context = editor_context(event, plan, bound={"publish": form})
+        return render_template(EDITOR, **context), 422
+    db.session.commit()
+    flash(_("Version %(n)d is published.", n=version.number), "success")
+    return back_to_editor(event, "plan-versions")
+
+
+@bp.post("/events/<int:event_id>/plan/versions/<int:number>/send")
+def send(event_id, number):
+    event, plan = load(event_id)
+    version = next((v for v in plan.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    recorded = service.send_version(version, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(
+        ngettext(
+            "The mail to %(num)d registrant is being prepared; its progress shows below.",
+            "The mail to %(num)d registrants is being prepared; its progress shows below.",
+            recorded.total,
+        ),
+        "success",
+    )
+    return back_to_editor(event, "plan-versions")
