@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import g
-from ideas_support import make_event, make_registrant
+from ideas_support import make_registrant
 from support import Auth
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.feedback.models import FeedbackAnswer, FeedbackResponse, FeedbackSubmission
@@ -22,7 +23,7 @@ from app.registration.purge import purge
 
 @pytest.fixture
 def event(app):
-    return make_event(state="concluded", starts_in=-timedelta(days=1))
+    return make_event(IDEAS_OPEN, state="concluded", starts_in=-timedelta(days=1))
 
 
 @pytest.fixture
@@ -203,7 +204,7 @@ def test_named_answers_show_who_and_a_form_answered_anonymously_stays_so(event, 
     exported = as_user(organizer).get(url(event, ".csv")).get_data(as_text=True)
     assert "Sok Dara" in exported and registration.email in exported
 
-    other = make_event(slug="s2", state="concluded", starts_in=-timedelta(days=1))
+    other = make_event(IDEAS_OPEN, slug="s2", state="concluded", starts_in=-timedelta(days=1))
     add_questions(organizer, other)
     _r, token2 = make_registrant(other, email="b@example.org")
     link2 = feedback_link(as_user(client), token2)

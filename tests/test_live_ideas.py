@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import g
-from ideas_support import add_idea, make_event
+from ideas_support import add_idea
 from support import Auth
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.models import Idea, Plan
@@ -45,7 +46,7 @@ def error_after(html, field_id):
 
 
 def test_a_speakers_idea_raised_live_is_on_the_board_at_once_and_marked(app, mod, client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     queue = mod.get(f"/moderate/{event.id}").get_data(as_text=True)
     assert "Add an idea raised live" in queue
 
@@ -81,7 +82,7 @@ def test_a_speakers_idea_raised_live_is_on_the_board_at_once_and_marked(app, mod
 
 
 def test_an_attendees_idea_stays_unnamed_and_works_without_javascript(app, mod, client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     response = add_live(
         mod, event, htmx=False, title="Sanctions on officials", name="Should be dropped"
     )
@@ -97,7 +98,7 @@ def test_an_attendees_idea_stays_unnamed_and_works_without_javascript(app, mod, 
 
 @pytest.mark.parametrize("htmx", [True, False])
 def test_bad_live_input_is_answered_next_to_the_field_and_the_form_is_kept(app, mod, htmx):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     response = add_live(
         mod, event, htmx=htmx, title="", body="What the speaker said", raised_by="speaker"
     )
@@ -116,7 +117,7 @@ def test_bad_live_input_is_answered_next_to_the_field_and_the_form_is_kept(app, 
 
 
 def test_bad_live_input_is_answered_in_khmer(app, mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     mod.get("/?lang=km")
     response = add_live(mod, event, title="", language="km")
     assert response.status_code == 422
@@ -125,7 +126,7 @@ def test_bad_live_input_is_answered_in_khmer(app, mod):
 
 
 def test_only_moderators_add_live_ideas(app, client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     response = add_live(client, event, title="Sneaked in")
     assert response.status_code in (302, 401, 403)
     assert live_ideas(event) == []
@@ -134,7 +135,7 @@ def test_only_moderators_add_live_ideas(app, client):
 def test_the_plan_tells_ideas_from_the_discussion_from_ideas_sent_in_advance(
     app, client, mod, admin_user
 ):
-    event = make_event(state="concluded", starts_in=-timedelta(days=1))
+    event = make_event(IDEAS_OPEN, state="concluded", starts_in=-timedelta(days=1))
     add_idea(event, title="Sent the week before", status="approved")
     add_live(mod, event, title="Said in the meeting", raised_by="name", name="Sok Dara")
     g.pop("_login_user", None)
@@ -174,7 +175,7 @@ def test_the_plan_tells_ideas_from_the_discussion_from_ideas_sent_in_advance(
 
 
 def test_the_screen_view_shows_the_board_without_any_control(app, client):
-    event = make_event(starts_in=-timedelta(minutes=10))
+    event = make_event(IDEAS_OPEN, starts_in=-timedelta(minutes=10))
     add_idea(event, title="Free the press", status="approved", language="km")
     add_idea(event, title="Still waiting")
     html = client.get(f"/s/{event.slug}/ideas/screen?lang=km").get_data(as_text=True)
@@ -195,7 +196,7 @@ def test_the_screen_view_of_an_unknown_session_is_a_404(app, client):
 
 
 def test_a_live_idea_of_only_a_title_can_be_corrected(app, mod):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     add_live(mod, event, title="Indepndent media")
     (idea,) = live_ideas(event)
     g.pop("_login_user", None)

@@ -130,7 +130,7 @@ def record(event, kind, batch, context, actor=None):
 
 
 def batch_size():
-    return max(1, int(current_app.config.get("MAILOUT_BATCH", 200)))
+    return max(1, int(current_app.config["MAILOUT_BATCH"]))
 
 
 def advance_all():
