@@ -92,11 +92,11 @@ def worker_main(url, port, tmp):
 
 
 def build_session(count):
-    from plan_helpers import make_event
+    from world import CONCLUDED, make_event
 
     from app.plan import service
 
-    event = make_event(slug="bench-mailout")
+    event = make_event(CONCLUDED, slug="bench-mailout")
     now = utcnow()
     rows = [
         dict(

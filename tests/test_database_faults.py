@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
-from registration_helpers import form, make_event
+from registration_helpers import form
 from support import (
     PASSWORD,
     ROOT,
@@ -30,6 +30,7 @@ from support import (
     scratch_postgres_database,
     served,
 )
+from world import make_event
 
 from app import create_app
 from app.extensions import db

@@ -16,8 +16,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import deliver, form, links, make_event, path_of, smtp_config
+from registration_helpers import deliver, form, links, path_of, smtp_config
 from support import Auth, create_user
+from world import make_event
 
 from app.extensions import db
 from app.models import AuditEntry, Event, OutboxMessage, utcnow

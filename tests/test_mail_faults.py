@@ -17,9 +17,10 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from mailtools import add_test_templates, make_event, queue_many, queue_note
+from mailtools import add_test_templates, queue_many, queue_note
 from test_mail import by_recipient, delivered_to, outbox, pass_time, process_output, run_worker
 from test_mail import start_worker_process as start_worker
+from world import MAIL_TEST, make_event
 
 from app.extensions import db
 from app.mail.outbox import retry, retry_failed
@@ -54,7 +55,7 @@ def pause():
 @pytest.fixture
 def mail_event(mail_app):
     add_test_templates(mail_app)
-    found = make_event()
+    found = make_event(MAIL_TEST)
     db.session.commit()
     return found
 
@@ -409,7 +410,7 @@ def test_a_working_worker_renews_the_claims_of_its_batch(make_app, smtp):
     )  # fmt: skip
     with app.app_context():
         add_test_templates(app)
-        queue_many(make_event(), 4)
+        queue_many(make_event(MAIL_TEST), 4)
         last = outbox()[-1].id
         reader = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
         expiries = []

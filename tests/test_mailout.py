@@ -12,10 +12,9 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_event
 from registration_helpers import LiveServer
-from registration_helpers import make_event as make_open_event
 from support import Auth, create_user
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.mail.worker import Worker, run_once
@@ -103,7 +102,7 @@ def batched_app(make_app, smtp):
 
 def test_publishing_to_many_records_a_mailout_the_worker_queues_in_batches(batched_app, smtp):
     client = login(batched_app.test_client())
-    event = make_event()
+    event = make_event(CONCLUDED)
     registrants = add_registrants(event, 100)
     ready_plan(event)
 
@@ -160,7 +159,7 @@ def mailout_version(event):
 
 def test_an_announcement_is_queued_by_the_worker_not_the_request(batched_app, smtp):
     client = login(batched_app.test_client())
-    event = make_open_event()
+    event = make_event()
     add_registrants(event, 60)
     url = f"/admin/events/{event.id}/announce"
     texts = {"subject_en": "News", "body_en": "Hello.", "subject_km": "ព័ត៌មាន", "body_km": "សួស្តី។"}
@@ -204,10 +203,10 @@ def test_registrations_are_not_held_up_while_the_plan_goes_to_thousands(make_app
         if db.engine.dialect.name != "sqlite":
             pytest.skip("the write lock is SQLite's")
         client = login(app.test_client())
-        event = make_event()
+        event = make_event(CONCLUDED)
         add_registrants(event, 2500)
         ready_plan(event)
-        other = make_open_event(slug="next-session")
+        other = make_event(slug="next-session")
         server = LiveServer(app).start()
         stop, results = threading.Event(), []
         registering = threading.Thread(
@@ -242,7 +241,7 @@ def test_the_plan_rendered_once_per_language_is_each_registrants_own_mail(app, n
 
     from app.mail.outbox import render_mail
 
-    event = make_event()
+    event = make_event(CONCLUDED)
     version = service.publish(ready_plan(event), send=False)
     db.session.commit()
     kind = service.PlanMailout()
@@ -269,7 +268,7 @@ def test_two_workers_preparing_one_mailout_share_it_batch_by_batch(make_app):
     one of them, so every registrant is counted and queued once."""
     app = make_app(MAILOUT_BATCH=25)
     with app.app_context():
-        event = make_event()
+        event = make_event(CONCLUDED)
         add_registrants(event, 300)
         version = service.publish(ready_plan(event), send=True)
         db.session.commit()
@@ -306,7 +305,7 @@ def test_a_mailout_that_cannot_be_prepared_holds_up_nothing_else_and_says_why(ba
 
     add_test_templates(batched_app)
     client = login(batched_app.test_client())
-    event = make_event()
+    event = make_event(CONCLUDED)
     add_registrants(event, 3)
     from app.mail import mailout
 
