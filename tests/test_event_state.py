@@ -18,6 +18,7 @@ from app.events import (
 )
 from app.extensions import db
 from app.models import AuditEntry, Event
+from app.sessions.overview import state_label
 
 
 @pytest.fixture
@@ -248,3 +249,24 @@ def test_moderator_cannot_move_a_session(client, auth, moderator_user, event):
     response = client.post(f"/admin/events/{event.id}/state", data={"state": "published"})
     assert response.status_code == 403
     assert db.session.get(Event, event.id).state == "draft"
+
+
+def visible_text(html):
+    """The words a reader sees: no tags, no attribute values."""
+    body = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]*>", " ", body)
+
+
+@pytest.mark.parametrize("state", ["draft", "published", "concluded", "plan_published", "archived"])
+@pytest.mark.parametrize("lang", ["km", "en", "fr"])
+def test_the_session_state_is_shown_in_words_in_the_readers_language(
+    client, auth, admin_user, event, state, lang
+):
+    set_state(event, state)
+    auth.login(admin_user.email)
+    with client.application.test_request_context(f"/?lang={lang}"):
+        label = state_label(state)
+    for path in (f"/admin/events/{event.id}", "/admin/"):
+        text = visible_text(client.get(f"{path}?lang={lang}").text)
+        assert not re.search(rf"\b{state}\b", text), (path, state)
+        assert str(label) in text, path
