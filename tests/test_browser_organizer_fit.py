@@ -147,3 +147,54 @@ def test_organizer_and_moderator_pages_fit_phone_tablet_and_desktop(
         finally:
             context.close()
     assert not faults, "\n".join(f"{where}: {found}" for where, found in faults.items())
+
+
+# Every word of every chart: its size against the body's, and whether its box is cut off
+# (wider than it shows) or reaches past its chart.
+CHART_WORDS = """() => {
+  const body = parseFloat(getComputedStyle(document.body).fontSize);
+  const out = [];
+  for (const chart of document.querySelectorAll('.hchart, .vchart')) {
+    const box = chart.getBoundingClientRect();
+    for (const el of chart.querySelectorAll('dt, .count, .vchart-axis span, text')) {
+      if (!el.textContent.trim()) continue;
+      if (el.closest('svg')) {
+        out.push(`${el.textContent.trim()}: drawn inside the SVG, shrinks with it`);
+        continue;
+      }
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      const r = el.getBoundingClientRect();
+      if (size < body - 0.5) out.push(`${el.textContent.trim()}: ${size}px < ${body}px`);
+      if (el.scrollWidth > el.clientWidth + 1 || r.left < box.left - 1 || r.right > box.right + 1) {
+        out.push(`${el.textContent.trim()}: cut off`);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["km", "en"])
+def test_dashboard_chart_labels_are_body_sized_wrapped_and_whole(
+    app, browser, live_server, world, lang
+):
+    """Theme names in Khmer and in English (the longest demo theme) read whole, at the size
+    of the page's text, on a phone and on a laptop."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width in (360, 1280):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": width, "height": 900}
+        )
+        page = sign_in(context)
+        try:
+            page.goto(f"/admin/events/{world.event.id}/dashboard?lang={lang}")
+            page.evaluate("document.fonts.ready")
+            page.screenshot(
+                path=str(ARTIFACTS / f"dashboard-charts-{lang}-{width}.png"), full_page=True
+            )
+            assert page.evaluate(CHART_WORDS) == []
+            labels = page.locator(".hchart dt").all_inner_texts()
+            longest = "Human rights and political prisoners" if lang == "en" else "សិទ្ធិមនុស្ស"
+            assert any(longest in label for label in labels)
+        finally:
+            context.close()

@@ -301,9 +301,7 @@ def test_a_session_concluded_before_its_date_shows_no_time_left(app, event, admi
     assert "Time left until the start:" in page
     organizer = app.test_client()
     organizer.post("/login", data={"email": admin_user.email, "password": PASSWORD})
-    organizer.post(
-        f"/admin/events/{event.id}/state", data={"state": "concluded", "confirm": "yes"}
-    )
+    organizer.post(f"/admin/events/{event.id}/state", data={"state": "concluded", "confirm": "yes"})
     page = visitor.get(f"/s/{event.slug}").text
     assert db.session.get(Event, event.id).state == "concluded"
     assert "This session has ended" in page, page[page.find('id="register"') :][:600]
