@@ -198,3 +198,35 @@ def test_dashboard_chart_labels_are_body_sized_wrapped_and_whole(
             assert any(longest in label for label in labels)
         finally:
             context.close()
+
+
+# Each radio button of a group, and where its label is against it.
+RADIOS = """(name) => [...document.querySelectorAll(`input[type=radio][name=${name}]`)].map(r => {
+  const label = document.querySelector(`label[for="${r.id}"]`).getBoundingClientRect();
+  const button = r.getBoundingClientRect();
+  return {
+    beside: label.left >= button.right && label.top < button.bottom && button.top < label.bottom,
+    bullet: getComputedStyle(r.closest('li')).listStyleType,
+  };
+})"""
+
+
+@pytest.mark.parametrize("lang", ["km", "en"])
+def test_join_details_choices_read_one_line_each_with_their_button(
+    app, browser, live_server, world, lang
+):
+    for width in (360, 1280):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": width, "height": 900}
+        )
+        page = sign_in(context)
+        try:
+            page.goto(f"/admin/events/{world.event.id}/edit?lang={lang}")
+            choices = page.evaluate(RADIOS, "join_release")
+            assert len(choices) >= 2
+            assert choices == [{"beside": True, "bullet": "none"}] * len(choices)
+            page.locator("#join_release").screenshot(
+                path=str(ARTIFACTS / f"join-release-{lang}-{width}.png")
+            )
+        finally:
+            context.close()
