@@ -315,7 +315,7 @@ def build_ideas(event, now):
 
 
 # The moderator's note to the author of the rejected idea (an advertisement), in Khmer.
-REJECT_NOTE = "សូមអរគុណ។ សារនេះមិនទាក់ទងនឹងប្រធានបទនៃកិច្ចប្រជុំនេះទេ។"
+REJECT_NOTE = "សូមអរគុណ។ សារនេះមិនទាក់ទងនឹងខ្លឹមសារនៃកិច្ចប្រជុំនេះទេ។"
 
 ACCOUNTS = [("admin", "organizer@demo.sala.invalid"), ("moderator", "moderator@demo.sala.invalid")]
 

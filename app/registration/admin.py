@@ -351,6 +351,7 @@ def announce(event_id):
                         "used": used,
                         "subject": subject,
                         "text": text,
+                        "body": texts[used][1],
                         "recipients": recipients.get(code, 0),
                     }
                 )
