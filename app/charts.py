@@ -77,7 +77,11 @@ def hbar_chart(rows, label):
     if not rows:
         return Markup("")
     top = max(count for _key, count in rows) or 1
-    parts = [Markup('<dl class="hchart" aria-label="{label}">').format(label=label)]
+    parts = [
+        Markup('<figure class="hchart-figure" aria-label="{label}"><dl class="hchart">').format(
+            label=label
+        )
+    ]
     for key, count in rows:
         parts.append(
             Markup(
@@ -88,7 +92,7 @@ def hbar_chart(rows, label):
                 '<span class="count">{count}</span></dd></div>'
             ).format(key=_text(key), count=count, w=round(100 * count / top, 1))
         )
-    parts.append(Markup("</dl>"))
+    parts.append(Markup("</dl></figure>"))
     return Markup("").join(parts)
 
 
