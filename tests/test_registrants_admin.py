@@ -3,6 +3,7 @@ counts and chart, CSV export, resending join details, announcements."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -265,3 +266,14 @@ def test_announcements_are_markdown_like_plan_texts_and_say_so_at_the_field(orga
     text = SmtpSink.text(mail)
     assert "The agenda has **changed**:" in text and "- welcome" in text
     assert "<" not in text.split("The agenda")[1].split("welcome")[0]
+
+
+def test_the_registrants_table_names_languages_and_countries_in_the_readers_language(organizer):
+    event = make_event()
+    add(event, 1, language="km", country="KH")
+    add(event, 1, language="fr", country="FR", name="Marie")
+    khmer = organizer.get(f"/admin/events/{event.id}/registrants?lang=km").text
+    table = khmer.split("<tbody>")[1].split("</tbody>")[0]
+    assert ">KH<" not in table and ">km<" not in table and ">fr<" not in table
+    assert "កម្ពុជា" in table and "បារាំង" in table and "ខ្មែរ" in table
+    assert re.search(r'<option value="KH"[^>]*>កម្ពុជា</option>', khmer)
