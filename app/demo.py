@@ -13,7 +13,8 @@ from flask import current_app
 from . import audit
 from .extensions import db
 from .mail.outbox import mail_url
-from .models import Event, Theme, User, utcnow
+from .models import Event, Idea, Theme, User, utcnow
+from .plugins import hooks
 from .private_files import write_private_file
 
 SLUG = "cambodia-after-the-election"
@@ -155,6 +156,167 @@ THEMES = [
     },
 ]
 
+# A dozen ideas, four in each language, in every state an idea can be in, so a moderator's
+# first queue has work in it and the board and the organizer's pages have something to show.
+# (lang, status, theme index or None, how the author is shown, author, title, body)
+IDEAS = [
+    (
+        "en",
+        "approved",
+        1,
+        "name",
+        "Dara",
+        "Release every political prisoner before any talks",
+        "Before any dialogue with the government, every person jailed for their opinions or "
+        "their party membership should be released, and the charges against them dropped.",
+    ),
+    (
+        "en",
+        "pending",
+        3,
+        "initials",
+        "Sophea Lim",
+        "Tie aid to the freedom of the press",
+        "Donors could link their support to the reopening of the independent newspapers and "
+        "radio stations that were closed before the election.",
+    ),
+    (
+        "en",
+        "discussed",
+        0,
+        "anonymous",
+        "",
+        "An independent review of the 2023 election",
+        "Ask international election experts to publish a full, public review of how the "
+        "election of 23 July 2023 was prepared and run.",
+    ),
+    (
+        "en",
+        "withdrawn",
+        4,
+        "name",
+        "Vanna",
+        "A letter to every embassy in Phnom Penh",
+        "Send a short joint letter to every embassy explaining the concerns of civil society.",
+    ),
+    (
+        "km",
+        "approved",
+        0,
+        "name",
+        "សុខ ដារា",
+        "ស្តារគណបក្សប្រឆាំងដែលត្រូវបានរំលាយឡើងវិញ",
+        "គណបក្សប្រឆាំងដែលត្រូវបានរំលាយ គួរតែមានសិទ្ធិធ្វើសកម្មភាព "
+        "និងចូលរួមការបោះឆ្នោតដោយសេរីម្តងទៀត។ ដៃគូអន្តរជាតិអាចដាក់លក្ខខណ្ឌនេះ "
+        "ជាជំហានដំបូងនៃកិច្ចសន្ទនា។",
+    ),
+    (
+        "km",
+        "pending",
+        1,
+        "initials",
+        "ចាន់ សុភា",
+        "ការពារអ្នកការពារសិទ្ធិមនុស្ស និងក្រុមគ្រួសាររបស់ពួកគេ",
+        "បង្កើតបណ្តាញជំនួយផ្នែកច្បាប់ និងកិច្ចការពារបន្ទាន់ សម្រាប់សកម្មជន "
+        "អ្នកសារព័ត៌មាន និងក្រុមគ្រួសាររបស់ពួកគេ ដែលកំពុងប្រឈមនឹងការគំរាមកំហែង។",
+    ),
+    (
+        "km",
+        "rejected",
+        None,
+        "anonymous",
+        "",
+        "លក់ទូរស័ព្ទដៃតម្លៃថោក",
+        "ទូរស័ព្ទដៃម៉ូដថ្មីៗ តម្លៃពិសេសសម្រាប់សប្តាហ៍នេះ។ សូមទាក់ទងមកយើង។",
+    ),
+    (
+        "km",
+        "merged",
+        0,
+        "name",
+        "កែវ មាលា",
+        "អនុញ្ញាតឱ្យគណបក្សប្រឆាំងចូលរួមការបោះឆ្នោតម្តងទៀត",
+        "គ្មានការបោះឆ្នោតណាមួយអាចមានភាពយុត្តិធម៌បានទេ ប្រសិនបើគណបក្សប្រឆាំងមិនអាចចូលរួម។",
+    ),
+    (
+        "fr",
+        "approved",
+        3,
+        "name",
+        "Claire",
+        "Soutenir les médias indépendants en exil",
+        "Un fonds commun pourrait aider les journalistes cambodgiens en exil à continuer "
+        "d’informer le public, en khmer, depuis l’étranger.",
+    ),
+    (
+        "fr",
+        "pending",
+        2,
+        "anonymous",
+        "",
+        "Une coalition d’ONG pour suivre les procès",
+        "Des observateurs de plusieurs organisations assisteraient aux procès des opposants "
+        "et publieraient un compte rendu de chaque audience.",
+    ),
+    (
+        "fr",
+        "discussed",
+        4,
+        "initials",
+        "Paul Martin",
+        "Inscrire l’État de droit à l’ordre du jour de l’ASEAN",
+        "Demander aux États membres de l’ASEAN d’aborder la situation du Cambodge lors de "
+        "leur prochain sommet.",
+    ),
+    (
+        "fr",
+        "unconfirmed",
+        1,
+        "name",
+        "Léa",
+        "Former de jeunes observateurs des droits humains",
+        "Des ateliers en ligne pour apprendre à documenter les atteintes aux droits humains "
+        "en toute sécurité.",
+    ),
+]
+
+
+def build_ideas(event, now):
+    """The demo's ideas, set in their states directly: nobody is mailed (the authors are
+    made up), and each looks as it would after the moderator's work."""
+    ideas = []
+    for n, (lang, status, theme, display, author, title, body) in enumerate(IDEAS):
+        sent = now - timedelta(days=len(IDEAS) - n, hours=n)
+        idea = Idea(
+            event=event,
+            language=lang,
+            status=status,
+            theme=event.themes[theme] if theme is not None else None,
+            display=display,
+            author_name=author,
+            author_email=f"idea-{n + 1}@demo.sala.invalid",
+            title=title,
+            body=body,
+            created_at=sent,
+            confirmed_at=None if status == "unconfirmed" else sent,
+        )
+        if status == "pending":  # where a new idea waits: the moderation queue or "received"
+            idea.status = hooks().sala_initial_idea_status(idea=idea) or "received"
+        if status in ("approved", "rejected", "merged", "discussed"):
+            idea.moderated_at = sent + timedelta(hours=2)
+        if status == "rejected":
+            idea.moderation_note = REJECT_NOTE
+        if status == "discussed":
+            idea.discussed_at = sent + timedelta(hours=3)
+        ideas.append(idea)
+    merged = next(i for i, row in zip(ideas, IDEAS, strict=True) if row[1] == "merged")
+    merged.merged_into = ideas[4]  # the same idea, said first
+    return ideas
+
+
+# The moderator's note to the author of the rejected idea (an advertisement), in Khmer.
+REJECT_NOTE = "សូមអរគុណ។ សារនេះមិនទាក់ទងនឹងខ្លឹមសារនៃកិច្ចប្រជុំនេះទេ។"
+
 ACCOUNTS = [("admin", "organizer@demo.sala.invalid"), ("moderator", "moderator@demo.sala.invalid")]
 
 
@@ -234,6 +396,9 @@ def load_demo():
     if created:
         event = build_event(utcnow())
         db.session.add(event)
+        db.session.flush()
+    if not db.session.scalar(sa.select(sa.func.count()).where(Idea.event_id == event.id)):
+        db.session.add_all(build_ideas(event, utcnow()))
     accounts = demo_accounts()
     db.session.commit()
     return DemoResult(created, mail_url("public.event", slug=SLUG), accounts)

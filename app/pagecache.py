@@ -106,6 +106,17 @@ def note_changes(session, _flush_context):
         session.info["sala_pages_changed"] = True
 
 
+@sa.event.listens_for(FlaskSession, "do_orm_execute")
+def note_bulk_changes(state):
+    """An UPDATE or DELETE statement (a session's state moved with a guard against a race)
+    changes rows without making any object dirty: note it too."""
+    if (state.is_update or state.is_delete) and any(
+        isinstance(mapper.class_, type) and issubclass(mapper.class_, SHOWN)
+        for mapper in state.all_mappers
+    ):
+        state.session.info["sala_pages_changed"] = True
+
+
 @sa.event.listens_for(FlaskSession, "after_commit")
 def forget_pages_after_change(session):
     if session.info.pop("sala_pages_changed", False):

@@ -90,10 +90,20 @@ def zone_name(tz_name, locale=None):
     return _("%(city)s time", city=zone_city(tz_name, locale))
 
 
+def breakable(text):
+    """An address or long name with places a narrow screen may wrap it (after "@", before
+    each "."), so a card never splits it at a random letter."""
+    escaped = str(escape(text or ""))
+    return Markup(escaped.replace("@", "@<wbr>").replace(".", "<wbr>."))
+
+
 def init_app(app):
     app.jinja_env.globals.update(url_for_language=url_for_language, field_attrs=field_attrs)
     app.jinja_env.filters.update(
-        paragraphs=paragraphs, local_time=local_time, machine_time=machine_time
+        paragraphs=paragraphs,
+        local_time=local_time,
+        machine_time=machine_time,
+        breakable=breakable,
     )
     app.jinja_env.globals.update(zone_name=zone_name)
     app.jinja_env.add_extension("jinja2.ext.do")

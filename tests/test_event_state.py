@@ -2,6 +2,7 @@
 step to undo a mistake. One function holds the rules; the organizer's page moves it."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from app.events import (
 )
 from app.extensions import db
 from app.models import AuditEntry, Event
+from app.sessions.overview import state_label
 
 
 @pytest.fixture
@@ -248,3 +250,60 @@ def test_moderator_cannot_move_a_session(client, auth, moderator_user, event):
     response = client.post(f"/admin/events/{event.id}/state", data={"state": "published"})
     assert response.status_code == 403
     assert db.session.get(Event, event.id).state == "draft"
+
+
+def visible_text(html):
+    """The words a reader sees: no tags, no attribute values."""
+    body = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]*>", " ", body)
+
+
+@pytest.mark.parametrize("state", ["draft", "published", "concluded", "plan_published", "archived"])
+@pytest.mark.parametrize("lang", ["km", "en", "fr"])
+def test_the_session_state_is_shown_in_words_in_the_readers_language(
+    client, auth, admin_user, event, state, lang
+):
+    set_state(event, state)
+    auth.login(admin_user.email)
+    with client.application.test_request_context(f"/?lang={lang}"):
+        label = state_label(state)
+    for path in (f"/admin/events/{event.id}", "/admin/"):
+        text = visible_text(client.get(f"{path}?lang={lang}").text)
+        assert not re.search(rf"\b{state}\b", text), (path, state)
+        assert str(label) in text, path
+
+
+def test_concluding_a_session_that_has_not_happened_yet_warns_first(
+    client, auth, admin_user, event
+):
+    set_state(event, "published")  # the demo starts in three weeks
+    auth.login(admin_user.email)
+    first = client.post(f"/admin/events/{event.id}/state", data={"state": "concluded"})
+    assert first.status_code == 200
+    assert "This session has not taken place yet" in first.text
+    assert 'role="alert"' in first.text
+    assert db.session.get(Event, event.id).state == "published"
+
+
+def test_concluding_after_the_meeting_has_no_warning(client, auth, admin_user, event):
+    event.starts_at = event.starts_at - timedelta(weeks=4)
+    set_state(event, "published")
+    auth.login(admin_user.email)
+    first = client.post(f"/admin/events/{event.id}/state", data={"state": "concluded"})
+    assert "You can undo this afterwards." in first.text
+    assert "has not taken place yet" not in first.text
+
+
+def test_a_session_concluded_before_its_date_shows_no_time_left(app, event, admin_user):
+    set_state(event, "published")
+    visitor = app.test_client()
+    page = visitor.get(f"/s/{event.slug}").text
+    assert "Time left until the start:" in page
+    organizer = app.test_client()
+    organizer.post("/login", data={"email": admin_user.email, "password": PASSWORD})
+    organizer.post(f"/admin/events/{event.id}/state", data={"state": "concluded", "confirm": "yes"})
+    page = visitor.get(f"/s/{event.slug}").text
+    assert db.session.get(Event, event.id).state == "concluded"
+    assert "This session has ended" in page, page[page.find('id="register"') :][:600]
+    assert "Time left until the start:" not in page
+    assert "data-countdown" not in page

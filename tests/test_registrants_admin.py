@@ -3,6 +3,7 @@ counts and chart, CSV export, resending join details, announcements."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -243,3 +244,37 @@ def test_announcement_falls_back_to_the_default_language(organizer, smtp):
     organizer.post(url, data={**texts, "action": "send", "previewed": previewed})
     deliver()
     assert smtp.to("sok0-confirmed-km@example.org")[0]["Subject"] == "Hello all"
+
+
+def test_announcements_are_markdown_like_plan_texts_and_say_so_at_the_field(organizer, smtp):
+    event = make_event()
+    add(event, 1, language="en")
+    url = f"/admin/events/{event.id}/announce"
+    form = organizer.get(url).text
+    assert "Markdown" in form.split('id="body_en-hint"')[1].split("</p>")[0]
+    body = "The agenda has **changed**:\n\n- welcome\n- [ideas](https://example.org/ideas)"
+    texts = {"subject_en": "Agenda", "body_en": body, "subject_km": "", "body_km": ""}
+    preview = organizer.post(url, data={**texts, "action": "preview"})
+    assert "<strong>changed</strong>" in preview.text
+    assert "<li>welcome</li>" in preview.text
+    previewed = preview.text.split('name="previewed" value="')[1].split('"')[0]
+    organizer.post(url, data={**texts, "action": "send", "previewed": previewed})
+    deliver()
+    (mail,) = smtp.to("person0-confirmed-en@example.org")
+    html = SmtpSink.html(mail)
+    assert "<strong>changed</strong>" in html and '<a href="https://example.org/ideas"' in html
+    assert "**changed**" not in html
+    text = SmtpSink.text(mail)
+    assert "The agenda has **changed**:" in text and "- welcome" in text
+    assert "<" not in text.split("The agenda")[1].split("welcome")[0]
+
+
+def test_the_registrants_table_names_languages_and_countries_in_the_readers_language(organizer):
+    event = make_event()
+    add(event, 1, language="km", country="KH")
+    add(event, 1, language="fr", country="FR", name="Marie")
+    khmer = organizer.get(f"/admin/events/{event.id}/registrants?lang=km").text
+    table = khmer.split("<tbody>")[1].split("</tbody>")[0]
+    assert ">KH<" not in table and ">km<" not in table and ">fr<" not in table
+    assert "កម្ពុជា" in table and "បារាំង" in table and "ខ្មែរ" in table
+    assert re.search(r'<option value="KH"[^>]*>កម្ពុជា</option>', khmer)

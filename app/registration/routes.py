@@ -56,9 +56,10 @@ def registration_form_for(event):
 
 
 def countdown(event, now=None):
-    """ "in 3 days", in the reader's language; empty once it has started."""
+    """ "in 3 days", in the reader's language; empty once it has started, or once the
+    organizer has concluded it (even before its date: it is over, nothing is left to wait)."""
     now = now or utcnow()
-    if now >= event.starts_at:
+    if now >= event.starts_at or event.state in ("concluded", "plan_published", "archived"):
         return ""
     return format_timedelta(event.starts_at - now, threshold=1.1)
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .. import events
 from ..extensions import db
-from ..models import Event, Idea, Registration
+from ..models import Event, Idea, Registration, utcnow
 from .routes import bp
 
 
@@ -79,7 +79,12 @@ def event_state(event_id):
         return redirect(url_for("sessions.event", event_id=found.id))
     confirming = new_state in events.NEEDS_CONFIRMATION and events.is_forward(found, new_state)
     if confirming and request.form.get("confirm") != "yes":
-        return render_template("sessions/event_state_confirm.html", event=found, state=new_state)
+        return render_template(
+            "sessions/event_state_confirm.html",
+            event=found,
+            state=new_state,
+            not_happened_yet=new_state == "concluded" and utcnow() < found.starts_at,
+        )
     try:
         events.change_state(found, new_state, current_user._get_current_object())
     except events.TransitionError:  # another organizer moved it meanwhile
