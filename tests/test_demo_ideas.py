@@ -5,8 +5,8 @@ the demo session only."""
 from collections import Counter
 
 import sqlalchemy as sa
-from registration_helpers import make_event
 from support import create_user
+from world import make_event
 
 from app.demo import SLUG, load_demo
 from app.extensions import db
