@@ -4,6 +4,7 @@ from datetime import UTC
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import (
     format_date,
     format_datetime,
@@ -11,6 +12,8 @@ from babel.dates import (
     get_datetime_format,
     get_timezone_location,
 )
+from babel.lists import format_list
+from babel.units import format_unit
 from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -65,8 +68,19 @@ def local_time(utc_naive, tz_name, format="full", locale=None):
         return format_datetime(local, format, tzinfo=ZoneInfo(tz_name), locale=locale)
     pattern = get_datetime_format(format, locale=locale)
     return pattern.replace("{1}", format_date(local, format, locale=locale)).replace(
-        "{0}", format_time(local, "short", locale=locale)
+        "{0}", clock(local, locale)
     )
+
+
+# Languages whose clock in CLDR says "AM"/"PM" in English letters: there the part of the
+# day is said in words instead ("8:00 នៅពេលល្ងាច", in the evening).
+CLOCK_IN_WORDS = {"km": "h:mm B"}
+
+
+def clock(local, locale):
+    """The time of day without seconds or zone, in the reader's own words."""
+    pattern = CLOCK_IN_WORDS.get(Locale.parse(locale).language, "short")
+    return format_time(local, pattern, locale=locale)
 
 
 def zone_city(tz_name, locale=None):
@@ -88,6 +102,41 @@ def zone_name(tz_name, locale=None):
     """A time zone as readers say it: "Phnom Penh time", "ម៉ោងភ្នំពេញ", "heure de Paris"
     (Babel's own label reads "ម៉ោង​នៅ​ កម្ពុជា", with a stray space)."""
     return _("%(city)s time", city=zone_city(tz_name, locale))
+
+
+def known_zone(tz_name):
+    """An IANA zone name as a visitor's browser sends it, or None if it is not one we know
+    (a made-up or mistyped name must not reach ZoneInfo's error, nor a 500)."""
+    if not tz_name or len(tz_name) > 64 or tz_name.startswith(("/", ".")) or ".." in tz_name:
+        return None
+    try:
+        ZoneInfo(tz_name)
+    except (ValueError, KeyError, OSError):
+        return None
+    return tz_name
+
+
+def time_left(seconds, locale=None):
+    """A countdown as people say it, in the reader's language, and the seconds until the words
+    change: "46 days, 3 hours", "4 hours, 12 minutes", "12 minutes". (Babel's
+    format_timedelta rounds 46 days to "2 months", which nobody means.)"""
+    seconds = max(int(seconds), 0)
+    locale = locale or get_locale()
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        parts, step = [(days, "day"), (hours, "hour")], 3600
+    elif hours:
+        parts, step = [(hours, "hour"), (minutes, "minute")], 60
+    else:
+        parts, step = [(max(minutes, 1), "minute")], 60
+    words = [
+        format_unit(n, f"duration-{unit}", "long", locale=locale)
+        for i, (n, unit) in enumerate(parts)
+        if n or i == 0
+    ]
+    return format_list(words, style="unit", locale=locale), seconds % step + 1
 
 
 def init_app(app):

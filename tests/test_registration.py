@@ -67,8 +67,9 @@ def test_session_page_shows_the_session_in_its_zone_and_others(client):
     assert "Phnom Penh" in text and "Paris" in text and "New York" in text
     shown = re.search(r"<time [^>]*>([^<]*)</time>", text).group(1)
     assert re.search(r"\d:\d\d", shown) and not re.search(r"\d:\d\d:\d\d", shown)  # no seconds
-    assert 'data-your-time="' in text and "js/session.js" in text  # the visitor's own zone
-    assert "Time left until the start:" in text and "1 week" in text
+    assert 'data-when-url="/s/planning/when"' in text and "js/session.js" in text
+    assert "Time left until the start:" in text
+    assert re.search(r"<strong>\d+ days?(, \d+ hours?)?</strong>", text)  # not "1 week"
     assert 'href="/s/planning/calendar.ics"' in text
     assert 'action="/s/planning/register"' in text and 'name="website"' in text
     assert "<script>" not in text and "style=" not in text

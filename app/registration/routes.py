@@ -14,13 +14,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_timedelta, refresh
 from flask_babel import gettext as _
+from flask_babel import refresh
 
 from .. import ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
 from ..models import utcnow
+from ..templating import time_left
 from . import domain
 from .forms import ActionForm, EraseForm, ManageForm, RegistrationForm
 from .ics import build_ics, ics_filename
@@ -52,11 +53,17 @@ def registration_form_for(event):
 
 
 def countdown(event, now=None):
-    """ "in 3 days", in the reader's language; empty once it has started."""
+    """ "46 days, 3 hours", in the reader's language; empty once it has started."""
+    return countdown_and_next_change(event, now)[0]
+
+
+def countdown_and_next_change(event, now=None):
+    """The countdown's words and the seconds until they change (the script asks again then);
+    ("", 0) once the session has started."""
     now = now or utcnow()
     if now >= event.starts_at:
-        return ""
-    return format_timedelta(event.starts_at - now, threshold=1.1)
+        return "", 0
+    return time_left((event.starts_at - now).total_seconds())
 
 
 def plan_url(event):
@@ -72,6 +79,7 @@ def registration_helpers():
         "event_phase": domain.event_phase,
         "seats_left": domain.seats_left,
         "countdown": countdown,
+        "countdown_and_next_change": countdown_and_next_change,
         "plan_url": plan_url,
     }
 
