@@ -19,6 +19,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from .i18n import language_in_text
+
 
 def url_for_language(code):
     """The current page in another language: the same URL with ?lang=code."""
@@ -42,6 +44,40 @@ def field_attrs(field, hint=None):
     return attrs
 
 
+def form_problems(form):
+    """Each mistake of a submitted form, for the summary at its top: the id of the control to
+    link to (None for a hidden one, such as an expired CSRF token) and what to say."""
+    problems = []
+    for f in form:
+        flat = list(flatten_errors(f.errors))
+        if not flat:
+            continue
+        if getattr(f.widget, "input_type", None) == "hidden":
+            problems.extend((None, m) for m in flat)
+            continue
+        # A radio group's id is its list's: link to its first button, which takes focus.
+        target = f"{f.id}-0" if f.type == "RadioField" else f.id
+        if f.type == "BooleanField":
+            # A checkbox's label is a whole sentence; its message says what it is about.
+            problems.extend((target, m) for m in flat)
+        else:
+            label = f.label.text
+            problems.extend(
+                (target, _("%(field)s: %(problem)s", field=label, problem=m)) for m in flat
+            )
+    return problems
+
+
+def flatten_errors(errors):
+    """A field's messages: a list, or for a field of fields a dict of lists."""
+    groups = errors.values() if isinstance(errors, dict) else [errors]
+    for group in groups:
+        if isinstance(group, (list, tuple)):
+            yield from (str(m) for m in group)
+        else:
+            yield str(group)
+
+
 def paragraphs(text):
     """Plain text as escaped paragraphs; blank lines separate them."""
     blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
@@ -51,18 +87,49 @@ def paragraphs(text):
     )
 
 
+def country_name(code, locale=None):
+    """A country kept as its code ("KH"), named in the reader's language: "Cambodia",
+    "កម្ពុជា", "Cambodge"; an unknown code as it is."""
+    if not code:
+        return ""
+    return Locale.parse(locale or get_locale()).territories.get(code.upper(), code)
+
+
+def session_text(event, field, lang, tag="div", class_="", as_paragraphs=False):
+    """One of a session's texts in `tag`, in the reader's language; or, where the organizers
+    have not written it in that language, in the session's own, marked as not yet translated
+    (as the README promises), with `lang` on that text alone, not on the page around it."""
+    value = event.text(field, lang)
+    if not value:
+        return Markup("")
+    body = paragraphs(value) if as_paragraphs else value
+    classes = Markup(' class="{}"').format(class_) if class_ else Markup("")
+    if not event.text_is_fallback(field, lang):
+        return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), classes, body)
+    shown_in = event.default_language
+    note = _("Not yet translated; shown in %(language)s.", language=language_in_text(shown_in))
+    return Markup(
+        '<{0}{1} lang="{2}">{3}</{0}> <span class="untranslated-note" lang="{4}">{5}</span>'
+    ).format(Markup(tag), classes, shown_in, body, lang, note)
+
+
 NAMED_FORMATS = ("full", "long", "medium", "short")
 
 
-def local_time(utc_naive, tz_name, format="full", locale=None):
+def local_time(utc_naive, tz_name, format="full", locale=None, zone=False):
     """A stored UTC time, shown in a time zone, in the reader's language and conventions.
 
     Named formats give the date in that length and the time without seconds or a zone:
     Babel's own "long" and "full" add seconds and "+0700" or "ម៉ោង​នៅ​ឥណ្ឌូចិន", which
-    readers stumble on. Say the zone with `zone_name`. Other formats are Babel patterns."""
+    readers stumble on. `zone=True` says the zone after it as readers say it ("(Phnom Penh
+    time)"): wherever the zone is not already said beside it. Other formats are Babel
+    patterns."""
     if utc_naive is None:
         return ""
     locale = locale or get_locale()
+    if zone:
+        shown = local_time(utc_naive, tz_name, format, locale)
+        return f"{shown} ({zone_name(tz_name, locale)})"
     local = utc_naive.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name))
     if format not in NAMED_FORMATS:
         return format_datetime(local, format, tzinfo=ZoneInfo(tz_name), locale=locale)
@@ -140,9 +207,14 @@ def time_left(seconds, locale=None):
 
 
 def init_app(app):
-    app.jinja_env.globals.update(url_for_language=url_for_language, field_attrs=field_attrs)
-    app.jinja_env.filters.update(
-        paragraphs=paragraphs, local_time=local_time, machine_time=machine_time
+    app.jinja_env.globals.update(
+        url_for_language=url_for_language, field_attrs=field_attrs, form_problems=form_problems
     )
-    app.jinja_env.globals.update(zone_name=zone_name)
+    app.jinja_env.filters.update(
+        paragraphs=paragraphs,
+        local_time=local_time,
+        machine_time=machine_time,
+        country_name=country_name,
+    )
+    app.jinja_env.globals.update(zone_name=zone_name, session_text=session_text)
     app.jinja_env.add_extension("jinja2.ext.do")
