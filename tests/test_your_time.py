@@ -5,9 +5,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from registration_helpers import make_event
+import sqlalchemy as sa
+from registration_helpers import form, make_event
 
-from app.models import utcnow
+from app.extensions import db
+from app.models import OutboxMessage, utcnow
 from app.templating import time_left
 
 SECONDS = re.compile(r"\d:\d\d:\d\d")
@@ -81,5 +83,32 @@ def test_the_session_page_counts_46_days_as_46_days(client):
 def test_without_a_script_the_address_is_the_session_page_in_that_zone(client):
     make_event()
     reply = client.get("/s/planning/when?tz=Asia/Tokyo&lang=fr")
-    assert reply.status_code == 200 and "<h1>" in reply.text
+    assert reply.status_code == 200 and "<h1" in reply.text
     assert "heure de Tokyo" in reply.text and "HX-Request" in reply.headers["Vary"]
+
+
+# ---------------------------------------------------------------- every time says its zone
+
+
+def test_the_opening_time_of_registration_says_its_zone(client):
+    make_event(registration_opens_at=utcnow() + timedelta(days=2))
+    page = client.get("/s/planning?lang=en").text
+    said = re.search(r"You can register from ([^<]*)\.</p>", page).group(1)
+    assert said.endswith("(Phnom Penh time)") and not SECONDS.search(said)
+    khmer = client.get("/s/planning?lang=km").text
+    assert "(ម៉ោងភ្នំពេញ)" in khmer
+
+
+def test_the_join_mail_says_the_zone_of_the_start(client):
+    make_event()
+    client.post("/s/planning/register", data=form(language="fr"))
+    confirm = re.search(r"/r/confirm/[\w-]+", outbox("registration_confirm").body_text).group(0)
+    client.get(confirm)
+    client.post(confirm)
+    text = outbox("registration_join").body_text
+    line = next(line for line in text.splitlines() if "rejoindre la séance" in line)
+    assert "(heure de Phnom Penh)" in line and not SECONDS.search(line), line
+
+
+def outbox(kind):
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)).one()
