@@ -669,3 +669,22 @@ def test_registering_again_after_cancelling_brings_the_mails_again(client, smtp)
     assert registration().status == "confirmed"
     assert len(mails_to(smtp, "dara@example.org", "You are registered")) == 2
     assert len(mails_to(smtp, "dara@example.org", "Join details")) == 2
+
+
+def test_cancelling_asks_once_and_keeping_changes_nothing(client, smtp):
+    make_event()
+    register_and_confirm(client, smtp, language="km")
+    path = manage_path(smtp, subject="អ្នកបានចុះឈ្មោះរួចរាល់")
+    manage = client.get(path).text
+    # The manage page's button only asks; it does not cancel.
+    assert f'action="{path}/cancel#cancel-question"' in manage and 'method="get"' in manage
+    question = client.get(f"{path}/cancel")
+    assert question.status_code == 200 and registration().status == "confirmed"
+    assert "តើអ្នកពិតជាចង់បោះបង់ការចុះឈ្មោះរបស់អ្នកមែនទេ?" in question.text
+    assert f'href="{path}"' in question.text  # "No, keep my registration"
+    step = client.get(f"{path}/cancel", headers={"HX-Request": "true"})
+    assert "<html" not in step.text and "confirm-question" in step.text
+    assert "HX-Request" in step.headers["Vary"]
+    client.post(f"{path}/cancel")
+    assert registration().status == "cancelled"
+    assert client.get(f"{path}/cancel").status_code == 302  # nothing left to ask

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import refresh
+from jinja2_fragments.flask import render_block
 
 from .. import ratelimit
 from ..events import get_public_event
@@ -261,12 +262,11 @@ def manage_context(token):
     return registration
 
 
-def render_manage(token, registration, form=None, erase_form=None, status=200):
+def manage_values(token, registration, form=None, erase_form=None, confirm_cancel=False):
     event = registration.event
     if form is None:
         form = ManageForm(formdata=None, obj=registration)
-    return render_template(
-        "registration/manage.html",
+    return dict(
         token=token,
         registration=registration,
         event=event,
@@ -275,7 +275,13 @@ def render_manage(token, registration, form=None, erase_form=None, status=200):
         erase_form=erase_form or EraseForm(formdata=None),
         join_released=domain.join_released(event),
         join_release_at=domain.join_release_at(event),
-    ), status
+        confirm_cancel=confirm_cancel,
+    )
+
+
+def render_manage(token, registration, form=None, erase_form=None, status=200):
+    values = manage_values(token, registration, form, erase_form)
+    return render_template("registration/manage.html", **values), status
 
 
 @bp.get("/r/manage/<token>")
@@ -330,6 +336,22 @@ def cancel(token):
         db.session.commit()
         flash(_("Your registration is cancelled. You can register again at any time."), "success")
     return redirect(url_for("registration.manage", token=token))
+
+
+@bp.get("/r/manage/<token>/cancel")
+def cancel_confirm(token):
+    """The question before a cancellation: the manage page asking it (without JavaScript), or
+    just its cancel block (htmx)."""
+    registration = manage_context(token)
+    if registration.status == "cancelled":
+        return redirect(url_for("registration.manage", token=token))
+    values = manage_values(token, registration, confirm_cancel=True)
+    if request.headers.get("HX-Request"):
+        response = make_response(render_block("registration/manage.html", "cancel", **values))
+    else:
+        response = make_response(render_template("registration/manage.html", **values))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.post("/r/manage/<token>/erase")
