@@ -140,7 +140,7 @@ def test_session_page_has_the_compact_idea_form(client):
     make_event()
     page = client.get("/s/s1")
     assert 'class="idea-box"' in page.text
-    assert 'action="/s/s1/ideas/new#' in page.text
+    assert 'action="/s/s1/ideas/new"' in page.text
 
 
 def test_body_over_the_limit_keeps_the_text_and_says_why(client):
