@@ -4,6 +4,7 @@ from datetime import UTC
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import (
     format_date,
     format_datetime,
@@ -11,10 +12,14 @@ from babel.dates import (
     get_datetime_format,
     get_timezone_location,
 )
+from babel.lists import format_list
+from babel.units import format_unit
 from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from .i18n import language_in_text
 
 
 def url_for_language(code):
@@ -39,6 +44,40 @@ def field_attrs(field, hint=None):
     return attrs
 
 
+def form_problems(form):
+    """Each mistake of a submitted form, for the summary at its top: the id of the control to
+    link to (None for a hidden one, such as an expired CSRF token) and what to say."""
+    problems = []
+    for f in form:
+        flat = list(flatten_errors(f.errors))
+        if not flat:
+            continue
+        if getattr(f.widget, "input_type", None) == "hidden":
+            problems.extend((None, m) for m in flat)
+            continue
+        # A radio group's id is its list's: link to its first button, which takes focus.
+        target = f"{f.id}-0" if f.type == "RadioField" else f.id
+        if f.type == "BooleanField":
+            # A checkbox's label is a whole sentence; its message says what it is about.
+            problems.extend((target, m) for m in flat)
+        else:
+            label = f.label.text
+            problems.extend(
+                (target, _("%(field)s: %(problem)s", field=label, problem=m)) for m in flat
+            )
+    return problems
+
+
+def flatten_errors(errors):
+    """A field's messages: a list, or for a field of fields a dict of lists."""
+    groups = errors.values() if isinstance(errors, dict) else [errors]
+    for group in groups:
+        if isinstance(group, (list, tuple)):
+            yield from (str(m) for m in group)
+        else:
+            yield str(group)
+
+
 def paragraphs(text):
     """Plain text as escaped paragraphs; blank lines separate them."""
     blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
@@ -48,25 +87,67 @@ def paragraphs(text):
     )
 
 
+def country_name(code, locale=None):
+    """A country kept as its code ("KH"), named in the reader's language: "Cambodia",
+    "កម្ពុជា", "Cambodge"; an unknown code as it is."""
+    if not code:
+        return ""
+    return Locale.parse(locale or get_locale()).territories.get(code.upper(), code)
+
+
+def session_text(event, field, lang, tag="div", class_="", as_paragraphs=False):
+    """One of a session's texts in `tag`, in the reader's language; or, where the organizers
+    have not written it in that language, in the session's own, marked as not yet translated
+    (as the README promises), with `lang` on that text alone, not on the page around it."""
+    value = event.text(field, lang)
+    if not value:
+        return Markup("")
+    body = paragraphs(value) if as_paragraphs else value
+    classes = Markup(' class="{}"').format(class_) if class_ else Markup("")
+    if not event.text_is_fallback(field, lang):
+        return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), classes, body)
+    shown_in = event.default_language
+    note = _("Not yet translated; shown in %(language)s.", language=language_in_text(shown_in))
+    return Markup(
+        '<{0}{1} lang="{2}">{3}</{0}> <span class="untranslated-note" lang="{4}">{5}</span>'
+    ).format(Markup(tag), classes, shown_in, body, lang, note)
+
+
 NAMED_FORMATS = ("full", "long", "medium", "short")
 
 
-def local_time(utc_naive, tz_name, format="full", locale=None):
+def local_time(utc_naive, tz_name, format="full", locale=None, zone=False):
     """A stored UTC time, shown in a time zone, in the reader's language and conventions.
 
     Named formats give the date in that length and the time without seconds or a zone:
     Babel's own "long" and "full" add seconds and "+0700" or "ម៉ោង​នៅ​ឥណ្ឌូចិន", which
-    readers stumble on. Say the zone with `zone_name`. Other formats are Babel patterns."""
+    readers stumble on. `zone=True` says the zone after it as readers say it ("(Phnom Penh
+    time)"): wherever the zone is not already said beside it. Other formats are Babel
+    patterns."""
     if utc_naive is None:
         return ""
     locale = locale or get_locale()
+    if zone:
+        shown = local_time(utc_naive, tz_name, format, locale)
+        return f"{shown} ({zone_name(tz_name, locale)})"
     local = utc_naive.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name))
     if format not in NAMED_FORMATS:
         return format_datetime(local, format, tzinfo=ZoneInfo(tz_name), locale=locale)
     pattern = get_datetime_format(format, locale=locale)
     return pattern.replace("{1}", format_date(local, format, locale=locale)).replace(
-        "{0}", format_time(local, "short", locale=locale)
+        "{0}", clock(local, locale)
     )
+
+
+# Languages whose clock in CLDR says "AM"/"PM" in English letters: there the part of the
+# day is said in words instead ("8:00 នៅពេលល្ងាច", in the evening).
+CLOCK_IN_WORDS = {"km": "h:mm B"}
+
+
+def clock(local, locale):
+    """The time of day without seconds or zone, in the reader's own words."""
+    pattern = CLOCK_IN_WORDS.get(Locale.parse(locale).language, "short")
+    return format_time(local, pattern, locale=locale)
 
 
 def zone_city(tz_name, locale=None):
@@ -97,13 +178,51 @@ def breakable(text):
     return Markup(escaped.replace("@", "@<wbr>").replace(".", "<wbr>."))
 
 
+def known_zone(tz_name):
+    """An IANA zone name as a visitor's browser sends it, or None if it is not one we know
+    (a made-up or mistyped name must not reach ZoneInfo's error, nor a 500)."""
+    if not tz_name or len(tz_name) > 64 or tz_name.startswith(("/", ".")) or ".." in tz_name:
+        return None
+    try:
+        ZoneInfo(tz_name)
+    except (ValueError, KeyError, OSError):
+        return None
+    return tz_name
+
+
+def time_left(seconds, locale=None):
+    """A countdown as people say it, in the reader's language, and the seconds until the words
+    change: "46 days, 3 hours", "4 hours, 12 minutes", "12 minutes". (Babel's
+    format_timedelta rounds 46 days to "2 months", which nobody means.)"""
+    seconds = max(int(seconds), 0)
+    locale = locale or get_locale()
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        parts, step = [(days, "day"), (hours, "hour")], 3600
+    elif hours:
+        parts, step = [(hours, "hour"), (minutes, "minute")], 60
+    else:
+        parts, step = [(max(minutes, 1), "minute")], 60
+    words = [
+        format_unit(n, f"duration-{unit}", "long", locale=locale)
+        for i, (n, unit) in enumerate(parts)
+        if n or i == 0
+    ]
+    return format_list(words, style="unit", locale=locale), seconds % step + 1
+
+
 def init_app(app):
-    app.jinja_env.globals.update(url_for_language=url_for_language, field_attrs=field_attrs)
+    app.jinja_env.globals.update(
+        url_for_language=url_for_language, field_attrs=field_attrs, form_problems=form_problems
+    )
     app.jinja_env.filters.update(
         paragraphs=paragraphs,
         local_time=local_time,
         machine_time=machine_time,
+        country_name=country_name,
         breakable=breakable,
     )
-    app.jinja_env.globals.update(zone_name=zone_name)
+    app.jinja_env.globals.update(zone_name=zone_name, session_text=session_text)
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -204,7 +204,7 @@ def test_a_plan_item_status_not_offered_is_refused_in_the_organizer_language(app
 # list whole) and a few it does not, which must be ignored.
 QUERY_ARGS = [
     "lang", "t", "token", "next", "q", "sort", "status", "language", "country", "theme",
-    "page", "per_page", "edit", "batch", "unknown",
+    "page", "per_page", "edit", "batch", "tz", "unknown",
 ]  # fmt: skip
 READS = re.compile(
     r'(?:args|params)\.get\(\s*"(\w+)"|int_arg\(\s*(?:request\.args|params|args)\s*,\s*"(\w+)"'

@@ -59,8 +59,9 @@ def test_session_page_shows_the_session_in_its_zone_and_others(client):
     assert "Phnom Penh" in text and "Paris" in text and "New York" in text
     shown = re.search(r"<time [^>]*>([^<]*)</time>", text).group(1)
     assert re.search(r"\d:\d\d", shown) and not re.search(r"\d:\d\d:\d\d", shown)  # no seconds
-    assert 'data-your-time="' in text and "js/session.js" in text  # the visitor's own zone
-    assert "Time left until the start:" in text and "1 week" in text
+    assert 'data-when-url="/s/planning/when"' in text and "js/session.js" in text
+    assert "Time left until the start:" in text
+    assert re.search(r"<strong>\d+ days?(, \d+ hours?)?</strong>", text)  # not "1 week"
     assert 'href="/s/planning/calendar.ics"' in text
     assert 'action="/s/planning/register"' in text and 'name="website"' in text
     assert "<script>" not in text and "style=" not in text
@@ -517,6 +518,19 @@ def test_manage_page_changes_name_and_language(client, smtp):
     assert 'aria-invalid="true"' in bad.text and registration().name == "Sok"
 
 
+def test_manage_page_names_the_country_in_the_page_language(client, smtp):
+    make_event()
+    client.post("/s/planning/register", data=form(language="km", country="KH"))
+    deliver()
+    confirm = path_of(links(mails_to(smtp, "dara@example.org")[-1], "confirm")[0])
+    client.post(confirm)
+    deliver()
+    path = manage_path(smtp, subject="អ្នកបានចុះឈ្មោះរួចរាល់")
+    khmer = client.get(path).text
+    assert "<dd>កម្ពុជា</dd>" in khmer and "<dd>KH</dd>" not in khmer
+    assert "<dd>Cambodge</dd>" in client.get(path + "?lang=fr").text
+
+
 def test_manage_page_follows_an_explicit_language_choice(client, smtp):
     make_event()
     register_and_confirm(client, smtp, language="km")
@@ -665,3 +679,22 @@ def test_registering_again_after_cancelling_brings_the_mails_again(client, smtp)
     assert registration().status == "confirmed"
     assert len(mails_to(smtp, "dara@example.org", "You are registered")) == 2
     assert len(mails_to(smtp, "dara@example.org", "Join details")) == 2
+
+
+def test_cancelling_asks_once_and_keeping_changes_nothing(client, smtp):
+    make_event()
+    register_and_confirm(client, smtp, language="km")
+    path = manage_path(smtp, subject="អ្នកបានចុះឈ្មោះរួចរាល់")
+    manage = client.get(path).text
+    # The manage page's button only asks; it does not cancel.
+    assert f'action="{path}/cancel#cancel-question"' in manage and 'method="get"' in manage
+    question = client.get(f"{path}/cancel")
+    assert question.status_code == 200 and registration().status == "confirmed"
+    assert "តើអ្នកពិតជាចង់បោះបង់ការចុះឈ្មោះរបស់អ្នកមែនទេ?" in question.text
+    assert f'href="{path}"' in question.text  # "No, keep my registration"
+    step = client.get(f"{path}/cancel", headers={"HX-Request": "true"})
+    assert "<html" not in step.text and "confirm-question" in step.text
+    assert "HX-Request" in step.headers["Vary"]
+    client.post(f"{path}/cancel")
+    assert registration().status == "cancelled"
+    assert client.get(f"{path}/cancel").status_code == 302  # nothing left to ask

@@ -12,6 +12,8 @@ from ..extensions import db, limiter
 from ..forms import choices
 from ..i18n import current_language, language_name, languages
 from ..models import Idea, LinkToken, Theme, utcnow
+from ..plan.service import first_version_with
+from ..plan.service import is_published as plan_is_published
 from ..registration.domain import find_manage_registration
 from ..whole_numbers import int_arg, page_arg
 from . import workflow
@@ -184,6 +186,12 @@ def idea_for_status_token(token):
     return idea
 
 
+def may_withdraw(idea):
+    """An idea can be withdrawn until the Plan of Action is out: after that it is part of a
+    published record (or was weighed for it), and "Withdraw" would promise what cannot be."""
+    return idea.status in workflow.ALLOWED_FROM["withdraw"] and not plan_is_published(idea.event)
+
+
 @bp.get("/ideas/status/<token>")
 def status(token):
     idea = idea_for_status_token(token)
@@ -192,7 +200,8 @@ def status(token):
         idea=idea,
         event=idea.event,
         token=token,
-        can_withdraw=idea.status in workflow.ALLOWED_FROM["withdraw"],
+        can_withdraw=may_withdraw(idea),
+        in_plan=first_version_with(idea),
     )
 
 
@@ -200,7 +209,7 @@ def status(token):
 @limiter.limit(public_post_limit)
 def withdraw(token):
     idea = idea_for_status_token(token)
-    if idea.status in workflow.ALLOWED_FROM["withdraw"]:
+    if may_withdraw(idea):
         workflow.withdraw(idea)
         db.session.commit()
     return redirect(url_for("ideas.status", token=token))

@@ -54,6 +54,30 @@ def get_plan(event, create=True):
     return plan
 
 
+def idea_ids_in(version):
+    return {
+        idea["id"]
+        for section in version.snapshot.get("sections", [])
+        for item in section.get("items", [])
+        for idea in item.get("ideas", [])
+    }
+
+
+def first_version_with(idea):
+    """The first published version of the Plan of Action that draws on `idea`, or None: when
+    the idea became part of the plan, for its author's status page."""
+    plan = get_plan(idea.event, create=False)
+    if plan is None:
+        return None
+    return next((v for v in plan.versions if idea.id in idea_ids_in(v)), None)
+
+
+def is_published(event):
+    """Whether a version of the event's Plan of Action is out (then ideas are settled)."""
+    plan = get_plan(event, create=False)
+    return plan is not None and bool(plan.versions)
+
+
 def load_plan_tree(plan_id):
     """The plan with its sections, items and their ideas in four statements, whatever the
     number of items (no lazy load per item)."""

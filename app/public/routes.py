@@ -2,13 +2,14 @@ from pathlib import Path
 
 import js_lib_htmx
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, jsonify, make_response, render_template, request
 
 from .. import privacy as privacy_notice
 from ..events import current_events, get_public_event
 from ..extensions import db
 from ..models import Event, Idea, OutboxMessage, Registration, User
 from ..pagecache import visitor_page
+from ..templating import known_zone
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -70,3 +71,22 @@ def event(slug):
     if found is None:
         abort(404)
     return render_template("public/event.html", event=found)
+
+
+@bp.get("/s/<slug>/when")
+def when(slug):
+    """The session's start in the visitor's own time zone (?tz=, from their browser) and the
+    countdown, in the page's language (?lang=): the fragment for session.js, or the whole
+    session page for a person who opens the address."""
+    found = get_public_event(slug)
+    if found is None:
+        abort(404)
+    zone = known_zone(request.args.get("tz"))
+    if request.headers.get("HX-Request"):
+        html = render_template("public/_when.html", event=found, visitor_zone=zone)
+    else:
+        html = render_template("public/event.html", event=found, visitor_zone=zone)
+    response = make_response(html)
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response

@@ -20,10 +20,10 @@ from .domain import (  # noqa: F401
 from .routes import bp
 
 
-def event_time(utc_naive, tz_name, locale=None):
+def event_time(utc_naive, tz_name, locale=None, zone=False):
     """A session time to read: "Sunday, 1 November 2026, 20:00" style, without seconds,
     in the reader's language (the one helper, `local_time`, in its full form)."""
-    return local_time(utc_naive, tz_name, "full", locale)
+    return local_time(utc_naive, tz_name, "full", locale, zone)
 
 
 def init_app(app):

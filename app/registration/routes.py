@@ -14,13 +14,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_timedelta, refresh
 from flask_babel import gettext as _
+from flask_babel import refresh
+from jinja2_fragments.flask import render_block
 
 from .. import ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
 from ..models import utcnow
+from ..templating import time_left
 from . import domain
 from .forms import ActionForm, EraseForm, ManageForm, RegistrationForm
 from .ics import build_ics, ics_filename
@@ -56,12 +58,18 @@ def registration_form_for(event):
 
 
 def countdown(event, now=None):
-    """ "in 3 days", in the reader's language; empty once it has started, or once the
+    """ "46 days, 3 hours", in the reader's language; empty once it has started, or once the
     organizer has concluded it (even before its date: it is over, nothing is left to wait)."""
+    return countdown_and_next_change(event, now)[0]
+
+
+def countdown_and_next_change(event, now=None):
+    """The countdown's words and the seconds until they change (the script asks again then);
+    ("", 0) once the session has started or is over."""
     now = now or utcnow()
     if now >= event.starts_at or event.state in ("concluded", "plan_published", "archived"):
-        return ""
-    return format_timedelta(event.starts_at - now, threshold=1.1)
+        return "", 0
+    return time_left((event.starts_at - now).total_seconds())
 
 
 def plan_url(event):
@@ -77,6 +85,7 @@ def registration_helpers():
         "event_phase": domain.event_phase,
         "seats_left": domain.seats_left,
         "countdown": countdown,
+        "countdown_and_next_change": countdown_and_next_change,
         "plan_url": plan_url,
     }
 
@@ -258,12 +267,11 @@ def manage_context(token):
     return registration
 
 
-def render_manage(token, registration, form=None, erase_form=None, status=200):
+def manage_values(token, registration, form=None, erase_form=None, confirm_cancel=False):
     event = registration.event
     if form is None:
         form = ManageForm(formdata=None, obj=registration)
-    return render_template(
-        "registration/manage.html",
+    return dict(
         token=token,
         registration=registration,
         event=event,
@@ -272,7 +280,13 @@ def render_manage(token, registration, form=None, erase_form=None, status=200):
         erase_form=erase_form or EraseForm(formdata=None),
         join_released=domain.join_released(event),
         join_release_at=domain.join_release_at(event),
-    ), status
+        confirm_cancel=confirm_cancel,
+    )
+
+
+def render_manage(token, registration, form=None, erase_form=None, status=200):
+    values = manage_values(token, registration, form, erase_form)
+    return render_template("registration/manage.html", **values), status
 
 
 @bp.get("/r/manage/<token>")
@@ -327,6 +341,22 @@ def cancel(token):
         db.session.commit()
         flash(_("Your registration is cancelled. You can register again at any time."), "success")
     return redirect(url_for("registration.manage", token=token))
+
+
+@bp.get("/r/manage/<token>/cancel")
+def cancel_confirm(token):
+    """The question before a cancellation: the manage page asking it (without JavaScript), or
+    just its cancel block (htmx)."""
+    registration = manage_context(token)
+    if registration.status == "cancelled":
+        return redirect(url_for("registration.manage", token=token))
+    values = manage_values(token, registration, confirm_cancel=True)
+    if request.headers.get("HX-Request"):
+        response = make_response(render_block("registration/manage.html", "cancel", **values))
+    else:
+        response = make_response(render_template("registration/manage.html", **values))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.post("/r/manage/<token>/erase")
