@@ -18,8 +18,8 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -42,15 +42,9 @@ def require_admin():
     """Organizers only."""
 
 
-def country_label(code):
-    """A country's name in the reader's language, for a stored ISO code ("KH")."""
-    locale = get_locale()
-    return (locale.territories.get(code) if locale and code else None) or code
-
-
 @bp.app_context_processor
 def status_labels():
-    return {"registration_status_label": domain.status_label, "country_label": country_label}
+    return {"registration_status_label": domain.status_label}
 
 
 PER_PAGE = 50

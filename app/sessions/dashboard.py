@@ -15,6 +15,7 @@ from ..ideas.workflow import status_label
 from ..mail.admin import status_label as mail_status_label
 from ..models import Event, Idea, OutboxMessage, Registration
 from ..registration.domain import status_label as registration_status_label
+from ..templating import country_name
 from .routes import bp
 
 
@@ -51,15 +52,6 @@ def dashboard_numbers(event):
     }
 
 
-def country_name(code):
-    from flask_babel import get_locale
-
-    if not code:
-        return _("not given")
-    locale = get_locale()
-    return (locale.territories.get(code) if locale else None) or code
-
-
 def dashboard_charts(event, numbers):
     lang = current_language()
     days = charts.per_day(
@@ -71,7 +63,7 @@ def dashboard_charts(event, numbers):
     )
     countries = sorted(numbers["by_country"].items(), key=lambda kv: (-kv[1], kv[0]))
     top, rest = countries[:10], sum(count for _c, count in countries[10:])
-    country_rows = [(country_name(code), count) for code, count in top]
+    country_rows = [(country_name(code) if code else _("not given"), count) for code, count in top]
     if rest:
         country_rows.append((_("other countries"), rest))
     themes = [(t.label(lang), numbers["ideas_by_theme"].get(t.id, 0)) for t in event.themes]
