@@ -69,7 +69,7 @@ def test_a_number_out_of_range_in_a_query_is_no_filter_or_the_first_page(app, cl
                 response = client.get(path, query_string=query)
                 where = f"{path}?{arg}={number!r}"
                 assert response.status_code == 200, where
-                assert shown in response.text, where
+                assert shown in response.text.replace("<wbr>", ""), where  # as it reads
 
 
 def test_an_idea_number_out_of_range_in_the_plan_search_finds_nothing(app, client):

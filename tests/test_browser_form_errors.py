@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from registration_helpers import make_event
 from support import PageWatch
+from world import make_event
 
 pytestmark = pytest.mark.browser
 

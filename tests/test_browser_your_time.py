@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 from playwright.sync_api import expect
-from registration_helpers import make_event
 from support import PageWatch
+from world import make_event
 
 from app.templating import local_time, zone_name
 

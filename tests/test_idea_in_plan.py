@@ -4,7 +4,8 @@ idea became part of the plan, and no longer offers to withdraw it."""
 from datetime import datetime
 
 import pytest
-from ideas_support import add_idea, make_event
+from ideas_support import add_idea
+from world import IDEAS_OPEN, make_event
 
 from app.extensions import db
 from app.models import LinkToken, PlanVersion
@@ -35,7 +36,7 @@ def publish_plan_with(event, *ideas):
     ],
 )
 def test_the_status_page_says_when_the_idea_joined_the_plan(client, lang, said):
-    event = make_event(timezone="Asia/Phnom_Penh")
+    event = make_event(IDEAS_OPEN, timezone="Asia/Phnom_Penh")
     idea = add_idea(event, status="approved")
     path = status_path(idea)
     assert "/withdraw" in client.get(f"{path}?lang={lang}").text  # before: it can be withdrawn
@@ -46,7 +47,7 @@ def test_the_status_page_says_when_the_idea_joined_the_plan(client, lang, said):
 
 
 def test_an_idea_not_in_the_plan_cannot_be_withdrawn_once_it_is_out(client):
-    event = make_event()
+    event = make_event(IDEAS_OPEN)
     used, other = (
         add_idea(event, status="approved"),
         add_idea(event, title="Other", status="approved"),

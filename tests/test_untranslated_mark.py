@@ -4,7 +4,7 @@ the session's own language, marked "not yet translated" as the README promises, 
 
 from html.parser import HTMLParser
 
-from registration_helpers import make_event
+from world import make_event
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 

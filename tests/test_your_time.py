@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from registration_helpers import form, make_event
+from registration_helpers import form
+from world import make_event
 
 from app.extensions import db
 from app.models import OutboxMessage, utcnow
