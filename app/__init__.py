@@ -69,7 +69,7 @@ def create_app(test_config=None, require_production_settings=True):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import audit_log, branding, cli, ideas, plan, public, registration, sessions
+    from . import audit_log, branding, cli, ideas, plan, public, registration, sessions, speakers
     from .mail import init_app as init_mail
 
     init_mail(app)
@@ -80,6 +80,7 @@ def create_app(test_config=None, require_production_settings=True):
     ideas.init_app(app)
     sessions.init_app(app)
     branding.init_app(app)
+    speakers.init_app(app)
     cli.init_app(app)
 
     for blueprints in state.hook.sala_blueprints():
