@@ -168,15 +168,21 @@ def test_too_long_texts_are_refused_next_to_the_field(organizer, event):
 
 
 def test_messages_in_khmer(organizer, event):
-    organizer.get("/language/km") if False else None
     answer = organizer.post(
         f"/admin/events/{event.id}/speaker/new?lang=km",
-        data=speaker_data(name_en=""),
+        data=speaker_data(name_en="", link="ftp://example.org"),
         content_type="multipart/form-data",
     )
     assert answer.status_code == 200
-    assert "Please enter the name in at least one language." not in answer.text
-    assert 'lang="km"' in answer.text
+    assert "សូមបញ្ចូលឈ្មោះ យ៉ាងហោចណាស់ជាភាសាមួយ។" in answer.text
+    assert "Please enter the name" not in answer.text
+    refused = organizer.post(
+        f"/admin/events/{event.id}/speaker/new?lang=km",
+        data={**speaker_data(), "photo": (io.BytesIO(SVG), "x.svg")},
+        content_type="multipart/form-data",
+    )
+    assert "ឯកសារនេះមិនមែនជារូបភាពដែលយើងអាចអានបានទេ" in refused.text
+    assert speakers(event) == []
 
 
 # ---------------------------------------------------------------- pictures
