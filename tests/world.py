@@ -73,6 +73,12 @@ class World:
         self.plan = plan
         self.section = plan.sections[0]
         self.item = self.section.items[0] if self.section.items else None
+        from app.speakers.models import Partner, Speaker
+
+        self.speaker = Speaker(event=event, texts={"en": {"name": "A speaker"}})
+        self.partner = Partner(event=event, texts={"en": {"name": "A partner"}})
+        db.session.add_all([self.speaker, self.partner])
+        db.session.commit()
 
     def values(self, rule):
         tokens = {
@@ -92,6 +98,9 @@ class World:
             "section_id": self.section.id,
             "item_id": self.item.id if self.item else 1,
             "number": 1,
+            "kind": "speaker",
+            "row_id": self.speaker.id,
+            "name": "photo-0123456789abcdef.jpg",
             "action": "approve",
             "filename": "sala.css",
             "token": tokens.get(rule.endpoint, self.manage_token),
