@@ -346,3 +346,33 @@ def test_join_details_and_reminder_mails_name_the_speakers_in_the_recipients_lan
     deliver()
     reminders = [m for m in smtp.to("sok@example.org") if m not in join][-1:]
     assert reminders and "បណ្ឌិត សុភា លីម" in SmtpSink.text(reminders[0])
+
+
+def test_a_new_speaker_shows_at_once_on_the_cached_session_page(make_app):
+    app = make_app(PAGE_CACHE_SECONDS=60)
+    with app.app_context():
+        event = make_event()
+        visitor = app.test_client()
+        assert "Dr. Sophea Lim" not in visitor.get("/s/planning").text  # now kept in the cache
+        event.speaker_rows.append(Speaker(position=0, texts={"en": {"name": "Dr. Sophea Lim"}}))
+        db.session.commit()
+        assert "Dr. Sophea Lim" in visitor.get("/s/planning").text
+        event.partner_rows.append(Partner(position=0, texts={"en": {"name": "Rights Example"}}))
+        db.session.commit()
+        assert "Rights Example" in visitor.get("/s/planning").text
+        # An edit that touches only the speaker's row, not the session's.
+        speaker = db.session.scalar(sa.select(Speaker))
+        speaker.texts = {"en": {"name": "Dr. Sophea Lim-Chan"}}
+        db.session.commit()
+        assert "Dr. Sophea Lim-Chan" in visitor.get("/s/planning").text
+
+
+def test_deleting_a_session_deletes_its_pictures(organizer, event):
+    add_speaker(organizer, event, photo=("a.png", picture("PNG")))
+    add_partner(organizer, event, "Rights Example", logo=("l.png", picture("PNG")))
+    folder = pictures.folder(event.id)
+    assert len(list(folder.iterdir())) == 2
+    db.session.delete(event)
+    db.session.commit()
+    assert not folder.exists()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Speaker)) == 0

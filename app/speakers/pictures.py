@@ -6,6 +6,7 @@ file. Kept in <instance>/speakers/<event id>/, removed with the row or the sessi
 import io
 import secrets
 import shutil
+import warnings
 from pathlib import Path
 
 from flask import current_app
@@ -42,7 +43,11 @@ def reencode(data, kind):
     """(bytes, extension) of a clean copy of the picture `data`: oriented, shrunk to fit,
     without metadata. A photo becomes a JPEG; a logo a PNG (logos need transparency)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # Pillow warns above 89 megapixels; our own, lower ceiling answers first.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
             if image.format not in ACCEPTED:
                 raise PictureError(_("Please upload a JPEG, PNG or WebP picture."))
             width, height = image.size
@@ -52,7 +57,9 @@ def reencode(data, kind):
             image = ImageOps.exif_transpose(image)
     except PictureError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # beyond twice Pillow's own limit
+        raise PictureError(_("The picture has too many pixels: please make it smaller.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise PictureError(
             _("This file is not a picture we can read: please upload a JPEG, PNG or WebP.")
         ) from None
