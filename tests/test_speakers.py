@@ -24,7 +24,7 @@ from registration_helpers import (
 from support import Auth, create_user
 
 from app.extensions import db
-from app.models import Registration, utcnow
+from app.models import Event, Registration, utcnow
 from app.speakers import pictures
 from app.speakers.models import Partner, Speaker
 
@@ -376,3 +376,22 @@ def test_deleting_a_session_deletes_its_pictures(organizer, event):
     db.session.commit()
     assert not folder.exists()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Speaker)) == 0
+
+
+def test_a_duplicated_session_keeps_its_speakers_with_their_own_pictures(organizer, event):
+    add_speaker(organizer, event, photo=("a.png", picture("PNG")), is_moderator="y")
+    add_partner(organizer, event, "Rights Example", logo=("l.png", picture("PNG")))
+    response = organizer.post(
+        f"/admin/events/{event.id}/duplicate",
+        data={"slug": "planning-next", "dates": "shift", "shift_days": "364"},
+    )
+    assert response.status_code == 302
+    copy = db.session.scalar(sa.select(Event).where(Event.slug == "planning-next"))
+    speaker, original = copy.speaker_rows[0], event.speaker_rows[0]
+    assert speaker.texts == original.texts and speaker.is_moderator
+    assert speaker.id != original.id and speaker.photo != original.photo
+    assert [p.text("name", "en") for p in copy.partner_rows] == ["Rights Example"]
+    # Removing it from the copy leaves the original's photo in place.
+    organizer.post(f"/admin/events/{copy.id}/speaker/{speaker.id}/remove")
+    assert (pictures.folder(event.id) / original.photo).is_file()
+    assert organizer.get(f"/speakers/{event.id}/{original.photo}").status_code == 200

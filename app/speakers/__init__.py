@@ -85,6 +85,30 @@ def calendar_lines(event, lang):
     return lines + [""] if lines else []
 
 
+def copy_speakers(source, copy):
+    """A duplicated session gets the same speakers and partners, each with its own copy of
+    its picture (removing one from the copy must not take the original's)."""
+    for row in source.speaker_rows:
+        copy.speaker_rows.append(
+            Speaker(
+                position=row.position,
+                texts={code: dict(values) for code, values in (row.texts or {}).items()},
+                link=row.link,
+                is_moderator=row.is_moderator,
+                photo=pictures.copy(source.id, copy.id, row.photo),
+            )
+        )
+    for row in source.partner_rows:
+        copy.partner_rows.append(
+            Partner(
+                position=row.position,
+                texts={code: dict(values) for code, values in (row.texts or {}).items()},
+                link=row.link,
+                logo=pictures.copy(source.id, copy.id, row.logo),
+            )
+        )
+
+
 def forget_pictures(mapper, connection, event):
     """A session deleted takes its speakers' photos and partners' logos with it."""
     pictures.remove_all(event.id)

@@ -85,6 +85,19 @@ def store(event_id, kind, data):
     return name
 
 
+def copy(from_event_id, to_event_id, name):
+    """A copy of a stored picture for another session, under a new name ("" if none)."""
+    source = folder(from_event_id) / Path(name).name if name else None
+    if source is None or not source.is_file():
+        return ""
+    target = folder(to_event_id)
+    target.mkdir(parents=True, exist_ok=True)
+    kind, ext = name.split("-", 1)[0], name.rsplit(".", 1)[-1]
+    new_name = f"{kind}-{secrets.token_hex(8)}.{ext}"
+    shutil.copyfile(source, target / new_name)
+    return new_name
+
+
 def remove(event_id, name):
     if name:
         (folder(event_id) / Path(name).name).unlink(missing_ok=True)
