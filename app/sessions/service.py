@@ -162,8 +162,8 @@ def theme_rows(event, languages):
 
 def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     """A new draft for next time: texts, themes, speakers, partners and settings copied; no
-    registrations, ideas or plan. Dates move by `shift_days`, or the start is `new_start` (naive UTC) and
-    the registration and ideas windows stay empty."""
+    registrations, ideas or plan. Dates move by `shift_days`, or the start is `new_start`
+    (naive UTC) and the registration and ideas windows stay empty."""
     copy = Event(slug=slug, state="draft", is_demo=False)
     for name in COPIED:
         value = getattr(source, name)
