@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from registration_helpers import (
     SmtpSink,
@@ -395,3 +397,13 @@ def test_a_duplicated_session_keeps_its_speakers_with_their_own_pictures(organiz
     organizer.post(f"/admin/events/{copy.id}/speaker/{speaker.id}/remove")
     assert (pictures.folder(event.id) / original.photo).is_file()
     assert organizer.get(f"/speakers/{event.id}/{original.photo}").status_code == 200
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.text(max_size=300), link=st.text(max_size=60))
+def test_any_text_in_any_field_is_never_a_500(organizer, event, text, link):
+    fields = {name: text for name in speaker_data() if name != "link"}
+    answer = add_speaker(organizer, event, link=link, **fields)
+    assert answer.status_code in (200, 302)
+    if answer.status_code == 200:
+        assert 'class="error"' in answer.text
