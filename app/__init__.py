@@ -77,7 +77,18 @@ def create_app(test_config=None, require_production_settings=True):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import audit_log, branding, cli, feedback, ideas, plan, public, registration, sessions
+    from . import (
+        audit_log,
+        branding,
+        cli,
+        feedback,
+        ideas,
+        plan,
+        public,
+        registration,
+        sessions,
+        speakers,
+    )
     from .mail import init_app as init_mail
 
     init_mail(app)
@@ -89,6 +100,7 @@ def create_app(test_config=None, require_production_settings=True):
     feedback.init_app(app)
     sessions.init_app(app)
     branding.init_app(app)
+    speakers.init_app(app)
     cli.init_app(app)
 
     for blueprints in state.hook.sala_blueprints():

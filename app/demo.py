@@ -16,6 +16,7 @@ from .mail.outbox import mail_url
 from .models import Event, Idea, Theme, User, utcnow
 from .plugins import hooks
 from .private_files import write_private_file
+from .speakers.models import Partner, Speaker
 
 SLUG = "cambodia-after-the-election"
 
@@ -317,6 +318,66 @@ def build_ideas(event, now):
 # The moderator's note to the author of the rejected idea (an advertisement), in Khmer.
 REJECT_NOTE = "សូមអរគុណ។ សារនេះមិនទាក់ទងនឹងខ្លឹមសារនៃកិច្ចប្រជុំនេះទេ។"
 
+# The announcement names no expert and no partner organization: the demo shows where they
+# go with roles in their place, never a real person's name.
+SPEAKERS = [
+    {
+        "is_moderator": True,
+        "texts": {
+            "en": {
+                "name": "Session moderator",
+                "affiliation": "Commission of Inquiry for Cambodia",
+                "bio": "In this demonstration, the moderator's name and a short biography "
+                "would appear here.",
+            },
+            "km": {
+                "name": "អ្នកសម្របសម្រួលកិច្ចប្រជុំ",
+                "affiliation": "គណៈកម្មការស៊ើបអង្កេតសម្រាប់កម្ពុជា",
+                "bio": "ក្នុងកិច្ចប្រជុំសាកល្បងនេះ ឈ្មោះ និងជីវប្រវត្តិសង្ខេបរបស់អ្នកសម្របសម្រួលនឹងបង្ហាញនៅទីនេះ។",
+            },
+            "fr": {
+                "name": "Modération de la séance",
+                "affiliation": "Commission d’enquête pour le Cambodge",
+                "bio": "Dans cette démonstration, le nom et une courte biographie de la "
+                "personne qui modère figureraient ici.",
+            },
+        },
+    },
+    {
+        "texts": {
+            "en": {"name": "Expert on elections", "role": "Election observer"},
+            "km": {"name": "អ្នកជំនាញផ្នែកការបោះឆ្នោត", "role": "អ្នកសង្កេតការណ៍ការបោះឆ្នោត"},
+            "fr": {"name": "Spécialiste des élections", "role": "Observation électorale"},
+        },
+    },
+    {
+        "texts": {
+            "en": {"name": "Expert on human rights", "role": "Human rights lawyer"},
+            "km": {"name": "អ្នកជំនាញផ្នែកសិទ្ធិមនុស្ស", "role": "មេធាវីការពារសិទ្ធិមនុស្ស"},
+            "fr": {"name": "Spécialiste des droits humains", "role": "Avocat des droits humains"},
+        },
+    },
+    {
+        "texts": {
+            "en": {"name": "Expert on the rule of law", "role": "Legal scholar"},
+            "km": {"name": "អ្នកជំនាញផ្នែកនីតិរដ្ឋ", "role": "អ្នកសិក្សាស្រាវជ្រាវផ្នែកច្បាប់"},
+            "fr": {"name": "Spécialiste de l’État de droit", "role": "Juriste universitaire"},
+        },
+    },
+]
+PARTNERS = [
+    {
+        "en": {"name": "An international human rights organization"},
+        "km": {"name": "អង្គការសិទ្ធិមនុស្សអន្តរជាតិមួយ"},
+        "fr": {"name": "Une organisation internationale de défense des droits humains"},
+    },
+    {
+        "en": {"name": "An international democracy network"},
+        "km": {"name": "បណ្តាញប្រជាធិបតេយ្យអន្តរជាតិមួយ"},
+        "fr": {"name": "Un réseau international pour la démocratie"},
+    },
+]
+
 ACCOUNTS = [("admin", "organizer@demo.sala.invalid"), ("moderator", "moderator@demo.sala.invalid")]
 
 
@@ -360,6 +421,11 @@ def build_event(now):
         join_passcode="demo-0000",
     )
     event.themes = [Theme(position=i, labels=labels) for i, labels in enumerate(THEMES)]
+    event.speaker_rows = [
+        Speaker(position=i, texts=row["texts"], is_moderator=row.get("is_moderator", False))
+        for i, row in enumerate(SPEAKERS)
+    ]
+    event.partner_rows = [Partner(position=i, texts=texts) for i, texts in enumerate(PARTNERS)]
     return event
 
 

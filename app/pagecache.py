@@ -99,6 +99,12 @@ def forget_pages():
 SHOWN = (Event, Theme, Setting, Plan, PlanSection, PlanItem)
 
 
+def also_shown(*models):
+    """A feature whose rows the cached pages show (app/speakers) adds its models here."""
+    global SHOWN
+    SHOWN = tuple(dict.fromkeys(SHOWN + models))
+
+
 @sa.event.listens_for(FlaskSession, "after_flush")
 def note_changes(session, _flush_context):
     changed = session.new | session.dirty | session.deleted

@@ -119,6 +119,8 @@ def test_the_organizer_pages_have_no_serious_accessibility_violation(page, world
     axe_check(page, f"/admin/events/{world.event.id}/plan")  # with its versions table
     axe_check(page, f"/admin/events/{world.event.id}/registrants")
     axe_check(page, f"/admin/events/{world.event.id}/feedback")
+    axe_check(page, f"/admin/events/{world.event.id}/speakers")
+    axe_check(page, f"/admin/events/{world.event.id}/speaker/{world.speaker.id}")
     assert page.watch.outside == []
 
 

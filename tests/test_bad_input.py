@@ -38,12 +38,21 @@ def test_a_number_no_row_can_have_in_a_url_is_a_404(app, client):
         "/admin/events/{n}/registrants",
         "/admin/events/{e}/plan/items/{n}/edit",
         "/moderate/{n}",
+        "/admin/events/{n}/speakers",
+        "/admin/events/{e}/speaker/{n}",
+        "/admin/events/{e}/partner/{n}",
+        "/speakers/{n}/photo-0123456789abcdef.jpg",
     ]
     for number in HUGE + ["-1", "١"]:
         for path in paths:
             url = path.format(n=number, e=e)
             assert client.get(url).status_code == 404, url
-    for path in [f"/moderate/{e}/ideas/{{n}}/approve", "/admin/outbox/{n}/retry"]:
+    for path in [
+        f"/moderate/{e}/ideas/{{n}}/approve",
+        "/admin/outbox/{n}/retry",
+        f"/admin/events/{e}/speaker/{{n}}/move",
+        f"/admin/events/{e}/partner/{{n}}/remove",
+    ]:
         for number in HUGE:
             url = path.format(n=number)
             assert client.post(url).status_code == 404, url

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.demo import TEXTS, THEMES
+from app.demo import PARTNERS, SPEAKERS, TEXTS, THEMES
 
 # The app's own term for the Plan of Action, in each language.
 PLAN_OF_ACTION = {"en": "Plan of Action", "km": "ផែនការសកម្មភាព", "fr": "Plan d’action"}
@@ -50,3 +50,15 @@ def test_every_language_has_every_text_and_theme_and_latin_digits():
         assert set(TEXTS[lang]) == set(TEXTS["en"])
         assert all(theme.get(lang) for theme in THEMES)
     assert not re.search("[០-៩]", " ".join(TEXTS["km"].values()))  # GLOSSARY.md: digits
+
+
+def test_demo_speakers_and_partners_name_no_one_and_speak_every_language():
+    rows = [speaker["texts"] for speaker in SPEAKERS] + PARTNERS
+    for texts in rows:
+        assert set(texts) == set(PLAN_OF_ACTION)
+        assert all(texts[lang].get("name") for lang in texts)
+        text = repr(texts)
+        for name in ("Thayvie", "Sinn", "Guterres"):
+            assert name not in text
+        assert not re.search("[០-៩]", text)
+    assert sum(bool(speaker.get("is_moderator")) for speaker in SPEAKERS) == 1

@@ -69,6 +69,7 @@ PUBLIC = {
     "archive.archive",
     "branding_assets.logo",
     "branding_assets.stylesheet",
+    "speaker_pictures.picture",
 }
 # Pages every signed-in account opens (its own "My account"), and the moderators' own.
 MODERATOR_PREFIXES = ("moderation.", "auth.")
@@ -80,6 +81,7 @@ ORGANIZER_PREFIXES = (
     "auth_admin.",
     "audit_admin.",
     "mail_admin.",
+    "speakers.",
 )
 
 XSS = [
@@ -339,6 +341,8 @@ def test_payloads_in_organizer_texts_come_out_escaped(app, client, payload):
         speakers=payload,
     )
     world.event.themes[0].labels = {"en": payload}
+    world.speaker.texts = {"en": dict.fromkeys(("name", "role", "affiliation", "bio"), payload)}
+    world.partner.texts = {"en": {"name": payload}}
     db.session.commit()
     login(client, world.organizer.email)
     plan = f"/admin/events/{event.id}/plan"

@@ -72,6 +72,11 @@ def contexts(world):
         "registration_id": db.session.scalar(sa.select(Registration.id).limit(1)),
         "idea_id": world.idea.id,
         "filename": "sala.css",
+        # The demo session's first speaker and partner (their edit pages; a mismatched
+        # pair answers the 404 page), and a picture name that is not there.
+        "kind": ["speaker", "partner"],
+        "row_id": [world.event.speaker_rows[0].id, world.event.partner_rows[0].id],
+        "name": "photo-0123456789abcdef.jpg",
     }
     return [common | open_session, common | concluded]
 

@@ -197,6 +197,11 @@ class World:
         )
         feedback.add_question(event, "text", {"en": "What else?"}, [])
         feedback.set_survey(event, is_open=True, anonymous=True)
+        from app.speakers.models import Partner, Speaker
+
+        self.speaker = Speaker(event=event, texts={"en": {"name": "A speaker"}})
+        self.partner = Partner(event=event, texts={"en": {"name": "A partner"}})
+        db.session.add_all([self.speaker, self.partner])
         db.session.commit()
 
     def values(self, rule):
@@ -218,6 +223,9 @@ class World:
             "item_id": self.item.id if self.item else 1,
             "number": 1,
             "question_id": self.question.id,
+            "kind": "speaker",
+            "row_id": self.speaker.id,
+            "name": "photo-0123456789abcdef.jpg",
             "action": "approve",
             "filename": "sala.css",
             "token": tokens.get(rule.endpoint, self.manage_token),

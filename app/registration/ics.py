@@ -14,6 +14,7 @@ from icalendar import Event as VEvent
 
 from ..mail.outbox import mail_url
 from ..models import utcnow
+from ..speakers import calendar_lines
 
 
 def build_ics(event, language, join=None):
@@ -31,7 +32,9 @@ def build_ics(event, language, join=None):
             if join.passcode:
                 lines.append(_("Passcode: %(code)s", code=join.passcode))
             lines.append("")
-        lines += [event.text("summary", language).split("\n\n")[0], "", page]
+        lines += [event.text("summary", language).split("\n\n")[0], ""]
+        lines += calendar_lines(event, language)
+        lines.append(page)
         location = join.url if join is not None and join.url else _("Online")
     cal = Calendar()
     cal.add("prodid", f"-//{current_app.config['SITE_NAME']}//Sala//EN")

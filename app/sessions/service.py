@@ -9,6 +9,7 @@ from .. import audit, events
 from ..extensions import db
 from ..models import Event, Idea, Theme
 from ..plugins import event_form_fields, save_event_form
+from ..speakers import copy_speakers
 from .forms import DATES, SIMPLE, TEXTS, split_zones
 
 # The settings a duplicate copies as they are (the slug, texts, themes and dates are
@@ -162,9 +163,9 @@ def theme_rows(event, languages):
 
 
 def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
-    """A new draft for next time: texts, themes and settings copied; no registrations,
-    ideas or plan. Dates move by `shift_days`, or the start is `new_start` (naive UTC) and
-    the registration and ideas windows stay empty."""
+    """A new draft for next time: texts, themes, speakers, partners and settings copied; no
+    registrations, ideas or plan. Dates move by `shift_days`, or the start is `new_start`
+    (naive UTC) and the registration and ideas windows stay empty."""
     copy = Event(slug=slug, state="draft", is_demo=False)
     for name in COPIED:
         value = getattr(source, name)
@@ -185,6 +186,7 @@ def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     db.session.add(copy)
     db.session.flush()
     save_event_form(copy, {f.name: f.value for f in event_form_fields(source)})
+    copy_speakers(source, copy)
     audit.record("event.duplicate", copy, actor=actor, source=source.slug, shift_days=shift_days)
     return copy
 
