@@ -8,8 +8,8 @@ import io
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from registration_helpers import make_event
 from support import create_user
+from world import make_event
 
 pytestmark = pytest.mark.browser
 

@@ -19,11 +19,11 @@ from registration_helpers import (
     form,
     links,
     mails_to,
-    make_event,
     path_of,
     smtp_config,
 )
 from support import Auth, create_user
+from world import make_event
 
 from app.extensions import db
 from app.models import Event, Registration, utcnow
