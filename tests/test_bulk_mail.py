@@ -68,9 +68,7 @@ def test_the_plan_reaches_confirmed_and_waitlisted_with_bulk_headers(organizer, 
         "Addresses never confirmed (1) get nothing." in editor
     )
 
-    response = organizer.post(
-        f"/admin/events/{event.id}/plan/publish", data={"publish-send": "y"}
-    )
+    response = organizer.post(f"/admin/events/{event.id}/plan/publish", data={"publish-send": "y"})
     assert response.status_code == 302
     assert run_once().sent == 2
     assert sorted(m["To"] for m in smtp.messages) == [
