@@ -4,6 +4,7 @@ must never make a reader's browser or mail client fetch anything from another or
 keep only http, https and mailto, and every table is wrapped in a scrolling box so a huge
 table cannot push the page sideways."""
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -24,6 +25,7 @@ ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 TABLE_WRAP = '<div class="table-scroll" role="region" tabindex="0">'
+BARE_LINK = re.compile(r'<a href="([^"]+)"([^>]*)>\1</a>')
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +62,8 @@ def _render(source):
     # Headings in a plan sit under the section's own h2: # and ## lose their tag (kept as
     # text), ### and below stay. The scroll box is added after sanitizing, by us alone.
     html = html.replace("<table>", TABLE_WRAP + "<table>").replace("</table>", "</table></div>")
+    # A link whose text is its address needs no address printed after it (print CSS).
+    html = BARE_LINK.sub(r'<a class="bare-link" href="\1"\2>\1</a>', html)
     return html
 
 
