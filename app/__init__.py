@@ -69,7 +69,7 @@ def create_app(test_config=None, require_production_settings=True):
     errors.init_app(app)
     auth.init_app(app)
 
-    from . import audit_log, branding, cli, ideas, plan, public, registration, sessions
+    from . import audit_log, branding, cli, followup, ideas, plan, public, registration, sessions
     from .mail import init_app as init_mail
 
     init_mail(app)
@@ -77,6 +77,7 @@ def create_app(test_config=None, require_production_settings=True):
     registration.init_app(app)
     audit_log.init_app(app)
     plan.init_app(app)
+    followup.init_app(app)
     ideas.init_app(app)
     sessions.init_app(app)
     branding.init_app(app)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.demo import load_demo
 from app.extensions import db
+from app.followup import service as followup_service
 from app.ideas import workflow
 from app.mail import mailout
 from app.models import (
@@ -204,6 +205,20 @@ def build(organizer):
     plan_service.touch(plan)
     version = plan_service.publish(
         plan, actor=organizer, change_note={"km": "ចំណុចមួយបានផ្លាស់ប្តូរ។"}, send=True
+    )
+    db.session.commit()
+    while mailout.advance_all():
+        pass
+    # The follow-up, with the recording, the slides and the published plan.
+    followup_service.send_followup(
+        concluded,
+        {"all": {"km": ("សូមអរគុណ", "សូមអរគុណចំពោះការចូលរួម។"), "en": ("Thanks", "Thank you.")}},
+        {
+            "recording_url": "https://video.example.org/r",
+            "links": [("ស្លាយ", "https://example.org/slides.pdf")],
+        },
+        organizer,
+        "followup-1",
     )
     db.session.commit()
     while mailout.advance_all():

@@ -78,6 +78,7 @@ ORGANIZER_PREFIXES = (
     "auth_admin.",
     "audit_admin.",
     "mail_admin.",
+    "followup.",
 )
 
 XSS = [

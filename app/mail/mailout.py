@@ -143,6 +143,15 @@ def audience_query(mailout):
     )
 
 
+def audience_size(event, audience):
+    """How many registrants of `event` a mail-out to `audience` would reach now."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(*audience_filter(event.id, audience))
+    )
+
+
 def audience_counts(event):
     """{status: count} of a session's registrations that are not erased, for the send
     buttons ("confirmed 120, waitlisted 14; 9 never confirmed get nothing"), and "stopped":
