@@ -157,3 +157,23 @@ def test_one_click_unsubscribe_as_a_mail_provider_posts_it(organizer, make_app, 
     assert [m["To"] for m in smtp.messages] == ["reader@example.org"]
     assert registration.bulk_mail_stopped_at is not None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
+
+
+def test_a_providers_one_clicks_for_many_registrants_are_not_refused(make_app):
+    """Mail providers post every user's one-click unsubscribe from a few addresses of their
+    own: the limit counts per link, not per address."""
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    with app.app_context():
+        from app.mail.unsubscribe import token_for
+
+        event = make_open_event()
+        tokens = [token_for(make_registration(event, f"person{n}@example.org")) for n in range(30)]
+    provider = app.test_client(use_cookies=False)
+    statuses = [
+        provider.post(f"/u/{token}", data={"List-Unsubscribe": "One-Click"}).status_code
+        for token in tokens
+    ]
+    assert statuses == [200] * 30
+    # One link posted again and again is limited.
+    again = [provider.post(f"/u/{tokens[0]}").status_code for _ in range(12)]
+    assert 429 in again

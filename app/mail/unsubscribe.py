@@ -9,11 +9,11 @@ valid as long as the registration. The POST carries no cookie, no CSRF token, no
 the signed link is what proves the right to stop the mail, so the view is exempt from CSRF.
 A GET only shows a button (link checkers and previews open links; they must stop nothing)."""
 
-from flask import Blueprint, abort, current_app, g, render_template
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import refresh
 from itsdangerous import BadSignature, Signer
 
-from .. import audit
+from .. import audit, ratelimit
 from ..extensions import csrf, db, limiter
 from ..models import Registration, utcnow
 from .outbox import mail_url, mask_address
@@ -70,8 +70,10 @@ def stop_bulk_mail(registration):
     return True
 
 
-def public_post_limit():
-    return current_app.config["RATELIMIT_PUBLIC_POST"]
+def link_key():
+    """Rate limits count per link, not per address: a mail provider posts the one-click
+    unsubscribes of all its users from a few addresses of its own."""
+    return ratelimit.token_key("unsubscribe", request.view_args.get("token", ""))
 
 
 def page_for(token):
@@ -97,7 +99,7 @@ def stop(token):
 
 
 @bp.post("/u/<token>")
-@limiter.limit(public_post_limit)
+@limiter.limit("10 per hour", key_func=link_key)
 @csrf.exempt
 def stop_now(token):
     registration = page_for(token)
