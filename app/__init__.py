@@ -82,6 +82,7 @@ def create_app(test_config=None, require_production_settings=True):
         branding,
         cli,
         feedback,
+        followup,
         ideas,
         plan,
         public,
@@ -96,6 +97,7 @@ def create_app(test_config=None, require_production_settings=True):
     registration.init_app(app)
     audit_log.init_app(app)
     plan.init_app(app)
+    followup.init_app(app)
     ideas.init_app(app)
     feedback.init_app(app)
     sessions.init_app(app)

@@ -118,6 +118,14 @@ def sala_join_details(registration):
 
 
 @hookspec(firstresult=True)
+def sala_attendance_known(event):
+    """Return True when this plugin records who attended ``event`` (it sets
+    ``Registration.attended``, as the Zoom plugin does from the meeting's join events).
+    The follow-up mail can then have one text for those who attended and another for those
+    who registered but did not; without an answer, one text goes to everyone."""
+
+
+@hookspec(firstresult=True)
 def sala_initial_idea_status(idea):
     """Return the status a newly confirmed idea starts in (the moderation plugin answers
     ``"pending"``). Without an answer, ideas are ``"received"``: seen by organizers only."""

@@ -207,6 +207,9 @@ class Registration(TimestampMixin, db.Model):
     # (the Zoom plugin's zoom_registrant table): the core knows only when it sent them.
     join_details_sent_at: Mapped[datetime | None]
     attended: Mapped[bool] = mapped_column(default=False)
+    # Set by the one-click unsubscribe of a bulk mail (plan, announcements, follow-ups):
+    # those stop; mails about the registration itself (join details) still go.
+    bulk_mail_stopped_at: Mapped[datetime | None]
 
     @staticmethod
     def key_for(email):
@@ -407,6 +410,8 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str] = mapped_column(sa.Text, default="")
     # [{"filename", "content_type", "data"}], data as text (an .ics) or base64
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Extra headers to send ({"Reply-To": ..., "List-Unsubscribe": ...}), decided at enqueue.
+    headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     kind: Mapped[str] = mapped_column(sa.String(40), default="")
     batch: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("event.id", ondelete="SET NULL"))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.demo import load_demo
 from app.extensions import db
 from app.feedback import service as feedback
+from app.followup import service as followup_service
 from app.ideas import workflow
 from app.mail import mailout
 from app.models import (
@@ -249,6 +250,20 @@ def build(organizer):
     feedback.submit(answerer, survey, questions, values, "km")
     _row, world.feedback_token = LinkToken.issue("manage", reader)
     db.session.commit()
+    # The follow-up, with the recording, the slides and the published plan.
+    followup_service.send_followup(
+        concluded,
+        {"all": {"km": ("សូមអរគុណ", "សូមអរគុណចំពោះការចូលរួម។"), "en": ("Thanks", "Thank you.")}},
+        {
+            "recording_url": "https://video.example.org/r",
+            "links": [("ស្លាយ", "https://example.org/slides.pdf")],
+        },
+        organizer,
+        "followup-1",
+    )
+    db.session.commit()
+    while mailout.advance_all():
+        pass
     world.concluded = concluded
     world.plan_item = item
     assert version.number == 2

@@ -4,6 +4,7 @@ bounded batches, the pages show how far it got, and nobody else waits on SQLite'
 lock meanwhile. Every guarantee of the outbox holds: each registrant once, in their
 language, none who cancelled or was erased before their batch."""
 
+import re
 import threading
 import time
 import urllib.parse
@@ -17,8 +18,17 @@ from support import Auth, create_user
 from world import CONCLUDED, make_event
 
 from app.extensions import db
+from app.mail import unsubscribe
 from app.mail.worker import Worker, run_once
-from app.models import Mailout, OutboxMessage, PlanItem, PlanSection, Registration, utcnow
+from app.models import (
+    LinkToken,
+    Mailout,
+    OutboxMessage,
+    PlanItem,
+    PlanSection,
+    Registration,
+    utcnow,
+)
 from app.plan import service
 from app.registration import domain
 
@@ -250,6 +260,10 @@ def test_the_plan_rendered_once_per_language_is_each_registrants_own_mail(app, n
     reader = make_registration(event, "reader@example.org", language="km", name=name)
     kind.mail(loaded, first)  # the render of the language is made (and kept) here
     subject, text, html = kind.mail(loaded, reader)["rendered"]
+    # The personal links are the reader's own: a fresh manage link, their unsubscribe link.
+    [manage_url] = re.findall(r"http://sala\.test/r/manage/[\w-]+", text)
+    assert LinkToken.find(manage_url.rpartition("/")[2], "manage").subject_id == reader.id
+    unsubscribe_url = unsubscribe.unsubscribe_url(reader)
     own = render_mail(
         "plan_published",
         "km",
@@ -258,8 +272,11 @@ def test_the_plan_rendered_once_per_language_is_each_registrants_own_mail(app, n
         changes=None,
         event=event,
         registration=reader,
+        manage_url=manage_url,
+        unsubscribe_url=unsubscribe_url,
     )
     assert (subject, text, html) == own
+    assert unsubscribe_url in text
     assert "Someone" not in text + html
 
 

@@ -228,6 +228,12 @@ HOOKTEST = '''
 
 
     @hookimpl
+    def sala_attendance_known(event):
+        calls.append(("attendance_known", event))
+        return event.slug.startswith("zoomed")
+
+
+    @hookimpl
     def sala_initial_idea_status(idea):
         calls.append(("initial_idea_status", idea))
         return "pending"
@@ -365,6 +371,19 @@ def test_config_defaults_sit_under_every_other_layer(make_app, hooktest, monkeyp
     app = make_app(PLUGINS=["hooktest"])
     assert app.config["HOOKTEST_GREETING"] == "from the environment"
     assert app.config["IDEAS_PUBLIC_BOARD"] is False
+
+
+def test_attendance_known_lets_the_follow_up_have_a_text_for_those_absent(hook_app, hooktest):
+    from registration_helpers import make_event
+
+    zoomed, plain = make_event("zoomed-session"), make_event("plain-session")
+    client = signed_in_client(hook_app, "admin")
+    page = client.get(f"/admin/events/{zoomed.id}/follow-up?lang=en").text
+    assert "One text to those who attended, another to those who did not" in page
+    assert ("attendance_known", zoomed) in hooktest.calls
+    page = client.get(f"/admin/events/{plain.id}/follow-up?lang=en").text
+    assert "Attendance is not recorded for this session" in page
+    assert "another to those who did not" not in page
 
 
 def test_translation_dirs_translate_the_plugins_page(hook_app, hooktest):

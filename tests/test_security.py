@@ -25,8 +25,9 @@ from app.models import (
 )
 
 # Routes that take a POST without Flask-WTF's token, by design. Each verifies its caller
-# otherwise (the Zoom webhook checks Zoom's signature).
-CSRF_EXEMPT = {"zoom.webhook"}
+# otherwise (the Zoom webhook checks Zoom's signature; one-click unsubscribe, posted by mail
+# providers without cookies (RFC 8058), checks its signed link).
+CSRF_EXEMPT = {"zoom.webhook", "unsubscribe.stop_now"}
 
 # Endpoints anyone may open. Every other endpoint must be refused to anonymous visitors, so
 # a new organizer route that forgets its decorator fails here.
@@ -66,6 +67,8 @@ PUBLIC = {
     "registration.cancel_confirm",
     "registration.erase",
     "zoom.webhook",
+    "unsubscribe.stop",
+    "unsubscribe.stop_now",
     "archive.archive",
     "branding_assets.logo",
     "branding_assets.stylesheet",
@@ -82,6 +85,7 @@ ORGANIZER_PREFIXES = (
     "audit_admin.",
     "mail_admin.",
     "speakers.",
+    "followup.",
 )
 
 XSS = [

@@ -19,6 +19,7 @@ from test_khmer_everywhere import mail_kinds
 
 from app.auth.passwords import reset_token
 from app.extensions import db
+from app.mail import unsubscribe
 from app.models import Idea, LinkToken, OutboxMessage, Registration
 
 LANGUAGES = ("en", "km")
@@ -39,6 +40,10 @@ def world(app):
     create_user("moderator@example.org", "moderator")
     world = build(organizer)
     world.reset_token = reset_token(organizer)
+    registrant = db.session.scalar(
+        sa.select(Registration).where(Registration.status == "confirmed").limit(1)
+    )
+    world.unsubscribe_token = unsubscribe.token_for(registrant)
     # The password-reset mail, asked for from a page in Khmer.
     app.test_client().post("/login/forgot?lang=km", data={"email": organizer.email})
     # A status link for an idea in each status, so every status page is seen.
@@ -91,6 +96,7 @@ def tokens(world, endpoint):
         "ideas.status": world.idea_status_tokens,
         "auth.reset_password": [world.reset_token, "not-a-token"],
         "feedback.answer": [world.feedback_token, *world.manage_tokens.values(), "not-a-token"],
+        "unsubscribe.stop": [world.unsubscribe_token, "not-a-token"],
     }.get(endpoint, [])
 
 

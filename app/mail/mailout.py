@@ -7,7 +7,9 @@ long for SQLite's write lock.
 Every guarantee of the outbox holds: one idempotency key per registrant and mail-out, so a
 batch done twice (two workers, a crash before the commit) queues nobody twice; each mail in
 the registrant's language; a registration cancelled or erased before its batch is skipped,
-because each batch reads who is confirmed at that moment.
+because each batch reads who is registered at that moment. Each mail carries the List-*
+headers of one-click unsubscribe (app/mail/unsubscribe.py) and the registrant's own
+"manage or cancel" and "stop these mails" links.
 
 What a mail-out sends is its kind's business: a feature registers a `MailoutKind` under a
 name (the plan in app/plan/service.py, announcements in app/registration/domain.py)."""
@@ -24,6 +26,7 @@ from ..extensions import db
 from ..models import Event, Mailout, Registration, utcnow
 from ..sqlite import take_write_lock
 from .outbox import enqueue, render_mail
+from .unsubscribe import list_headers, unsubscribe_url
 
 log = logging.getLogger("sala.worker")
 
@@ -45,26 +48,57 @@ class MailoutKind:
         pass
 
 
-# Stands in for a registrant's name in a mail rendered once for many (see render_for).
+# Stand in for a registrant's name and personal links in a mail rendered once for many
+# (see render_for).
 NAME_MARK = "salaname" + secrets.token_hex(12)
+MANAGE_MARK = "https://salamanage" + secrets.token_hex(12) + ".invalid/"
+UNSUBSCRIBE_MARK = "https://salastop" + secrets.token_hex(12) + ".invalid/"
+
+
+def personal_links(registration, known=()):
+    """The links every bulk mail carries in its footer: "manage or cancel your
+    registration" and "stop these mails" (leaving out those in `known`)."""
+    from ..registration.domain import manage_link
+
+    links = {}
+    if "manage_url" not in known:
+        links["manage_url"] = manage_link(registration)
+    if "unsubscribe_url" not in known:
+        links["unsubscribe_url"] = unsubscribe_url(registration)
+    return links
 
 
 def render_for(cache, template, language, registration, context):
     """(subject, text, html) of `template` for `registration`, rendered once per language
-    (and whether there is a name) and then given the registrant's name: the same text as a
-    render of its own, for a mail whose only personal part is `registration.name` (the plan:
-    thousands of registrants, a long mail, two languages)."""
+    (and whether there is a name) and then given the registrant's name and links: the same
+    text as a render of its own, for a mail whose only personal parts are
+    `registration.name` and the links (the plan: thousands of registrants, a long mail, two
+    languages)."""
     has_name = bool(registration.name)
     key = (template, language, has_name)
     if key not in cache:
         stand_in = SimpleNamespace(name=NAME_MARK if has_name else "")
-        cache[key] = render_mail(template, language, **context, registration=stand_in)
+        cache[key] = render_mail(
+            template,
+            language,
+            **context,
+            registration=stand_in,
+            manage_url=MANAGE_MARK,
+            unsubscribe_url=UNSUBSCRIBE_MARK,
+        )
     subject, text, html = cache[key]
     if has_name:
         name = registration.name
         subject = " ".join(subject.replace(NAME_MARK, name).split())
         text = text.replace(NAME_MARK, name)
         html = html.replace(NAME_MARK, str(escape(name)))
+    links = personal_links(registration)
+    for mark, url in (
+        (MANAGE_MARK, links["manage_url"]),
+        (UNSUBSCRIBE_MARK, links["unsubscribe_url"]),
+    ):
+        text = text.replace(mark, url)
+        html = html.replace(mark, str(escape(url)))
     return subject, text, html
 
 
@@ -73,18 +107,75 @@ def register_kind(name, kind):
     return kind
 
 
-def audience_query(mailout):
-    """Who the mail-out goes to, read afresh for every batch: confirmed registrations that
-    are not erased, recorded when the mail-out was."""
-    return sa.select(Registration).where(
-        Registration.event_id == mailout.event_id,
-        Registration.status == "confirmed",
+# Who a mail-out may go to. Everyone who proved their address (confirmed, or waitlisted
+# after confirming) is "registered": the plan is promised to every pre-registrant. An
+# address never confirmed gets nothing (nobody proved it belongs to whoever typed it).
+# Follow-ups can tell those who attended from those who did not.
+AUDIENCES = {
+    "registered": (("confirmed", "waitlisted"), None),
+    "confirmed": (("confirmed",), None),
+    "attended": (("confirmed", "waitlisted"), True),
+    "absent": (("confirmed", "waitlisted"), False),
+}
+
+
+def audience_filter(event_id, audience):
+    """The WHERE clauses of `audience` of a session: its statuses, not erased, and not
+    stopped by a one-click unsubscribe."""
+    statuses, attended = AUDIENCES[audience]
+    clauses = [
+        Registration.event_id == event_id,
+        Registration.status.in_(statuses),
         Registration.erased_at.is_(None),
+        Registration.bulk_mail_stopped_at.is_(None),
+    ]
+    if attended is not None:
+        clauses.append(Registration.attended.is_(attended))
+    return clauses
+
+
+def audience_query(mailout):
+    """Who the mail-out goes to, read afresh for every batch: its audience among the
+    registrations recorded when the mail-out was."""
+    return sa.select(Registration).where(
+        *audience_filter(mailout.event_id, mailout.audience or "registered"),
         Registration.id <= mailout.upto_id,
     )
 
 
-def record(event, kind, batch, context, actor=None):
+def audience_size(event, audience):
+    """How many registrants of `event` a mail-out to `audience` would reach now."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(*audience_filter(event.id, audience))
+    )
+
+
+def audience_counts(event):
+    """{status: count} of a session's registrations that are not erased, for the send
+    buttons ("confirmed 120, waitlisted 14; 9 never confirmed get nothing"), and "stopped":
+    those of them who stopped bulk mail."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id, Registration.erased_at.is_(None))
+        .group_by(Registration.status)
+    ).all()
+    counts = dict.fromkeys(Registration.STATUSES, 0) | dict(rows)
+    counts["stopped"] = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.erased_at.is_(None),
+            Registration.status.in_(("confirmed", "waitlisted")),
+            Registration.bulk_mail_stopped_at.is_not(None),
+        )
+    )
+    return counts
+
+
+def record(event, kind, batch, context, actor=None, audience="registered"):
     """Record "send this to that audience" in the current transaction (the caller commits).
 
     The same `batch` again while it is being prepared changes nothing; once it is done, it
@@ -100,6 +191,7 @@ def record(event, kind, batch, context, actor=None):
         kind=kind,
         batch=batch,
         context=context,
+        audience=audience,
         upto_id=upto,
         created_by_id=actor.id if actor is not None else None,
     )
@@ -172,8 +264,13 @@ def advance(mailout_id, size=None):
     ).all()
     loaded = kind.load(mailout)
     for registration in registrations:
+        mail = kind.mail(loaded, registration)
+        if mail.get("rendered") is None:
+            context = mail.get("context") or {}
+            mail["context"] = {**personal_links(registration, known=context), **context}
         enqueue(
-            **kind.mail(loaded, registration),
+            **mail,
+            headers=list_headers(registration, event),
             to=registration.email,
             event=event,
             registration=registration,

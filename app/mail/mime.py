@@ -23,7 +23,11 @@ def to_mail_message(message, sender):
         html=message.body_html or None,
         sender=sender,
         attachments=attachments,
-        extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": message.language},
+        extra_headers={
+            "Auto-Submitted": "auto-generated",
+            "Content-Language": message.language,
+            **dict(stored_headers(message)),
+        },
     )
 
 
@@ -157,6 +161,22 @@ def message_id(message, domain):
     return f"<sala.{message.id}.{digest[:20]}@{domain}>"
 
 
+# Headers a caller of enqueue may add; addresses among them are written as addresses.
+STORED_HEADERS = ("Reply-To", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post")
+
+
+def stored_headers(message):
+    """[(name, value)] of the extra headers kept on the outbox row (Reply-To, List-*)."""
+    stored = getattr(message, "headers", None) or {}
+    found = []
+    for name in STORED_HEADERS:
+        if stored.get(name):
+            value = stored[name]
+            value = _address_header(value) if name == "Reply-To" else _header_value(value)
+            found.append((name, value))
+    return found
+
+
 def to_mime(message, sender, domain=None, recipient=None):
     """(Message-ID, bytes) of an outbox row as a MIME message: a plain-text part, the HTML
     alternative, and attachments; CRLF line ends, ready for SMTP or an .eml file. Addressed
@@ -187,6 +207,7 @@ def to_mime(message, sender, domain=None, recipient=None):
         ("Auto-Submitted", "auto-generated"),
         ("Content-Language", _header_value(message.language)),
     ]
+    headers.extend(stored_headers(message))
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     head = head.encode("ascii" if recipient.isascii() else "utf-8")
     return mime_id, head + body

@@ -88,13 +88,15 @@ def enqueue(
     batch="",
     attachments=None,
     rendered=None,
+    headers=None,
 ):
     """Render a mail and add it to the current transaction, once per idempotency `key`.
 
     The caller commits with the change that caused the mail; a rolled-back transaction
     leaves no message. Returns the message (the existing one if `key` was queued before).
     `rendered`: (subject, text, html) the caller already rendered (a mail-out, which
-    renders once per language for thousands of registrants).
+    renders once per language for thousands of registrants). `headers`: extra headers for
+    this mail (a bulk mail's List-Unsubscribe); every mail gets Reply-To: CONTACT_EMAIL.
     """
     if rendered is None:
         context = dict(context or {}, event=event, registration=registration)
@@ -108,6 +110,7 @@ def enqueue(
         body_text=text,
         body_html=html,
         attachments=attachments or [],
+        headers=mail_headers(headers),
         kind=template,
         batch=batch,
         event_id=event.id if event is not None else None,
@@ -143,6 +146,16 @@ def enqueue(
             raise
         return existing
     return message
+
+
+def mail_headers(extra=None):
+    """The extra headers of a mail: Reply-To the organizers' contact address when there is
+    one (the sender is often a no-reply address), then `extra`."""
+    headers = {}
+    if current_app.config.get("CONTACT_EMAIL"):
+        headers["Reply-To"] = current_app.config["CONTACT_EMAIL"]
+    headers.update(extra or {})
+    return headers
 
 
 def find_queued(key):

@@ -22,6 +22,7 @@ from ..auth import admin_required
 from ..events import TransitionError
 from ..extensions import db
 from ..i18n import current_language
+from ..mail import mailout
 from ..models import Idea, PlanItem, PlanSection, utcnow
 from ..whole_numbers import int_arg
 from . import service
@@ -132,6 +133,7 @@ def editor_context(event, plan, **extra):
         statuses=PlanItem.STATUSES,
         progress={v.number: service.batch_progress(v) for v in plan.versions},
         under_way=mailouts_under_way(plan),
+        audience=mailout.audience_counts(event),
         missing=extra.pop("missing", None),
         can_publish=service.can_publish(event),
         not_concluded=not_concluded_message(),

@@ -100,12 +100,12 @@ def publish_form(languages):
         _Base,
         ("note",),
         languages,
-        send=BooleanField(_l("Mail it to every confirmed registrant now")),
+        send=BooleanField(_l("Mail it to every registrant now")),
     )
 
 
 class SettingsForm(_Base):
-    send_on_publish = BooleanField(_l("Mail the plan to every confirmed registrant on publishing"))
+    send_on_publish = BooleanField(_l("Mail the plan to every registrant on publishing"))
 
 
 assert {choice.value for choice in status_choices()} == set(PlanItem.STATUSES)

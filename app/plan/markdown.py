@@ -4,6 +4,7 @@ must never make a reader's browser or mail client fetch anything from another or
 keep only http, https and mailto, and every table is wrapped in a scrolling box so a huge
 table cannot push the page sideways."""
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -24,6 +25,7 @@ ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 TABLE_WRAP = '<div class="table-scroll" role="region" tabindex="0">'
+BARE_LINK = re.compile(r'<a href="([^"]+)"([^>]*)>\1</a>')
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +62,8 @@ def _render(source):
     # Headings in a plan sit under the section's own h2: # and ## lose their tag (kept as
     # text), ### and below stay. The scroll box is added after sanitizing, by us alone.
     html = html.replace("<table>", TABLE_WRAP + "<table>").replace("</table>", "</table></div>")
+    # A link whose text is its address needs no address printed after it (print CSS).
+    html = BARE_LINK.sub(r'<a class="bare-link" href="\1"\2>\1</a>', html)
     return html
 
 
@@ -71,6 +75,95 @@ def render_markdown(source):
 
 
 def plain_text(source):
-    """Markdown source as readable plain text for the text part of a mail: the source itself
-    is already plain text by design; only trailing spaces are tidied."""
-    return "\n".join(line.rstrip() for line in (source or "").strip().splitlines())
+    """Markdown source as readable plain text for the text part of a mail: emphasis without
+    its `**`, a link as its text and then its address in brackets, lists with their bullets
+    or numbers, quotes with "> ". What the reader sees, not the markup."""
+    if not source or not source.strip():
+        return ""
+    return _plain_text(source)
+
+
+@lru_cache(maxsize=4096)
+def _plain_text(source):
+    blocks = []  # finished blocks of text
+    prefixes = []  # what each line of the current block starts with (quotes, list items)
+    lists = []  # per open list: the next number, or None for bullets
+    first_line = [None]  # the prefix of a list item's first line ("- ", "2. ")
+    tight = False  # in a tight list: its items go on consecutive lines
+    starts_list = False  # the first item of a list: a blank line before it
+    row, row_count = None, 0  # the cells of a table row, one line per row
+    for token in parser().parse(source):
+        kind = token.type
+        if kind == "paragraph_open":
+            tight = token.hidden and not starts_list
+            starts_list = False
+        if kind == "bullet_list_open":
+            lists.append(None)
+            starts_list = True
+        elif kind == "ordered_list_open":
+            lists.append(int(token.attrGet("start") or 1))
+            starts_list = True
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            number = lists[-1]
+            marker = "- " if number is None else f"{number}. "
+            if number is not None:
+                lists[-1] = number + 1
+            first_line[0] = marker
+            prefixes.append(" " * len(marker))
+        elif kind == "list_item_close":
+            prefixes.pop()
+        elif kind == "blockquote_open":
+            prefixes.append("> ")
+        elif kind == "blockquote_close":
+            prefixes.pop()
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            _add_block(blocks, " | ".join(row), prefixes, first_line, tight=bool(row_count))
+            row, row_count = None, row_count + 1
+        elif kind == "table_open":
+            row_count = 0
+        elif kind == "inline" and row is not None:
+            row.append(_inline_text(token.children or []))
+        elif kind == "inline":
+            _add_block(blocks, _inline_text(token.children or []), prefixes, first_line, tight)
+        elif kind in ("fence", "code_block"):
+            _add_block(blocks, token.content.rstrip("\n"), [*prefixes, "    "], first_line)
+        elif kind == "hr":
+            _add_block(blocks, "----", prefixes, first_line)
+    return "".join(blocks).strip("\n")
+
+
+def _add_block(blocks, text, prefixes, first_line, tight=False):
+    lead = "".join(prefixes)
+    lines = []
+    for n, line in enumerate(text.split("\n")):
+        prefix = lead
+        if n == 0 and first_line[0]:
+            prefix = lead[: -len(first_line[0])] + first_line[0] if lead else first_line[0]
+        lines.append((prefix + line).rstrip())
+    first_line[0] = None
+    blocks.append(("\n" if tight and blocks else "\n\n") + "\n".join(lines))
+
+
+def _inline_text(children):
+    out = []
+    links = []
+    for child in children:
+        kind = child.type
+        if kind in ("text", "code_inline", "html_inline"):
+            out.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif kind == "link_open":
+            links.append((child.attrGet("href") or "", len(out)))
+        elif kind == "link_close" and links:
+            href, start = links.pop()
+            label = "".join(out[start:])
+            if href and href not in (label, f"mailto:{label}"):
+                out.append(f" ({href})")
+        elif kind == "image":
+            out.append(child.content)
+    return "".join(out).strip()

@@ -424,11 +424,11 @@ def previous_version(version):
 
 
 def send_version(version, actor=None):
-    """Record the mail-out of a version: the whole plan to every confirmed registrant (the
-    first version), or a short "what changed" note (later versions); and, to every author of
-    an idea this version uses for the first time, which item grew from it. The worker
-    renders and queues them in batches (app/mail/mailout.py); idempotency keys make a second
-    call (a double click) queue nothing twice. Returns the mail-out."""
+    """Record the mail-out of a version: the whole plan to every registrant, confirmed or
+    waitlisted (the first version), or a short "what changed" note (later versions); and,
+    to every author of an idea this version uses for the first time, which item grew from
+    it. The worker renders and queues them in batches (app/mail/mailout.py); idempotency
+    keys make a second call (a double click) queue nothing twice. Returns the mail-out."""
     recorded = mailout.record(
         version.plan.event,
         "plan",

@@ -26,6 +26,7 @@ from jinja2_fragments.flask import render_block
 from .. import audit, charts
 from ..auth import admin_required
 from ..extensions import db
+from ..mail import mailout
 from ..mail.outbox import render_mail
 from ..models import Event, Registration, utcnow
 from ..spreadsheet import safe_cell
@@ -279,11 +280,7 @@ def announce(event_id):
     recipients = dict(
         db.session.execute(
             sa.select(Registration.language, sa.func.count())
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == "confirmed",
-                Registration.erased_at.is_(None),
-            )
+            .where(*mailout.audience_filter(event.id, "registered"))
             .group_by(Registration.language)
         ).all()
     )
@@ -332,6 +329,7 @@ def announce(event_id):
                     announcement_subject=texts[used][0],
                     announcement_body=texts[used][1],
                     manage_url=_("(each registrant's personal link)"),
+                    unsubscribe_url=_("(each registrant's personal link)"),
                 )
                 previews.append(
                     {
@@ -351,4 +349,5 @@ def announce(event_id):
         previews=previews,
         previewed=previewed,
         recipients=recipients,
+        audience=mailout.audience_counts(event),
     )

@@ -582,9 +582,10 @@ def release_due(now=None, limit=500):
 
 
 def announce(event, texts, actor, batch):
-    """Record an announcement to every confirmed registrant, in their language (else the
-    session's default); the worker queues it in batches (app/mail/mailout.py). `texts` is
-    {lang: (subject, body)}. Returns how many registrants it goes to."""
+    """Record an announcement to every registrant (confirmed or waitlisted), in their
+    language (else the session's default); the worker queues it in batches
+    (app/mail/mailout.py). `texts` is {lang: (subject, body)}. Returns how many
+    registrants it goes to."""
     recorded = mailout.record(
         event, "announcement", batch, {"texts": {k: list(v) for k, v in texts.items()}}, actor
     )

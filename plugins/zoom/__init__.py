@@ -100,6 +100,14 @@ def _active_for(event):
 
 
 @hookimpl
+def sala_attendance_known(event):
+    """The webhook marks who joined the meeting (webhook.participant_joined)."""
+    if _active_for(event) and current_app.config.get("ZOOM_WEBHOOK_SECRET"):
+        return True
+    return None
+
+
+@hookimpl
 def sala_personal_data_shared(event):
     """sync.sync_pending adds each confirmed registrant to the meeting on Zoom, with their
     email and name (split into first and last), which Zoom needs to make a personal link."""
