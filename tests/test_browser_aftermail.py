@@ -2,9 +2,10 @@
 organizer writes, previews and queues the follow-up."""
 
 import pytest
-from plan_helpers import make_event, make_registration
+from plan_helpers import make_registration
 from playwright.sync_api import expect
 from support import create_user
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.mail.unsubscribe import token_for
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_khmer_registrant_stops_bulk_mail_from_the_link(app, page):
-    event = make_event()
+    event = make_event(CONCLUDED)
     registration = make_registration(event, "sokha@example.org", language="km", name="សុខា")
     page.goto(f"/u/{token_for(registration)}")
     expect(page.locator("html")).to_have_attribute("lang", "km")
@@ -28,7 +29,7 @@ def test_a_khmer_registrant_stops_bulk_mail_from_the_link(app, page):
 
 
 def test_an_organizer_previews_and_queues_the_follow_up_in_khmer(app, page):
-    event = make_event()
+    event = make_event(CONCLUDED)
     make_registration(event, "reader@example.org")
     make_registration(event, "waiting@example.org", status="waitlisted")
     create_user("organizer@example.org", "admin")

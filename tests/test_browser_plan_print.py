@@ -4,7 +4,7 @@ dates read without seconds and with the zone named."""
 import re
 
 import pytest
-from plan_helpers import make_event
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.models import PlanItem, PlanSection
@@ -37,7 +37,7 @@ def after_content(page, selector):
 
 
 def test_the_printed_plan_shows_link_addresses_and_named_zones(page):
-    event = make_event()
+    event = make_event(CONCLUDED)
     published_plan(event)
     page.goto(f"/s/{event.slug}/plan?lang=en")
     page.emulate_media(media="print")

@@ -8,8 +8,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_event, make_registration
-from registration_helpers import make_event as make_open_event
+from plan_helpers import make_registration
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.mail.worker import run_once
@@ -55,7 +55,7 @@ def one_click_path(message):
 
 
 def test_the_plan_reaches_confirmed_and_waitlisted_with_bulk_headers(organizer, smtp):
-    event = make_event()
+    event = make_event(CONCLUDED)
     make_registration(event, "reader@example.org", name="Dara")
     make_registration(event, "waiting@example.org", language="km", status="waitlisted")
     make_registration(event, "never@example.org", status="unconfirmed")
@@ -97,7 +97,7 @@ def test_the_plan_reaches_confirmed_and_waitlisted_with_bulk_headers(organizer, 
 
 
 def test_a_transactional_mail_has_reply_to_but_no_unsubscribe(organizer, smtp):
-    event = make_open_event()
+    event = make_event()
     registration = make_registration(event, "reader@example.org")
     domain.release_join_details(registration)
     db.session.commit()
@@ -108,7 +108,7 @@ def test_a_transactional_mail_has_reply_to_but_no_unsubscribe(organizer, smtp):
 
 
 def test_one_click_unsubscribe_as_a_mail_provider_posts_it(organizer, make_app, smtp):
-    event = make_open_event()
+    event = make_event()
     registration = make_registration(event, "reader@example.org")
     make_registration(event, "other@example.org")
     run_once()  # their join details
@@ -166,7 +166,7 @@ def test_a_providers_one_clicks_for_many_registrants_are_not_refused(make_app):
     with app.app_context():
         from app.mail.unsubscribe import token_for
 
-        event = make_open_event()
+        event = make_event()
         tokens = [token_for(make_registration(event, f"person{n}@example.org")) for n in range(30)]
     provider = app.test_client(use_cookies=False)
     statuses = [

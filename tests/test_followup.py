@@ -4,9 +4,10 @@ did not each get their own text; the recording, the material and the published p
 linked; bad input is answered next to its field."""
 
 import pytest
-from plan_helpers import make_event, make_registration
+from plan_helpers import make_registration
 from support import Auth, create_user
 from test_bulk_mail import one_click_path, ready_plan
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.mail.worker import run_once
@@ -29,7 +30,7 @@ def organizer(mail_app):
 
 
 def session_with_attendance():
-    event = make_event()
+    event = make_event(CONCLUDED)
     attended = make_registration(event, "came@example.org", name="Dara")
     attended.attended = True
     make_registration(event, "missed@example.org", language="km", name="សុខា")

@@ -452,11 +452,21 @@ def test_upgrading_turns_mail_a_dead_worker_had_handed_over_into_unknown(tmp_pat
         }
     )
     old = "worker stopped after handing over; not resent to avoid a duplicate"
+    # The table as it was then: the model has columns later migrations added.
+    OUTBOX_AT_MAILOUT = sa.table(
+        "outbox_message",
+        *map(sa.column, (
+            "idempotency_key", "recipient", "language", "subject", "body_text", "body_html",
+            "kind", "batch", "status", "attempts", "due_at", "claimed_by",
+            "last_error", "provider_id", "created_at",
+        )),
+        sa.column("attachments", sa.JSON),
+    )  # fmt: skip
     with app.app_context():
         flask_migrate.upgrade(revision="b4c2e8f1a6d3")  # the last one before mail_pause
         for number, error in enumerate((old, "550 5.1.1 no such user")):
             db.session.execute(
-                sa.insert(OutboxMessage.__table__).values(
+                sa.insert(OUTBOX_AT_MAILOUT).values(
                     idempotency_key=f"k{number}", recipient=f"p{number}@example.org",
                     language="en", subject="s", body_text="t", body_html="", attachments=[],
                     kind="", batch="", status="failed", attempts=1, due_at=utcnow(),
@@ -465,7 +475,7 @@ def test_upgrading_turns_mail_a_dead_worker_had_handed_over_into_unknown(tmp_pat
             )  # fmt: skip
         db.session.commit()
 
-        flask_migrate.upgrade(revision="4b7e2c9d1a05")  # mail_pause
+        flask_migrate.upgrade(revision="heads")  # the core's and the plugins'
 
         assert [(m.status, m.last_error) for m in outbox()] == [
             ("unknown", IN_FLIGHT_UNKNOWN),

@@ -2,17 +2,17 @@
 have one text for those the webhook saw join and another for those it did not."""
 
 from test_zoom_webhook import joined, post
-from zoomhelpers import make_event, make_registration
+from zoomhelpers import make_registration, zoom_event
 
 from app.extensions import db
 from app.mail import mailout
 
 
 def test_attendance_from_the_webhook_splits_the_follow_up(zoom_app, zoom_client):
-    event = make_event("81234567890")
-    make_registration(event, "dara@example.org", join_ref="reg-1", join_status="synced")
-    make_registration(event, "sok@example.org", join_ref="reg-2", join_status="synced")
-    without_zoom = make_event("", slug="no-zoom")
+    event = zoom_event("81234567890")
+    make_registration(event, "dara@example.org", registrant_id="reg-1", zoom_status="synced")
+    make_registration(event, "sok@example.org", registrant_id="reg-2", zoom_status="synced")
+    without_zoom = zoom_event("", slug="no-zoom")
     db.session.commit()
     assert post(zoom_app.test_client(), joined(81234567890, "reg-1")).status_code == 200
 
@@ -30,6 +30,6 @@ def test_without_a_webhook_secret_attendance_is_not_known(make_app, zoom_config)
     with app.app_context():
         from app.followup.service import attendance_known
 
-        event = make_event("81234567890")
+        event = zoom_event("81234567890")
         db.session.commit()
         assert not attendance_known(event)
