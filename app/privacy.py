@@ -44,6 +44,10 @@ STORED = (
         ("status", "confirmed_at", "cancelled_at", "attended", "join_details_sent_at"),
         _l("whether you confirmed, cancelled or took part, and when we sent the join details"),
     ),
+    (
+        ("bulk_mail_stopped_at",),
+        _l("whether you asked us to stop announcements and other mails sent to everyone"),
+    ),
     # Kept in the tables of the plugin that makes it (the Zoom plugin's zoom_registrant).
     ((), _l("your personal join link, when a service makes one for you")),
 )

@@ -19,8 +19,11 @@ def admin_routes(app):
                 continue
             values = {}
             for name in rule.arguments:
-                converter = rule._converters[name].__class__.__name__
-                values[name] = 1 if "Integer" in converter else "x"
+                converter = rule._converters[name]
+                kind = type(converter).__name__
+                values[name] = 1 if "Integer" in kind else "x"
+                if kind == "AnyConverter":
+                    values[name] = sorted(converter.items)[0]
             url = rule.build(values)[1]
             method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
             routes.append((method, url))

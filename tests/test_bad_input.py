@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.routing import AnyConverter
 from world import World, login
 
 from app.extensions import db
@@ -239,6 +240,13 @@ FUZZ = settings(
 )
 
 
+def values_for(converter):
+    """What to try in an argument: its own choices too, for `any(...)`."""
+    if isinstance(converter, AnyConverter):
+        return st.one_of(st.sampled_from(sorted(converter.items)), VALUES)
+    return BY_CONVERTER[converter_kind(converter)]
+
+
 def converter_kind(converter):
     for kind in BY_CONVERTER:
         if any(cls.__name__ == kind for cls in type(converter).__mro__):
@@ -254,10 +262,7 @@ def fill(rule, values):
 @st.composite
 def requests(draw, rules):
     rule = draw(st.sampled_from(rules))
-    values = {
-        name: draw(BY_CONVERTER[converter_kind(converter)])
-        for name, converter in rule._converters.items()
-    }
+    values = {name: draw(values_for(converter)) for name, converter in rule._converters.items()}
     query = draw(st.dictionaries(st.sampled_from(QUERY_ARGS), VALUES, max_size=4))
     method = draw(st.sampled_from(sorted(rule.methods - {"HEAD", "OPTIONS"})))
     return method, fill(rule, values), query

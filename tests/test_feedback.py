@@ -21,6 +21,11 @@ from app.registration import domain
 from app.registration.purge import purge
 
 
+def bar(label, count):
+    """A row of a chart as the organizer reads it: the answer, then how many gave it."""
+    return re.compile(rf"<dt>{re.escape(label)}</dt><dd>.*?<span class=\"count\">{count}</span>")
+
+
 @pytest.fixture
 def event(app):
     return make_event(IDEAS_OPEN, state="concluded", starts_in=-timedelta(days=1))
@@ -104,8 +109,8 @@ def test_a_registrant_answers_in_khmer_and_the_organizer_sees_counts_chart_and_c
 
     page = as_user(organizer).get(url(event)).get_data(as_text=True)
     assert "1 person answered." in page
-    assert '<svg class="chart hchart"' in page
-    assert "<title>4: 1</title>" in page and "<title>Maybe: 1</title>" in page
+    assert 'class="hchart-figure"' in page
+    assert bar("4", 1).search(page) and bar("Maybe", 1).search(page)
     assert "average 4.0 of 5" in page
     assert "=Longer Q&amp;A, please" in page
     exported = as_user(organizer).get(url(event, ".csv"))
@@ -229,7 +234,7 @@ def test_answers_forget_their_people_with_the_sessions_personal_data(event, orga
     db.session.commit()
     page = as_user(organizer).get(url(event)).get_data(as_text=True)
     assert "call me" not in page and "Thanks" in page
-    assert "2 people answered." in page and "<title>2: 1</title>" in page  # counts stay
+    assert "2 people answered." in page and bar("2", 1).search(page)  # counts stay
     assert "Sok Dara" not in as_user(organizer).get(url(event, ".csv")).get_data(as_text=True)
 
     purge(event, force=True)
@@ -238,4 +243,4 @@ def test_answers_forget_their_people_with_the_sessions_personal_data(event, orga
     assert db.session.scalars(sa.select(FeedbackResponse.registration_id)).all() == [None, None]
     assert db.session.scalar(sa.select(sa.func.count(FeedbackSubmission.id))) == 0
     page = as_user(organizer).get(url(event)).get_data(as_text=True)
-    assert "<title>5: 1</title>" in page
+    assert bar("5", 1).search(page)

@@ -265,7 +265,9 @@ def test_announcements_are_markdown_like_plan_texts_and_say_so_at_the_field(orga
     assert "<strong>changed</strong>" in html and '<a href="https://example.org/ideas"' in html
     assert "**changed**" not in html
     text = SmtpSink.text(mail)
-    assert "The agenda has **changed**:" in text and "- welcome" in text
+    # The plain-text part reads as text: no Markdown marks, the link's address written out.
+    assert "The agenda has changed:" in text and "- welcome" in text
+    assert "ideas (https://example.org/ideas)" in text
     assert "<" not in text.split("The agenda")[1].split("welcome")[0]
 
 
