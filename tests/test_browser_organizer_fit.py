@@ -79,7 +79,7 @@ def organizer_pages(app, world):
             continue
         if rule.arguments - {"event_id", "item_id"}:
             continue
-        chosen = concluded if rule.endpoint.startswith("plan.") else event
+        chosen = concluded if rule.endpoint.startswith(("plan.", "plan_admin.")) else event
         values = {"event_id": str(chosen.id), "item_id": str(world.plan_item.id)}
         paths.append(re.sub(r"<int:(\w+)>", lambda m, v=values: v[m.group(1)], rule.rule))
     paths.append(f"/admin/events/{concluded.id}/plan/items/{world.plan_item.id}/ideas?q=a")
