@@ -119,12 +119,16 @@ def test_a_moderator_adds_ideas_raised_live_one_after_another_without_leaving_th
 
     page.fill("#live-title", "Targeted sanctions")
     page.get_by_role("button", name="Add to the board").click()
-    page.get_by_text("on the board now").wait_for()
+    first = page.get_by_text("on the board now")
+    first.wait_for()
+    said = first.inner_text()
     assert page.input_value("#live-title") == ""
     page.fill("#live-title", "A truth commission")
     page.check("#live-raised-by-0")  # a speaker
     page.fill("#live-name", "Chea Vanna")
     page.get_by_role("button", name="Add to the board").click()
+    # The first idea's message stays until the form comes back with the second's.
+    page.wait_for_function("said => !document.body.innerText.includes(said)", arg=said)
     page.get_by_text("on the board now").wait_for()
     assert page.evaluate("window.__stillHere") is True  # never reloaded
     titles = db.session.scalars(
