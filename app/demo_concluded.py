@@ -1,8 +1,9 @@
 """The demo's concluded session: an earlier session of the same series, over, so a newcomer
 sees what Sala shows afterwards: ideas sent in advance beside ideas raised live (by a speaker,
 by attendees), the published Plan of Action saying where each item came from, and the
-feedback form with a few anonymous answers. Everything is set directly: nobody is mailed
-(there is nobody to mail), and the plan is published without its mail-out."""
+feedback form with a few anonymous answers. Everything is set directly, as the upcoming
+session's ideas are: nobody is mailed (there is nobody to mail), the plan's version is
+frozen without its mail-out, and no audit entry claims that someone did any of it."""
 
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from .extensions import db
 from .feedback.models import FeedbackAnswer, FeedbackQuestion, FeedbackResponse, FeedbackSurvey
-from .models import Event, Idea, Plan, PlanItem, PlanSection, Theme
+from .models import Event, Idea, Plan, PlanItem, PlanSection, PlanVersion, Theme
 from .plan import service as plan_service
 
 SLUG = "cambodia-after-the-election-first-session"
@@ -237,7 +238,7 @@ def build_event(now):
     start = (now - timedelta(weeks=5)).replace(hour=13, minute=0, second=0, microsecond=0)
     event = Event(
         slug=SLUG,
-        state="concluded",
+        state="concluded",  # until its plan is published
         is_demo=True,
         default_language="en",
         texts=TEXTS,
@@ -301,6 +302,16 @@ def build_plan(event, ideas):
     return plan
 
 
+def publish_quietly(plan, when):
+    """The plan's first version, as `plan.service.publish` would freeze it, set directly
+    like the ideas: no mail-out, no audit entry, no hook (nothing happened; it is shown)."""
+    plan.status = "published"
+    plan.versions.append(
+        PlanVersion(number=1, published_at=when, snapshot=plan_service.snapshot(plan))
+    )
+    plan.event.state = "plan_published"
+
+
 def build_feedback(event):
     db.session.add(FeedbackSurvey(event=event, is_open=True, anonymous=True))
     questions = [
@@ -333,6 +344,6 @@ def load_concluded(now):
     plan = build_plan(event, ideas)
     db.session.add(plan)
     db.session.flush()
-    plan_service.publish(plan, send=False)
+    publish_quietly(plan, event.starts_at + timedelta(days=6))
     build_feedback(event)
     db.session.flush()
