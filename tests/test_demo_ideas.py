@@ -95,3 +95,17 @@ def test_the_demo_shows_a_concluded_session_with_live_ideas_a_plan_and_feedback(
     assert "សូមទុកពេលឱ្យបានច្រើនជាងនេះ" in results
     km = client.get(f"/admin/events/{event_id}/feedback?lang=km").text
     assert "តើកិច្ចប្រជុំនេះមានប្រយោជន៍សម្រាប់អ្នកកម្រិតណា?" in km
+
+
+def test_the_home_page_does_not_offer_to_register_for_the_concluded_session(app, client):
+    load_demo()
+    home = client.get("/?lang=en").text
+    cards = {
+        slug: card
+        for card in home.split('<article class="event-card">')[1:]
+        for slug in (SLUG, CONCLUDED_SLUG)
+        if f'href="/s/{slug}"' in card
+    }
+    assert "Read more and register" in cards[SLUG]
+    assert "Read more and register" not in cards[CONCLUDED_SLUG]
+    assert "Read more" in cards[CONCLUDED_SLUG]
