@@ -133,6 +133,9 @@ def test_bad_input_is_answered_next_to_the_field(organizer, field, value, messag
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert 'name="previewed"' not in response.get_data(as_text=True)
+    summary = response.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert "Please check what you entered:" in summary
+    assert f'<a href="#{field}">' in summary
 
 
 FEEDBACK_LINE = "Tell us what you thought of the session, in a short form:"
