@@ -1,6 +1,7 @@
 """`sala demo`: a demonstration session modeled on the public strategic planning session on
 Cambodia after the elections of 23 July 2023, dated a few weeks after the day it is loaded,
-with registration and ideas open, so that a newcomer can try every step."""
+with registration and ideas open, so that a newcomer can try every step; and, beside it, a
+concluded session of the same series (app/demo_concluded.py) to show what comes after."""
 
 import secrets
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from . import audit
+from .demo_concluded import load_concluded
 from .extensions import db
 from .mail.outbox import mail_url
 from .models import Event, Idea, Theme, User, utcnow
@@ -465,6 +467,7 @@ def load_demo():
         db.session.flush()
     if not db.session.scalar(sa.select(sa.func.count()).where(Idea.event_id == event.id)):
         db.session.add_all(build_ideas(event, utcnow()))
+    load_concluded(utcnow())
     accounts = demo_accounts()
     db.session.commit()
     return DemoResult(created, mail_url("public.event", slug=SLUG), accounts)

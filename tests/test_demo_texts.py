@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from app import demo_concluded as past
 from app.demo import PARTNERS, SPEAKERS, TEXTS, THEMES
 
 # The app's own term for the Plan of Action, in each language.
@@ -62,3 +63,19 @@ def test_demo_speakers_and_partners_name_no_one_and_speak_every_language():
             assert name not in text
         assert not re.search("[០-៩]", text)
     assert sum(bool(speaker.get("is_moderator")) for speaker in SPEAKERS) == 1
+
+
+def test_the_concluded_demo_session_speaks_every_language_with_latin_digits():
+    texts = [past.TEXTS, past.PLAN_INTRO, *past.THEMES]
+    texts += [title for _theme, title, _items in past.PLAN]
+    for _theme, _title, items in past.PLAN:
+        texts += [what for what, *_rest in items] + [who for _w, who, *_rest in items if who]
+    texts += [prompt for _kind, prompt, _options in past.QUESTIONS]
+    texts += [option for *_rest, options in past.QUESTIONS for option in options]
+    for text in texts:
+        assert set(text) == set(PLAN_OF_ACTION), text
+        assert all(text.values()), text
+    assert set(past.TEXTS["km"]) == set(past.TEXTS["en"]) == set(past.TEXTS["fr"])
+    assert not re.search("[០-៩]", repr(past.__dict__.get("TEXTS")) + repr(past.IDEAS))
+    khmer = " ".join(past.TEXTS["km"].values())
+    assert PLAN_OF_ACTION["km"] in khmer

@@ -3,6 +3,8 @@ sent as a mail-out over real SMTP; with attendance known, those who attended and
 did not each get their own text; the recording, the material and the published plan are
 linked; bad input is answered next to its field."""
 
+from datetime import timedelta
+
 import pytest
 from plan_helpers import make_registration
 from support import Auth, create_user
@@ -10,6 +12,7 @@ from test_bulk_mail import one_click_path, ready_plan
 from world import CONCLUDED, make_event
 
 from app.extensions import db
+from app.feedback import service as feedback
 from app.mail.worker import run_once
 from app.plan import service as plan_service
 from app.plugins import hookimpl, plugin_state
@@ -29,8 +32,8 @@ def organizer(mail_app):
     return client
 
 
-def session_with_attendance():
-    event = make_event(CONCLUDED)
+def session_with_attendance(**columns):
+    event = make_event(CONCLUDED, **columns)
     attended = make_registration(event, "came@example.org", name="Dara")
     attended.attended = True
     make_registration(event, "missed@example.org", language="km", name="សុខា")
@@ -130,3 +133,72 @@ def test_bad_input_is_answered_next_to_the_field(organizer, field, value, messag
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert 'name="previewed"' not in response.get_data(as_text=True)
+    summary = response.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert "Please check what you entered:" in summary
+    assert f'<a href="#{field}">' in summary
+
+
+FEEDBACK_LINE = "Tell us what you thought of the session, in a short form:"
+FEEDBACK_LINE_KM = "សូមប្រាប់យើងពីអ្វីដែលអ្នកគិតអំពីកិច្ចប្រជុំនេះ តាមរយៈទម្រង់ខ្លីមួយ៖"
+
+
+def feedback_form(event, is_open):
+    feedback.add_question(event, "rating", {"en": "Was it useful?", "km": "តើវាមានប្រយោជន៍ទេ?"}, [])
+    feedback.set_survey(event, is_open=is_open, anonymous=True)
+    db.session.commit()
+
+
+def send_to_everyone(organizer, event):
+    url = f"/admin/events/{event.id}/follow-up?lang=en"
+    data = {
+        **FORM,
+        "audience": "everyone",
+        "subject_all_km": "សូមអរគុណ",
+        "body_all_km": "សូមអរគុណដែលបានចូលរួម។",
+    }
+    preview = organizer.post(url, data={**data, "action": "preview"}).get_data(as_text=True)
+    previewed = preview.split('name="previewed" value="')[1].split('"')[0]
+    sent = organizer.post(url, data={**data, "action": "send", "previewed": previewed})
+    assert sent.status_code == 302
+    return preview
+
+
+def feedback_address(text):
+    return next(word for word in text.split() if word.endswith("/feedback"))
+
+
+def test_the_follow_up_links_each_registrants_own_feedback_form_when_open(
+    mail_app, organizer, smtp
+):
+    # Last week's session: its personal links work until its personal data is purged.
+    event = session_with_attendance(starts_in=-timedelta(days=7))
+    feedback_form(event, is_open=True)
+    preview = send_to_everyone(organizer, event)
+    assert FEEDBACK_LINE in preview
+    assert run_once().sent == 3
+    [came] = smtp.to("came@example.org")
+    [missed] = smtp.to("missed@example.org")
+    assert FEEDBACK_LINE in smtp.text(came)
+    assert FEEDBACK_LINE_KM in smtp.text(missed)  # in the registrant's language
+    came_link, missed_link = feedback_address(smtp.text(came)), feedback_address(smtp.text(missed))
+    assert came_link != missed_link
+    assert f'href="{came_link}"' in smtp.html(came)
+    visitor = mail_app.test_client()
+    form = visitor.get(came_link.removeprefix("http://sala.test") + "?lang=en")
+    assert form.status_code == 200 and "Was it useful?" in form.text
+    form = visitor.get(missed_link.removeprefix("http://sala.test") + "?lang=km")
+    assert "តើវាមានប្រយោជន៍ទេ?" in form.text
+    # The "manage" link beside it still opens the personal page.
+    manage = came_link.removesuffix("/feedback").removeprefix("http://sala.test")
+    assert manage in smtp.text(came) and visitor.get(manage).status_code == 200
+
+
+def test_the_follow_up_has_no_feedback_link_while_the_form_is_closed(organizer, smtp):
+    event = session_with_attendance()
+    feedback_form(event, is_open=False)
+    assert FEEDBACK_LINE not in send_to_everyone(organizer, event)
+    assert run_once().sent == 3
+    for message in smtp.messages:
+        assert "/feedback" not in smtp.text(message)
+        assert FEEDBACK_LINE not in smtp.text(message)
+        assert FEEDBACK_LINE_KM not in smtp.text(message)

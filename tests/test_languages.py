@@ -141,13 +141,13 @@ def with_german(tmp_path, monkeypatch):
 
 
 def test_a_partner_adds_a_language_by_adding_a_catalog(make_app, with_german):
-    from app.demo import load_demo
+    from app.demo import SLUG, load_demo
 
     app = make_app(LANGUAGES=["en", "km", "fr", "de"])
     with app.app_context():
         load_demo()
     client = app.test_client()
-    page = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    page = client.get(f"/s/{SLUG}", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert '<html lang="de">' in page
     assert "Zum Kalender hinzufügen" in page
     assert "Dezember" in page or "Januar" in page or "November" in page or "Februar" in page

@@ -280,3 +280,20 @@ def test_the_registrants_table_names_languages_and_countries_in_the_readers_lang
     assert ">KH<" not in table and ">km<" not in table and ">fr<" not in table
     assert "កម្ពុជា" in table and "បារាំង" in table and "ខ្មែរ" in table
     assert re.search(r'<option value="KH"[^>]*>កម្ពុជា</option>', khmer)
+
+
+@pytest.mark.parametrize(
+    "lang, title",
+    [("en", "Please check what you entered:"), ("km", "សូមពិនិត្យមើលអ្វីដែលអ្នកបានបំពេញ៖")],
+)
+def test_a_failed_announcement_lists_its_problems_at_the_top_of_the_form(organizer, lang, title):
+    event = make_event()
+    add(event, 1)
+    page = organizer.post(
+        f"/admin/events/{event.id}/announce?lang={lang}",
+        data={"subject_en": "", "body_en": "News without a subject.", "action": "preview"},
+    ).text
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    assert title in summary
+    assert '<a href="#subject_en">' in summary
+    assert 'name="previewed"' not in page

@@ -93,6 +93,12 @@ class FeedbackError(Exception):
 # ---------------------------------------------------------------- the participant's side
 
 
+def is_open(event):
+    """Whether the session's feedback form takes answers now (open, with questions)."""
+    survey = survey_for(event)
+    return survey is not None and survey.is_open and bool(questions_of(event))
+
+
 def open_for(registration):
     """(survey, questions) when this registrant may answer now, else None."""
     if registration.status not in ASKED or registration.erased_at is not None:

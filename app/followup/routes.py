@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..auth import admin_required
 from ..extensions import db
+from ..feedback import service as feedback
 from ..mail import mailout
 from ..mail.outbox import render_mail
 from ..models import Event, utcnow
@@ -59,6 +60,7 @@ def missing_default(form, event, texts):
 
 def previews_of(event, texts, links, plan_url, counts):
     personal = _("(each registrant's personal link)")
+    feedback_open = feedback.is_open(event)
     previews = []
     for group, by_lang in texts.items():
         for code, pair in by_lang.items():
@@ -69,6 +71,7 @@ def previews_of(event, texts, links, plan_url, counts):
                 registration=None,
                 manage_url=personal,
                 unsubscribe_url=personal,
+                feedback_url=personal if feedback_open else "",
                 **service.mail_context(
                     event, *by_lang[used], links["recording_url"], links["links"], plan_url
                 ),

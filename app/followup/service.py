@@ -4,10 +4,12 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
+from ..feedback import service as feedback
 from ..mail import mailout
 from ..mail.outbox import mail_url
 from ..models import Event, Plan, PlanVersion
 from ..plugins import hooks
+from ..registration.domain import manage_token
 
 
 def attendance_known(event):
@@ -64,6 +66,16 @@ def mail_context(event, subject, body, recording_url, links, plan_url):
     )
 
 
+def personal_feedback_links(registration):
+    """The registrant's "manage" link and their feedback form's, under one fresh manage
+    token (the form is a page of their personal page)."""
+    token = manage_token(registration)
+    return dict(
+        manage_url=mail_url("registration.manage", token=token),
+        feedback_url=mail_url("feedback.answer", token=token),
+    )
+
+
 class FollowupMailout(mailout.MailoutKind):
     def load(self, recorded):
         event = db.session.get(Event, recorded.event_id)
@@ -72,6 +84,7 @@ class FollowupMailout(mailout.MailoutKind):
             context=recorded.context,
             batch=recorded.batch,
             plan_url=plan_link(event),  # the plan published since is linked too
+            feedback_open=feedback.is_open(event),  # as it is when the mail is prepared
         )
 
     def mail(self, loaded, registration):
@@ -81,18 +94,21 @@ class FollowupMailout(mailout.MailoutKind):
         if not (texts.get(lang) and all(texts[lang])):
             lang = event.default_language
         subject, body = texts[lang]
+        context = mail_context(
+            event,
+            subject,
+            body,
+            loaded["context"]["recording_url"],
+            loaded["context"]["links"],
+            loaded["plan_url"],
+        )
+        if loaded["feedback_open"]:
+            context.update(personal_feedback_links(registration))
         return dict(
             template="followup",
             language=lang,
             key=f"followup:{loaded['batch']}:{registration.id}",
-            context=mail_context(
-                event,
-                subject,
-                body,
-                loaded["context"]["recording_url"],
-                loaded["context"]["links"],
-                loaded["plan_url"],
-            ),
+            context=context,
         )
 
 

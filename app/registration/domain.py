@@ -106,10 +106,16 @@ def manage_link(registration):
     """A fresh manage link: only the hash is stored, so each mail issues its own. Only the
     newest MANAGE_LINKS_KEPT stay valid: a link in an old mail (in a mailbox someone else
     reads now, on a phone taken at a border) stops working as new mails go out."""
+    return mail_url("registration.manage", token=manage_token(registration))
+
+
+def manage_token(registration):
+    """A fresh manage token (see manage_link), for a mail that links pages under it too
+    (the feedback form)."""
     _token, raw = LinkToken.issue("manage", registration)
     db.session.flush()
     retire_old_manage_links(registration)
-    return mail_url("registration.manage", token=raw)
+    return raw
 
 
 def retire_old_manage_links(registration):
