@@ -131,7 +131,7 @@ def editor_context(event, plan, **extra):
         forms=Forms(plan, extra.pop("bound", None)),
         unused=service.unused_ideas(event, plan),
         statuses=PlanItem.STATUSES,
-        progress={v.number: service.batch_progress(v) for v in plan.versions},
+        progress=service.versions_progress(plan.versions),
         under_way=mailouts_under_way(plan),
         audience=mailout.audience_counts(event),
         missing=extra.pop("missing", None),

@@ -519,17 +519,24 @@ def notify_authors(version, previous):
         )
 
 
-def batch_progress(version):
-    """{status: count} of a version's mails, for registrants and authors."""
+def versions_progress(versions):
+    """{version number: {"registrants"|"authors": {status: count}}} of the versions' mails,
+    in one query."""
+    batches = {}
+    for version in versions:
+        batches[batch_name(version)] = (version.number, "registrants")
+        batches[authors_batch_name(version)] = (version.number, "authors")
+    progress = {v.number: {"registrants": {}, "authors": {}} for v in versions}
+    if not batches:
+        return progress
     rows = db.session.execute(
         sa.select(OutboxMessage.batch, OutboxMessage.status, sa.func.count())
-        .where(OutboxMessage.batch.in_((batch_name(version), authors_batch_name(version))))
+        .where(OutboxMessage.batch.in_(batches))
         .group_by(OutboxMessage.batch, OutboxMessage.status)
-    ).all()
-    progress = {"registrants": {}, "authors": {}}
+    )
     for batch, status, count in rows:
-        key = "registrants" if batch == batch_name(version) else "authors"
-        progress[key][status] = count
+        number, audience = batches[batch]
+        progress[number][audience][status] = count
     return progress
 
 
