@@ -7,20 +7,23 @@ SALA_TEST_ARTIFACTS moves it), so a person can look at the journey after a run.
 Issue 18's points and the Chromium tests that assert each at 360 and 1280 px, in Khmer and
 English (point 9 is the publish work's):
 
-1. the visitor's time in the page's language: test_browser_your_time (and here: visitor, 02)
-2. a failed form lands on a focused summary: test_browser_form_errors (here: visitor 03,
+1. the visitor's time in the page's language: test_browser_your_time; here (visitor 02)
+2. a failed form lands on a focused summary: test_browser_form_errors; here (visitor 03,
    organizer 03)
-3. cancelling asks once: here (visitor 07); erasing asks (a box to tick): test_browser_small
-4. the idea status page and the published plan: test_browser_small
-5. small ones: test_browser_theme_filter (the filter fits), test_browser_small (country by
-   name, times with their zone, the untranslated mark), here (visitor 06)
-6. tables fit: test_browser_organizer_fit (360, 768, 1280) and here (moderator 03,
-   organizer 09)
+3. cancelling asks once: here (visitor 07); erasing asks first: test_browser_visitor_pages
+4. the idea status page once the plan is out: test_browser_visitor_pages
+5. small ones: the theme filter fits (test_browser_theme_filter); the untranslated mark
+   (test_browser_visitor_pages); the country by its name and times with their zone (here,
+   visitor 06, organizer 09)
+6. tables fit: test_browser_organizer_fit (360, 768, 1280); here (moderator 02, organizer 09)
 7. dashboard charts: test_browser_organizer_fit
 8. session states in words: here (organizer 02, 04, 06)
 10. concluding early warns: here (organizer 07)
 11. the demo's ideas in the moderator's queue, the demo banner on the demo only: here
-    (moderator 03, visitor 02, organizer 08)
+    (moderator 02, visitor 02, organizer 08)
+
+Every step also checks that the page is in the journey's language and does not scroll
+sideways.
 """
 
 import re
