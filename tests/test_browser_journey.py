@@ -199,10 +199,12 @@ def test_visitor_registers_confirms_and_follows_an_idea(journey, lang, width):
     # An idea: sent, confirmed from its mail, followed on its status page.
     page.goto(f"/s/{event.slug}/ideas/new")
     form = page.locator("form.idea-form")
-    form.locator("input[name=title]").fill(f"Idea from a {width} px screen ({lang})")
-    form.locator("textarea[name=body]").fill(
-        "សូមដោះលែងអ្នកទោសនយោបាយ។" if lang == "km" else "Free them."
-    )
+    idea_title, idea_body = {
+        "km": (f"ដោះលែងអ្នកទោសនយោបាយ ({width})", "សូមដោះលែងអ្នកទោសនយោបាយទាំងអស់។"),
+        "en": (f"Free the political prisoners ({width})", "Free every one of them."),
+    }[lang]
+    form.locator("input[name=title]").fill(idea_title)
+    form.locator("textarea[name=body]").fill(idea_body)
     form.locator("input[name=email]").fill(email)
     journey.step("idea-form")
     form.locator("button[type=submit]").click()
@@ -214,6 +216,7 @@ def test_visitor_registers_confirms_and_follows_an_idea(journey, lang, width):
     expect(page.locator("h1")).to_have_text(journey.words("Idea confirmed"))
     page.goto(mail_link(email, "/ideas/status/"))
     idea = db.session.scalar(sa.select(Idea).where(Idea.author_email == email))
+    expect(page.locator(".idea-card h2")).to_have_text(idea_title)
     expect(page.locator(".idea-status strong")).to_have_text(
         journey.say(idea_status_label, idea.status)
     )
