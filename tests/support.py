@@ -133,6 +133,27 @@ class SmtpSink:
 
 CHROMIUM = os.environ.get("SALA_TEST_CHROMIUM", "/usr/bin/chromium")
 
+# The widths every browser test of a visitor's or an organizer's screen is run at: a cheap
+# phone and a laptop. `viewport(width)` is the window a context opens with.
+PHONE, DESKTOP = 360, 1280
+WIDTHS = (PHONE, DESKTOP)
+
+
+def viewport(width):
+    return {"width": width, "height": 740 if width < 768 else 800}
+
+
+def artifact_path(*parts):
+    """Where a test keeps what a person looks at after a run (screenshots): under
+    test-artifacts/ at the top of the checkout (git-ignored), or under SALA_TEST_ARTIFACTS.
+    The folders are made; each test writes names of its own (its parameters in them), so
+    parallel workers never write the same file."""
+    root = Path(os.environ.get("SALA_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+    path = root.joinpath(*(str(part) for part in parts))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -3,18 +3,12 @@ after a registration with mistakes, the error summary at the top of the form is 
 and has the focus (so a screen reader reads it), with and without JavaScript, in Khmer and
 English; each of its links takes the visitor to the field."""
 
-import os
-from pathlib import Path
-
 import pytest
-from support import PageWatch
+from support import WIDTHS, PageWatch, artifact_path, viewport
 from world import make_event
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(
-    os.environ.get("SALA_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")
-)
 SUMMARY_TITLE = {"en": "Please check what you entered:", "km": "សូមពិនិត្យមើលអ្វីដែលអ្នកបានបំពេញ៖"}
 
 IN_VIEW = """el => {
@@ -23,17 +17,18 @@ IN_VIEW = """el => {
 }"""
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 @pytest.mark.parametrize("lang", ["km", "en"])
 def test_a_failed_registration_lands_on_a_focused_summary(
-    app, browser, live_server, lang, javascript
+    app, browser, live_server, lang, javascript, width
 ):
     with app.app_context():
         make_event()
     context = browser.new_context(
         base_url=live_server.url,
         java_script_enabled=javascript,
-        viewport={"width": 360, "height": 740},
+        viewport=viewport(width),
     )
     page = context.new_page()
     watch = PageWatch(page)
@@ -51,10 +46,9 @@ def test_a_failed_registration_lands_on_a_focused_summary(
         assert summary.get_attribute("role") == "alert"
         targets = [a.get_attribute("href") for a in summary.locator("a").all()]
         assert targets == ["#email", "#consent"]
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(
-            path=str(
-                ARTIFACTS / f"register-errors-{lang}-{'js' if javascript else 'nojs'}-360px.png"
+            path=artifact_path(
+                f"register-errors-{lang}-{'js' if javascript else 'nojs'}-{width}px.png"
             )
         )
         summary.locator("a[href='#consent']").click()

@@ -4,13 +4,10 @@ and Khmer text has its own font, a tall line height, no letter-spacing or text-t
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 from khmer_world import build
-from support import create_user
-
-ARTIFACTS = Path(os.environ.get("SALA_TEST_ARTIFACTS", "/tmp/sala-test-artifacts"))
+from support import artifact_path, create_user
 
 # Every element whose text is cut off or spills out of its box. A box that scrolls on
 # purpose (overflow auto/scroll, e.g. a wide table in a scrolling wrapper) is fine.
@@ -72,8 +69,7 @@ def test_khmer_session_pages_fit_a_phone(app, browser, live_server, path):
         page.goto(url)
         assert page.locator("html").get_attribute("lang") == "km"
         page.evaluate("document.fonts.ready")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / f"khmer-{path}-360px.png"
+        shot = artifact_path(f"khmer-{path}-360px.png")
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
         # Khmer was drawn with a Khmer font, not boxes: the title's width in the page's

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from khmer_world import build
-from support import PASSWORD, ROOT, create_user
+from support import PASSWORD, artifact_path, create_user
 from test_browser_khmer import khmer_font_installed
 
 from app.extensions import db
@@ -17,7 +17,6 @@ from app.registration import domain
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "test-artifacts" / "organizer"
 WIDTHS = (360, 768, 1280)
 
 # What a person would notice: the page (or a box in it) scrolls sideways; a word is split
@@ -121,7 +120,6 @@ def sign_in(context):
 def test_organizer_and_moderator_pages_fit_phone_tablet_and_desktop(
     app, browser, live_server, world, lang
 ):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     paths = organizer_pages(app, world)
     assert len(paths) >= 15, paths
     faults = {}
@@ -143,7 +141,9 @@ def test_organizer_and_moderator_pages_fit_phone_tablet_and_desktop(
                 if found:
                     faults[f"{width} {path}"] = found[:5]
                 name = re.sub(r"[^a-z0-9]+", "-", path.split("?")[0]).strip("-") or "admin"
-                page.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}.png"), full_page=True)
+                page.screenshot(
+                    path=artifact_path("organizer", f"{name}-{lang}-{width}.png"), full_page=True
+                )
         finally:
             context.close()
     assert not faults, "\n".join(f"{where}: {found}" for where, found in faults.items())
@@ -180,7 +180,6 @@ def test_dashboard_chart_labels_are_body_sized_wrapped_and_whole(
 ):
     """Theme names in Khmer and in English (the longest demo theme) read whole, at the size
     of the page's text, on a phone and on a laptop."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width in (360, 1280):
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": width, "height": 900}
@@ -190,7 +189,8 @@ def test_dashboard_chart_labels_are_body_sized_wrapped_and_whole(
             page.goto(f"/admin/events/{world.event.id}/dashboard?lang={lang}")
             page.evaluate("document.fonts.ready")
             page.screenshot(
-                path=str(ARTIFACTS / f"dashboard-charts-{lang}-{width}.png"), full_page=True
+                path=artifact_path("organizer", f"dashboard-charts-{lang}-{width}.png"),
+                full_page=True,
             )
             assert page.evaluate(CHART_WORDS) == []
             labels = page.locator(".hchart dt").all_inner_texts()
@@ -226,7 +226,7 @@ def test_join_details_choices_read_one_line_each_with_their_button(
             assert len(choices) >= 2
             assert choices == [{"beside": True, "bullet": "none"}] * len(choices)
             page.locator("#join_release").screenshot(
-                path=str(ARTIFACTS / f"join-release-{lang}-{width}.png")
+                path=artifact_path("organizer", f"join-release-{lang}-{width}.png")
             )
         finally:
             context.close()

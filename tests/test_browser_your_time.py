@@ -2,30 +2,28 @@
 browser only says its time zone; the words come from the server, in the page's language,
 whatever the browser's own locale (Chromium has no Khmer locale data)."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
 from playwright.sync_api import expect
-from support import PageWatch
+from support import WIDTHS, PageWatch, artifact_path, viewport
 from world import make_event
 
 from app.templating import local_time, zone_name
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(
-    os.environ.get("SALA_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")
-)
 VISITOR_ZONE = "America/New_York"  # the session's own zone is Phnom Penh
 DAYS = {"en": "days", "fr": "jours", "km": "ថ្ងៃ"}
 LATIN = re.compile(r"[A-Za-z]")
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("browser_locale", ["en-US", "km-KH"])
-def test_your_time_and_countdown_speak_the_page_language(app, browser, live_server, browser_locale):
+def test_your_time_and_countdown_speak_the_page_language(
+    app, browser, live_server, browser_locale, width
+):
     with app.app_context():
         event = make_event()
         starts_at = event.starts_at
@@ -33,7 +31,7 @@ def test_your_time_and_countdown_speak_the_page_language(app, browser, live_serv
         base_url=live_server.url,
         locale=browser_locale,
         timezone_id=VISITOR_ZONE,
-        viewport={"width": 360, "height": 740},
+        viewport=viewport(width),
     )
     page = context.new_page()
     watch = PageWatch(page)
@@ -52,9 +50,8 @@ def test_your_time_and_countdown_speak_the_page_language(app, browser, live_serv
             assert DAYS[lang] in left, (lang, browser_locale, left)
             if lang == "km":
                 assert not LATIN.search(shown + left), (browser_locale, shown, left)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(
-                path=str(ARTIFACTS / f"your-time-{lang}-{browser_locale}-360px.png"),
+                path=artifact_path(f"your-time-{lang}-{browser_locale}-{width}px.png"),
                 full_page=True,
             )
         watch.assert_clean()
