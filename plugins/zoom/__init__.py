@@ -157,10 +157,23 @@ def sala_registration_erased(registration):
     if state is None:
         return None
     if state.registrant_id and registration.event is not None:
-        sync.queue_erase(meeting_of(registration.event), state.registrant_id, registration.id)
+        sync.queue_erase(
+            meeting_of(registration.event),
+            state.registrant_id,
+            registration.id,
+            kind=sync.stored_kind(registration.event),
+        )
     state.status = "erased"
     state.join_url, state.registrant_id, state.error = "", "", ""
     return None
+
+
+@hookimpl
+def sala_event_purged(event):
+    """The session's panelist links go with its other personal data."""
+    from .panelists import forget
+
+    forget(event)
 
 
 @hookimpl
