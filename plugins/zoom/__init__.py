@@ -32,7 +32,8 @@ from app.api import (
 )
 
 from . import sync
-from .models import ZoomRegistrant, meeting_of, set_meeting, state_of
+from .client import WEBINAR
+from .models import ZoomRegistrant, kind_of, meeting_of, set_meeting, state_of
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -259,6 +260,28 @@ def event_summary(event):
     }
 
 
+def panelist_summary(event):
+    """[(speaker, status, error)] for the organizer: "mailed" (on Zoom, link mailed),
+    "failed", "no_email", or "" (not sent to Zoom yet)."""
+    from app.api import speakers_of
+
+    from .panelists import address_key, rows_of
+
+    rows = {row.speaker_id: row for row in rows_of(event)}
+    summary = []
+    for speaker in speakers_of(event):
+        row = rows.get(speaker.id)
+        if not speaker.email:
+            summary.append((speaker, "no_email", ""))
+        elif row is None or row.address_key != address_key(speaker.email):
+            summary.append((speaker, "", ""))
+        elif row.status == "added" and row.mailed_url == row.join_url:
+            summary.append((speaker, "mailed", ""))
+        else:
+            summary.append((speaker, "failed" if row.status == "failed" else "", row.error))
+    return summary
+
+
 def registrant_note(registration):
     """In the organizer's registrants table: who got the shared link instead of their own."""
     state = state_of(registration, create=False)
@@ -277,11 +300,14 @@ def sala_template_slot(slot, context):
     meeting_id = meeting_of(event)
     if not meeting_id:
         return None
+    kind = kind_of(event)
     return Markup(
         render_template(
             "zoom/admin_event.html",
             event=event,
             meeting_id=meeting_id,
+            kind=kind,
+            panelists=panelist_summary(event) if kind == WEBINAR else None,
             summary=event_summary(event),
             configured=sync.configured(),
             webhook=bool(current_app.config.get("ZOOM_WEBHOOK_SECRET")),

@@ -265,3 +265,22 @@ def test_panelists_are_for_webinars_only(zoom_app, fake_zoom):
     assert result.exit_code == 1
     assert "is a meeting: only webinars have panelists" in result.output
     assert fake_zoom.calls_to("webinarPanelistCreate") == []
+
+
+def test_the_organizers_zoom_box_says_webinar_and_where_each_speaker_stands(
+    zoom_app, fake_zoom, zoom_client
+):
+    webinar = fake_zoom.add_webinar()
+    event = zoom_event(webinar)
+    add_speakers(event)
+    page = zoom_client.get(f"/admin/events/{event.id}?lang=en").text
+    assert f"Meeting ID: {webinar}" in page  # not known to be a webinar yet
+    assert "Speakers as webinar panelists" not in page
+
+    assert zoom(zoom_app, "panelists", "cambodia-2023").exit_code == 0
+    page = zoom_client.get(f"/admin/events/{event.id}?lang=en").text
+    assert f"Webinar ID: {webinar}" in page
+    assert page.count('data-panelist="mailed"') == 2
+    assert page.count('data-panelist="no_email"') == 1
+    assert "no email address: add one to send a panelist link" in page
+    assert "sophea@example.org" not in page.split("Speakers as webinar panelists")[1][:2000]
