@@ -214,9 +214,10 @@ def sala_worker_tick(app):
 
 @hookimpl
 def sala_blueprints():
+    from .admin import bp as admin_bp
     from .webhook import bp
 
-    return [bp]
+    return [bp, admin_bp]
 
 
 @hookimpl
@@ -282,6 +283,12 @@ def panelist_summary(event):
     return summary
 
 
+def panelists_queued(event):
+    from .panelists import queued
+
+    return queued(event)
+
+
 def registrant_note(registration):
     """In the organizer's registrants table: who got the shared link instead of their own."""
     state = state_of(registration, create=False)
@@ -308,6 +315,7 @@ def sala_template_slot(slot, context):
             meeting_id=meeting_id,
             kind=kind,
             panelists=panelist_summary(event) if kind == WEBINAR else None,
+            panelists_queued=panelists_queued(event),
             summary=event_summary(event),
             configured=sync.configured(),
             webhook=bool(current_app.config.get("ZOOM_WEBHOOK_SECRET")),

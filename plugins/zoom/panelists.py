@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.api import db, enqueue, speakers_of
+from app.api import db, enqueue, speakers_of, utcnow
 
-from .client import ZoomError
-from .models import ZoomPanelist, meeting_of
+from .client import WEBINAR, ZoomError
+from .models import ZoomPanelist, ZoomTask, kind_of, meeting_of
 
 log = logging.getLogger(__name__)
 BATCH = 30  # Zoom takes at most 30 panelists a call
@@ -145,6 +145,66 @@ def remove(client, webinar_id, row):
             if exc.kind != "meeting_not_found" and exc.status != 404:
                 log.warning("Zoom: could not remove a panelist (row %s): %s", row.id, exc.kind)
     db.session.delete(row)
+
+
+# ---------------------------------------------------------------- the organizer's button
+
+
+def task_key(event):
+    return f"panelists:{event.id}"
+
+
+def queue(event):
+    """Ask the worker to run the panelist sync for this webinar; False when the session's
+    number is known not to be a webinar. Asking twice before it ran is asking once."""
+    if not meeting_of(event) or kind_of(event) not in ("", WEBINAR):
+        return False
+    if db.session.scalar(sa.select(ZoomTask.id).where(ZoomTask.key == task_key(event))) is None:
+        db.session.add(
+            ZoomTask(kind="panelists", key=task_key(event), meeting_id=meeting_of(event))
+        )
+    return True
+
+
+def queued(event):
+    return (
+        db.session.scalar(sa.select(ZoomTask.id).where(ZoomTask.key == task_key(event))) is not None
+    )
+
+
+def run_queued(client, resolve_kind, limit, deadline_passed):
+    """The worker's part: each queued session's panelists, one session a call to Zoom's
+    batch at a time. A temporary Zoom failure leaves the task for a later round (raised);
+    anything else ends it, with the reason on the speakers' rows or in the log."""
+    from app.api import Event
+
+    tasks = db.session.scalars(
+        sa.select(ZoomTask)
+        .where(ZoomTask.kind == "panelists", ZoomTask.due_at <= utcnow())
+        .order_by(ZoomTask.id)
+        .limit(limit)
+    ).all()
+    handled = 0
+    for task in tasks:
+        if deadline_passed():
+            break
+        event = db.session.get(Event, int(task.key.split(":", 1)[1]))
+        try:
+            if event is not None and resolve_kind(client, event) == WEBINAR:
+                sync_panelists(client, event)
+        except ZoomError as exc:
+            if exc.temporary:
+                task.attempts += 1
+                task.last_error = exc.kind
+                db.session.commit()
+                raise
+            log.warning(
+                "Zoom: panelists of session %s: %s (HTTP %s)", task.key, exc.kind, exc.status
+            )
+        db.session.delete(task)
+        db.session.commit()
+        handled += 1
+    return handled
 
 
 def forget(event):

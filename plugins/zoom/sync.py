@@ -80,6 +80,12 @@ def tick(app):
         handled += sync_pending(client, limit, deadline)
         handled += cancel_pending(client, max(0, limit - handled), deadline)
         handled += erase_due(client, max(0, limit - handled), deadline)
+        if limit - handled > 0:
+            from .panelists import run_queued
+
+            handled += run_queued(
+                client, resolve_kind, limit - handled, lambda: out_of_time(deadline)
+            )
         if state.get("purged_at", 0.0) < time.monotonic() - 3600:  # hourly is plenty
             purge_webhook_records()
             state["purged_at"] = time.monotonic()

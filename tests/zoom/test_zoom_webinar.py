@@ -284,3 +284,45 @@ def test_the_organizers_zoom_box_says_webinar_and_where_each_speaker_stands(
     assert page.count('data-panelist="no_email"') == 1
     assert "no email address: add one to send a panelist link" in page
     assert "sophea@example.org" not in page.split("Speakers as webinar panelists")[1][:2000]
+
+
+def test_the_organizers_button_sends_the_speakers_through_the_worker(
+    make_app, zoom_config, fake_zoom, smtp
+):
+    from support import Auth, create_user
+
+    app = make_app(**zoom_config, **smtp_config(smtp))
+    with app.app_context():
+        webinar = fake_zoom.add_webinar()
+        event = zoom_event(webinar)
+        add_speakers(event)
+        client = app.test_client()
+        Auth(client).login(create_user("organizer@example.org", "admin").email)
+
+        page = client.get(f"/admin/events/{event.id}?lang=km").text
+        assert "ផ្ញើវាគ្មិនទៅ Zoom ជាវាគ្មិនក្នុងវេប៊ីណា" in page
+        answer = client.post(f"/admin/zoom/events/{event.id}/panelists", data={})
+        assert answer.status_code == 302
+        assert fake_zoom.calls == []  # the request never waits on Zoom
+        page = client.get(f"/admin/events/{event.id}?lang=en").text
+        assert 'data-panelists="queued"' in page
+
+        assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+        assert {p["email"] for p in fake_zoom.panelists(webinar)} == {
+            "sophea@example.org",
+            "dara@example.org",
+        }
+        app.test_cli_runner().invoke(args=["worker", "--once"])  # the mails queued last round
+        assert len(smtp.to("sophea@example.org")) == 1 and len(smtp.to("dara@example.org")) == 1
+        page = client.get(f"/admin/events/{event.id}?lang=en").text
+        assert 'data-panelists="queued"' not in page
+        assert page.count('data-panelist="mailed"') == 2
+
+
+def test_the_button_is_refused_for_a_meeting(zoom_app, fake_zoom, zoom_client):
+    event = zoom_event(fake_zoom.add_meeting())
+    assert zoom(zoom_app, "check", "cambodia-2023").exit_code == 0  # now known: a meeting
+    page = zoom_client.get(f"/admin/events/{event.id}?lang=en").text
+    assert "Send the speakers to Zoom as panelists" not in page
+    answer = zoom_client.post(f"/admin/zoom/events/{event.id}/panelists", follow_redirects=True)
+    assert "only webinars have panelists" in answer.text
