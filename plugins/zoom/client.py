@@ -385,16 +385,23 @@ class ZoomClient:
     def find_kind(self, meeting_id):
         """(kind, Zoom's description of it) for a number that may be a meeting or a
         webinar: asked as a meeting first, then as a webinar. Raises ZoomError
-        (meeting_not_found when it is neither)."""
+        (meeting_not_found when it is neither). An app with webinar scopes only is refused
+        the meeting call: the webinar call still tells."""
         try:
             found = self.get_meeting(meeting_id, MEETING) or {}
         except ZoomError as exc:
-            if exc.kind != "meeting_not_found":
+            if exc.kind not in ("meeting_not_found", "scopes"):
                 raise
+            first = exc
         else:
             kind = WEBINAR if found.get("type") in WEBINAR_TYPES else MEETING
             return kind, found
-        return WEBINAR, self.get_meeting(meeting_id, WEBINAR) or {}
+        try:
+            return WEBINAR, self.get_meeting(meeting_id, WEBINAR) or {}
+        except ZoomError as exc:
+            if first.kind == "scopes" and exc.kind in ("meeting_not_found", "scopes"):
+                raise first from None  # the missing meeting scope is the news
+            raise
 
     def add_registrant(self, meeting_id, email, first_name, last_name="", kind=MEETING):
         body = {
