@@ -51,6 +51,7 @@ from .models import (
 from .models import utcnow as _utcnow
 from .plugins import JOIN_PENDING, EventFormField, JoinDetails, NavLink, PersonalDataShare, hookimpl
 from .security import OriginCheckingCSRFProtect
+from .speakers.models import Speaker
 
 __all__ = [
     # The plugin engine (hooks: app/hookspecs.py)
@@ -73,6 +74,8 @@ __all__ = [
     "OutboxMessage",
     "PUBLIC_STATES",
     "current_events",
+    "Speaker",
+    "speakers_of",
     # Pages: access, errors, input
     "admin_required",
     "moderator_required",
@@ -144,6 +147,14 @@ def utcnow() -> datetime:
 def current_events() -> list[Event]:
     """The sessions the public sees on the home page, soonest first."""
     return list(_events.current_events())
+
+
+def speakers_of(event: Event) -> list[Speaker]:
+    """The session's speakers in the organizer's order. Read a speaker's texts with
+    `speaker.text("name", lang)` (the usual fallback); `speaker.email` (optional, "" without
+    one) and `speaker.mail_language_or_default()` are for mailing them their own links:
+    personal data, never to be shown publicly or logged."""
+    return list(event.speaker_rows)
 
 
 # ---------------------------------------------------------------- pages

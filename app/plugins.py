@@ -21,6 +21,7 @@ INTERNAL_PLUGINS = (
     "app.registration.release",
     "app.ideas.erasure",
     "app.feedback.hooks",
+    "app.speakers.erasure",
     "app.mail.erasure",
     "app.audit",
 )

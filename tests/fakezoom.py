@@ -8,6 +8,15 @@ the response schemas, so the plugin is tested against Zoom's contract. A request
 reject is answered 400 as Zoom would, and recorded in `violations`: the fixture asserts there
 are none at teardown.
 
+Meetings (`add_meeting`) and webinars (`add_webinar`) share Zoom's numbering but not its
+paths: a webinar's number asked for under /meetings is "not found", and the other way round,
+as on Zoom. A webinar approves registrants automatically only when its `approval_type` is 0
+(its registrant create takes no `auto_approve`), and its panelists each get their own join
+link (`panelists` of a webinar, read back with its list call).
+
+A property Zoom's request schema does not name is a violation too: Zoom ignores it, so a
+plugin relying on it (say `auto_approve` on a webinar registrant) would be relying on nothing.
+
 It can be told to fail: `fail(operation, kind, times=1, ...)` with kind "500", "503",
 "429" (with `retry_after=` a header value, or none), "slow" (answers after `delay` seconds,
 having done the work), "3043" (meeting full), "404-registration" (registration not enabled);
@@ -70,6 +79,30 @@ def inline_refs(node, spec, depth=0):
     if isinstance(node, list):
         return [inline_refs(item, spec, depth) for item in node]
     return node
+
+
+def undeclared(schema, value, where=""):
+    """Paths of the object properties in `value` that `schema` does not name."""
+    if not isinstance(schema, dict):
+        return []
+    parts = [schema] + [s for s in schema.get("allOf") or [] if isinstance(s, dict)]
+    if isinstance(value, dict):
+        named = {}
+        for part in parts:
+            named.update(part.get("properties") or {})
+        if not named or any("additionalProperties" in part for part in parts):
+            return []
+        found = []
+        for key, item in value.items():
+            if key not in named:
+                found.append(f"{where}{key}")
+            else:
+                found += undeclared(named[key], item, f"{where}{key}/")
+        return found
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [p for i, item in enumerate(value) for p in undeclared(items, item, f"{where}{i}/")]
+    return []
 
 
 _VALIDATORS = {}
@@ -177,8 +210,48 @@ class FakeZoom:
             },
             "registrants": {},  # id -> {email, first_name, last_name, status, join_url}
             "adds": {},  # email -> number of registrant creations (Zoom allows 3 a day)
+            "kind": "meeting",
         }
         return str(number)
+
+    def add_webinar(
+        self,
+        type=5,
+        approval_type=0,
+        topic="Strategic planning",
+        confirmation=False,
+        panelist_invitation=False,
+    ):
+        """A webinar, shaped as Zoom's "Get a webinar" answers it."""
+        number = 90000000000 + len(self.meetings) + secrets.randbelow(10_000_000)
+        self.meetings[number] = {
+            "id": number,
+            "uuid": base64.b64encode(secrets.token_bytes(16)).decode(),
+            "topic": topic,
+            "type": type,
+            "start_time": "2026-12-01T12:00:00Z",
+            "duration": 120,
+            "timezone": "Asia/Phnom_Penh",
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "join_url": f"https://zoom.example/j/{number}",
+            "password": "s4la",
+            "host_id": "host-1",
+            "host_email": "host@example.org",
+            "settings": {
+                "approval_type": approval_type,
+                "registrants_confirmation_email": confirmation,
+                "registrants_email_notification": confirmation,
+                "panelists_invitation_email_notification": panelist_invitation,
+            },
+            "registrants": {},
+            "adds": {},
+            "panelists": {},  # id -> {email, name, join_url}
+            "kind": "webinar",
+        }
+        return str(number)
+
+    def panelists(self, webinar_id):
+        return list(self.meetings[int(webinar_id)]["panelists"].values())
 
     def registrants(self, meeting_id, status=None):
         regs = self.meetings[int(meeting_id)]["registrants"].values()
@@ -362,6 +435,10 @@ class FakeZoom:
                 for error in validator_for(schema).iter_errors(body):
                     where = "/".join(str(p) for p in error.absolute_path)
                     problems.append(f"{where or '(body)'}: {error.message}")
+                problems += [
+                    f"{where}: not in Zoom's schema (Zoom ignores it)"
+                    for where in undeclared(inline_refs(schema, load_spec()), body)
+                ]
         elif body is not None:
             problems.append("this operation takes no body")
         return problems
@@ -419,16 +496,30 @@ class FakeZoom:
     # ------------------------------------------------------------ operations
 
     def _meeting(self, params):
-        number = int(params["meetingId"])
-        return self.meetings.get(number)
+        """The meeting (never a webinar: Zoom keeps them apart) the path names, or None."""
+        found = self.meetings.get(int(params["meetingId"]))
+        return found if found is not None and found["kind"] == "meeting" else None
+
+    def _webinar(self, params):
+        found = self.meetings.get(int(params["webinarId"]))
+        return found if found is not None and found["kind"] == "webinar" else None
 
     @staticmethod
     def _not_found(params):
+        if "webinarId" in params:
+            return 404, {
+                "code": 3001,
+                "message": f"Webinar {params['webinarId']} not found or has expired.",
+            }
         return 404, {"code": 3001, "message": f"Meeting does not exist: {params['meetingId']}."}
 
     @staticmethod
     def _public(meeting):
-        return {k: v for k, v in meeting.items() if k not in ("registrants", "adds")}
+        return {
+            k: v
+            for k, v in meeting.items()
+            if k not in ("registrants", "adds", "kind", "panelists", "created_body")
+        }
 
     def op_meeting(self, params, body):
         meeting = self._meeting(params)
@@ -448,18 +539,17 @@ class FakeZoom:
             if key in body:
                 meeting[key] = body[key]
         meeting["created_body"] = body
-        public = self._public(meeting)
-        public.pop("created_body")
-        return 201, public
+        return 201, self._public(meeting)
 
-    def _register(self, meeting, person):
+    def _register(self, meeting, person, approved=True):
         email = person["email"].lower()
         meeting["adds"][email] = meeting["adds"].get(email, 0) + 1
         if meeting["adds"][email] > 3:
             return None  # Zoom: at most 3 times a day for one registrant
         for registrant_id, registrant in meeting["registrants"].items():
             if registrant["email"].lower() == email:
-                registrant["status"] = "approved"
+                if approved:
+                    registrant["status"] = "approved"
                 return registrant_id, registrant
         registrant_id = secrets.token_urlsafe(16)
         registrant = {
@@ -467,7 +557,7 @@ class FakeZoom:
             "first_name": person.get("first_name", ""),
             "last_name": person.get("last_name", ""),
             "language": person.get("language", ""),
-            "status": "approved",
+            "status": "approved" if approved else "pending",
             "join_url": f"https://zoom.example/w/{meeting['id']}?tk={secrets.token_urlsafe(12)}",
         }
         meeting["registrants"][registrant_id] = registrant
@@ -483,9 +573,9 @@ class FakeZoom:
             }
         return None
 
-    def op_meetingRegistrants(self, params, body):
+    def op_meetingRegistrants(self, params, body, found=None):
         """The meeting's registrants with a status (approved by default), paged by a token."""
-        meeting = self._meeting(params)
+        meeting = found or self._meeting(params)
         if meeting is None:
             return self._not_found(params)
         status = params.get("status", "approved")
@@ -555,9 +645,9 @@ class FakeZoom:
                 )
         return 200, {"registrants": answer}
 
-    def op_meetingRegistrantStatus(self, params, body):
-        meeting = self._meeting(params)
-        problem = self._registration_problem(meeting, params)
+    def op_meetingRegistrantStatus(self, params, body, found=None):
+        meeting = found or self._meeting(params)
+        problem = None if found else self._registration_problem(meeting, params)
         if problem:
             return problem
         status = {"approve": "approved", "cancel": "cancelled", "deny": "denied"}[body["action"]]
@@ -575,4 +665,164 @@ class FakeZoom:
             return self._not_found(params)
         if meeting["registrants"].pop(params["registrantId"], None) is None:
             return 404, {"code": 3001, "message": "Registrant not found."}
+        return 204, None
+
+    # ------------------------------------------------------------ webinars
+
+    def op_webinar(self, params, body):
+        webinar = self._webinar(params)
+        if webinar is None:
+            return self._not_found(params)
+        return 200, self._public(webinar)
+
+    def op_webinarCreate(self, params, body):
+        settings = body.get("settings") or {}
+        number = self.add_webinar(
+            type=body.get("type", 5),
+            approval_type=settings.get("approval_type", 2),
+            topic=body.get("topic", ""),
+            confirmation=settings.get("registrants_email_notification", True),
+            panelist_invitation=settings.get("panelists_invitation_email_notification", True),
+        )
+        webinar = self.meetings[int(number)]
+        for key in ("start_time", "duration", "timezone", "agenda"):
+            if key in body:
+                webinar[key] = body[key]
+        webinar["created_body"] = body
+        return 201, self._public(webinar)
+
+    def _webinar_registration_problem(self, webinar, params):
+        if webinar is None:
+            return self._not_found(params)
+        if webinar["settings"]["approval_type"] == 2:
+            return 400, {
+                "code": 3000,
+                "message": f"This webinar does not have registration as required: {webinar['id']}.",
+            }
+        return None
+
+    def op_webinarRegistrants(self, params, body):
+        webinar = self._webinar(params)
+        if webinar is None:
+            return self._not_found(params)
+        return self.op_meetingRegistrants({**params, "meetingId": "0"}, body, found=webinar)
+
+    def op_webinarRegistrantCreate(self, params, body):
+        """Approved (with a join_url) only when the webinar approves automatically: this
+        call, unlike the meeting's, has no `auto_approve`."""
+        webinar = self._webinar(params)
+        problem = self._webinar_registration_problem(webinar, params)
+        if problem:
+            return problem
+        approved = webinar["settings"]["approval_type"] == 0
+        added = self._register(webinar, body, approved=approved)
+        if added is None:
+            return 429, {
+                "code": 429,
+                "message": "You have exceeded the daily rate limit of "
+                "3 for Add a webinar registrant API requests for the registrant.",
+            }
+        registrant_id, registrant = added
+        answer = {
+            "id": str(webinar["id"]),
+            "registrant_id": registrant_id,
+            "start_time": webinar["start_time"],
+            "topic": webinar["topic"],
+        }
+        if registrant["status"] == "approved":
+            answer["join_url"] = registrant["join_url"]
+        return 201, answer
+
+    def op_addBatchWebinarRegistrants(self, params, body):
+        webinar = self._webinar(params)
+        problem = self._webinar_registration_problem(webinar, params)
+        if problem:
+            return problem
+        people = body.get("registrants") or []
+        if len(people) > 30:
+            self.violations.append(f"addBatchWebinarRegistrants: {len(people)} (max 30)")
+            return 400, {"code": 300, "message": "At most 30 registrants."}
+        if webinar["type"] != 5:
+            return 400, {
+                "code": 300,
+                "message": "This API can only be used for scheduled webinars (type 5).",
+            }
+        approved = bool(body.get("auto_approve")) or webinar["settings"]["approval_type"] == 0
+        answer = []
+        for person in people:
+            added = self._register(webinar, person, approved=approved)
+            if added:
+                registrant_id, registrant = added
+                item = {"email": person["email"], "registrant_id": registrant_id}
+                if registrant["status"] == "approved":
+                    item["join_url"] = registrant["join_url"]
+                answer.append(item)
+        return 200, {"registrants": answer}
+
+    def op_webinarRegistrantStatus(self, params, body):
+        webinar = self._webinar(params)
+        problem = self._webinar_registration_problem(webinar, params)
+        if problem:
+            return problem
+        return self.op_meetingRegistrantStatus(params, body, found=webinar)
+
+    def op_deleteWebinarRegistrant(self, params, body):
+        webinar = self._webinar(params)
+        if webinar is None:
+            return self._not_found(params)
+        if webinar["registrants"].pop(params["registrantId"], None) is None:
+            return 400, {"code": 300, "message": "Registrant not found."}
+        return 204, None
+
+    def op_webinarPanelists(self, params, body):
+        webinar = self._webinar(params)
+        if webinar is None:
+            return self._not_found(params)
+        panelists = [{"id": pid, **p} for pid, p in webinar["panelists"].items()]
+        return 200, {"panelists": panelists, "total_records": len(panelists)}
+
+    def op_webinarPanelistCreate(self, params, body):
+        webinar = self._webinar(params)
+        if webinar is None:
+            return self._not_found(params)
+        people = body.get("panelists") or []
+        if len(people) > 30:
+            self.violations.append(f"webinarPanelistCreate: {len(people)} panelists (max 30)")
+            return 400, {"code": 300, "message": "At most 30 panelists."}
+        for person in people:
+            if not person.get("email") or not person.get("name"):
+                self.violations.append("webinarPanelistCreate: a panelist without email or name")
+                return 400, {"code": 300, "message": "Email and name are required."}
+        for person in people:
+            email = person["email"].lower()
+            known = next(
+                (p for p in webinar["panelists"].values() if p["email"].lower() == email), None
+            )
+            if known is not None:
+                known["name"] = person["name"]
+                continue
+            panelist_id = secrets.token_urlsafe(12)
+            webinar["panelists"][panelist_id] = {
+                "email": person["email"],
+                "name": person["name"],
+                "join_url": f"https://zoom.example/w/{webinar['id']}?tk=p{secrets.token_urlsafe(12)}",
+            }
+        return 201, {
+            "id": str(webinar["id"]),
+            "updated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    def op_webinarPanelistDelete(self, params, body):
+        webinar = self._webinar(params)
+        if webinar is None:
+            return self._not_found(params)
+        if webinar["panelists"].pop(params["panelistId"], None) is None:
+            return 404, {"code": 3001, "message": "Panelist not found."}
+        return 204, None
+
+    def op_webinarPanelistsDelete(self, params, body):
+        webinar = self._webinar(params)
+        if webinar is None:
+            return self._not_found(params)
+        webinar["panelists"].clear()
         return 204, None

@@ -53,6 +53,7 @@ def test_a_number_no_row_can_have_in_a_url_is_a_404(app, client):
         "/admin/outbox/{n}/retry",
         f"/admin/events/{e}/speaker/{{n}}/move",
         f"/admin/events/{e}/partner/{{n}}/remove",
+        "/admin/zoom/events/{n}/panelists",
     ]:
         for number in HUGE:
             url = path.format(n=number)

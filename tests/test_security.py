@@ -86,6 +86,7 @@ ORGANIZER_PREFIXES = (
     "mail_admin.",
     "speakers.",
     "followup.",
+    "zoom_admin.",
 )
 
 XSS = [

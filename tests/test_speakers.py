@@ -407,3 +407,39 @@ def test_any_text_in_any_field_is_never_a_500(organizer, event, text, link):
     assert answer.status_code in (200, 302)
     if answer.status_code == 200:
         assert 'class="error"' in answer.text
+
+
+# ---------------------------------------------------------------- the speaker's address
+
+
+def test_a_speakers_address_is_for_organizers_only_and_goes_with_the_purge(
+    organizer, event, client
+):
+    from app.registration.purge import purge
+
+    refused = add_speaker(organizer, event, email="not an address", mail_language="km")
+    assert refused.status_code == 200
+    assert "This does not look like an email address. Please check it." in refused.text
+    assert "Professor of law" in refused.text  # the form is kept
+    assert speakers(event) == []
+
+    assert (
+        add_speaker(organizer, event, email="sophea@example.org", mail_language="km").status_code
+        == 302
+    )
+    speaker = speakers(event)[0]
+    assert (speaker.email, speaker.mail_language_or_default()) == ("sophea@example.org", "km")
+    edit_page = organizer.get(f"/admin/events/{event.id}/speaker/{speaker.id}").text
+    assert 'value="sophea@example.org"' in edit_page
+    for public in ("/s/planning", "/s/planning?lang=km", "/s/planning/calendar.ics"):
+        answer = organizer.get(public)
+        assert "sophea@example.org" not in answer.text
+    assert "Dr. Sophea Lim" in organizer.get("/s/planning").text
+
+    event.state = "concluded"
+    db.session.commit()
+    purge(event, force=True)
+    db.session.commit()
+    db.session.refresh(speaker)
+    assert speaker.email == ""
+    assert speaker.text("name", "en") == "Dr. Sophea Lim"  # public texts stay

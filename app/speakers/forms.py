@@ -3,12 +3,13 @@ a link, a picture."""
 
 import re
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, Length, Optional, ValidationError
 
-from ..forms import Form
+from ..forms import Form, OneOf, choices
 
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 LIMITS = {"name": 200, "role": 200, "affiliation": 200, "bio": 2000}
@@ -75,10 +76,35 @@ class PerLanguageForm(Form):
         return valid
 
 
+def mail_language_choices():
+    from ..i18n import language_name
+
+    offered = [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+    return choices([("", _l("The session's default language")), *offered])
+
+
 class SpeakerForm(PerLanguageForm):
     text_fields = ("name", "role", "affiliation", "bio")
     link = link_field()
     is_moderator = BooleanField(_l("Moderator or host of the session"))
+    email = EmailField(
+        _l("Email address (optional, seen by organizers only)"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(_l("This does not look like an email address. Please check it.")),
+        ],
+    )
+    mail_language = SelectField(
+        _l("Language of mails to this speaker"),
+        validate_choice=False,
+        validators=[OneOf(_l("Please choose one of the languages offered."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mail_language.choices = mail_language_choices()
+
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB; optional)"))
     remove_photo = BooleanField(_l("Remove the photo"))
 

@@ -41,6 +41,16 @@ class Speaker(PerLanguageTexts, db.Model):
     is_moderator: Mapped[bool] = mapped_column(default=False)
     # File name of the re-encoded photo in the instance folder, "" without one.
     photo: Mapped[str] = mapped_column(sa.String(80), default="")
+    # Optional, seen by organizers only: where a plugin may mail the speaker their own
+    # links (the Zoom plugin's panelist link), in `mail_language` ("" for the session's
+    # default language). Personal data: never shown publicly nor logged, and blanked when
+    # the session's personal data is purged (app/speakers/erasure.py).
+    email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    mail_language: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+
+    def mail_language_or_default(self) -> str:
+        """The language to write to this speaker in."""
+        return self.mail_language or self.event.default_language
 
 
 class Partner(PerLanguageTexts, db.Model):

@@ -100,6 +100,8 @@ def edit(event_id, kind, row_id=None):
         form.link.data = row.link
         if kind == "speaker":
             form.is_moderator.data = row.is_moderator
+            form.email.data = row.email
+            form.mail_language.data = row.mail_language
     if request.method == "GET" or not form.validate_on_submit() or not save(event, kind, row, form):
         return render_template(
             "speakers/admin_form.html", event=event, kind=kind, row=row, form=form, langs=langs
@@ -126,6 +128,8 @@ def save(event, kind, row, form):
     row.link = form.link.data or ""
     if kind == "speaker":
         row.is_moderator = bool(form.is_moderator.data)
+        row.email = (form.email.data or "").strip()
+        row.mail_language = form.mail_language.data or ""
     old_picture = getattr(row, picture)
     if new_picture or form[f"remove_{picture}"].data:
         setattr(row, picture, new_picture or "")

@@ -32,7 +32,8 @@ from app.api import (
 )
 
 from . import sync
-from .models import ZoomRegistrant, meeting_of, set_meeting, state_of
+from .client import WEBINAR
+from .models import ZoomRegistrant, kind_of, meeting_of, set_meeting, state_of
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -157,10 +158,23 @@ def sala_registration_erased(registration):
     if state is None:
         return None
     if state.registrant_id and registration.event is not None:
-        sync.queue_erase(meeting_of(registration.event), state.registrant_id, registration.id)
+        sync.queue_erase(
+            meeting_of(registration.event),
+            state.registrant_id,
+            registration.id,
+            kind=sync.stored_kind(registration.event),
+        )
     state.status = "erased"
     state.join_url, state.registrant_id, state.error = "", "", ""
     return None
+
+
+@hookimpl
+def sala_event_purged(event):
+    """The session's panelist links go with its other personal data."""
+    from .panelists import forget
+
+    forget(event)
 
 
 @hookimpl
@@ -200,9 +214,10 @@ def sala_worker_tick(app):
 
 @hookimpl
 def sala_blueprints():
+    from .admin import bp as admin_bp
     from .webhook import bp
 
-    return [bp]
+    return [bp, admin_bp]
 
 
 @hookimpl
@@ -246,6 +261,34 @@ def event_summary(event):
     }
 
 
+def panelist_summary(event):
+    """[(speaker, status, error)] for the organizer: "mailed" (on Zoom, link mailed),
+    "failed", "no_email", or "" (not sent to Zoom yet)."""
+    from app.api import speakers_of
+
+    from .panelists import address_key, rows_of
+
+    rows = {row.speaker_id: row for row in rows_of(event)}
+    summary = []
+    for speaker in speakers_of(event):
+        row = rows.get(speaker.id)
+        if not speaker.email:
+            summary.append((speaker, "no_email", ""))
+        elif row is None or row.address_key != address_key(speaker.email):
+            summary.append((speaker, "", ""))
+        elif row.status == "added" and row.mailed_url == row.join_url:
+            summary.append((speaker, "mailed", ""))
+        else:
+            summary.append((speaker, "failed" if row.status == "failed" else "", row.error))
+    return summary
+
+
+def panelists_queued(event):
+    from .panelists import queued
+
+    return queued(event)
+
+
 def registrant_note(registration):
     """In the organizer's registrants table: who got the shared link instead of their own."""
     state = state_of(registration, create=False)
@@ -264,11 +307,15 @@ def sala_template_slot(slot, context):
     meeting_id = meeting_of(event)
     if not meeting_id:
         return None
+    kind = kind_of(event)
     return Markup(
         render_template(
             "zoom/admin_event.html",
             event=event,
             meeting_id=meeting_id,
+            kind=kind,
+            panelists=panelist_summary(event) if kind == WEBINAR else None,
+            panelists_queued=panelists_queued(event),
             summary=event_summary(event),
             configured=sync.configured(),
             webhook=bool(current_app.config.get("ZOOM_WEBHOOK_SECRET")),

@@ -1,4 +1,4 @@
-"""`sala zoom check | sync SESSION | create-meeting SESSION`."""
+"""`sala zoom check | sync SESSION | create-meeting SESSION [--webinar] | panelists SESSION`."""
 
 import click
 import sqlalchemy as sa
@@ -9,11 +9,13 @@ from flask_babel import ngettext
 
 from app.api import Event, db
 
-from . import sync
-from .client import ZoomError, mask, meeting_number
-from .models import ZoomMeeting, meeting_of, set_meeting
+from . import panelists, sync
+from .client import MEETING, WEBINAR, ZoomError, mask, meeting_number
+from .models import ZoomMeeting, meeting_of, set_kind, set_meeting
 
-zoom_group = click.Group("zoom", help="Zoom: check the setup, sync registrants, create meetings.")
+zoom_group = click.Group(
+    "zoom", help="Zoom: check the setup, sync registrants, create meetings and webinars."
+)
 
 # Scopes Sala needs, each satisfied by a classic or a granular Zoom scope.
 NEEDED_SCOPES = {
@@ -28,6 +30,23 @@ NEEDED_SCOPES = {
         "meeting:write",
         "meeting:write:registrant:admin",
         "meeting:write:registrant",
+    },
+}
+
+
+# The same, for webinars (asked only when a session's number is a webinar).
+WEBINAR_SCOPES = {
+    "webinar_read": {
+        "webinar:read:admin",
+        "webinar:read",
+        "webinar:read:webinar:admin",
+        "webinar:read:webinar",
+    },
+    "webinar_write": {
+        "webinar:write:admin",
+        "webinar:write",
+        "webinar:write:registrant:admin",
+        "webinar:write:registrant",
     },
 }
 
@@ -60,12 +79,18 @@ def require_settings():
     return settings
 
 
-def missing_scopes(scope):
+def missing_scopes(scope, needed=None):
     if not scope:
         return []  # Zoom did not say: the API calls will tell
     granted = set(scope.split())
-    labels = {"read": _("read meetings"), "registrants": _("add and cancel registrants")}
-    return [labels[need] for need, options in NEEDED_SCOPES.items() if not granted & options]
+    labels = {
+        "read": _("read meetings"),
+        "registrants": _("add and cancel registrants"),
+        "webinar_read": _("read webinars"),
+        "webinar_write": _("add webinar registrants and panelists"),
+    }
+    needed = NEEDED_SCOPES if needed is None else needed
+    return [labels[need] for need, options in needed.items() if not granted & options]
 
 
 @zoom_group.command("check")
@@ -125,9 +150,11 @@ def check_command(slug):
 
 
 def check_meeting(client, event):
+    """Say which kind the session's Zoom number is and what is wrong with its settings;
+    the number of problems found."""
     meeting_id = meeting_of(event)
     try:
-        meeting = client.get_meeting(meeting_id) or {}
+        kind, meeting = client.find_kind(meeting_id)
     except ZoomError as exc:
         click.echo(
             _(
@@ -138,6 +165,10 @@ def check_meeting(client, event):
             )
         )
         return 1
+    set_kind(event, kind)
+    db.session.commit()
+    if kind == WEBINAR:
+        return check_webinar(client, event, meeting)
     settings = meeting.get("settings") or {}
     approval = settings.get("approval_type", 2)
     if approval == 2:
@@ -175,6 +206,94 @@ def check_meeting(client, event):
     return 0
 
 
+def check_webinar(client, event, webinar):
+    """A webinar gives personal links only when registration is required and approved
+    automatically (its registrant create has no auto_approve)."""
+    webinar_id, slug = meeting_of(event), event.slug
+    settings = webinar.get("settings") or {}
+    problems = 0
+    click.echo(
+        _("The Zoom number %(meeting)s of %(slug)s is a webinar.", meeting=webinar_id, slug=slug)
+    )
+    lacking = missing_scopes(client.scope, WEBINAR_SCOPES)
+    if lacking:
+        problems += 1
+        click.echo(
+            _(
+                "Problem: the Zoom app lacks scopes to %(what)s. Add them in the Zoom "
+                "App Marketplace (see docs/zoom.md).",
+                what=", ".join(lacking),
+            )
+        )
+    approval = settings.get("approval_type", 2)
+    if approval == 2:
+        problems += 1
+        click.echo(
+            _(
+                "Problem with the webinar %(meeting)s of %(slug)s: registration is not "
+                "turned on. In Zoom, edit the webinar and tick 'Registration: Required'.",
+                meeting=webinar_id,
+                slug=slug,
+            )
+        )
+    elif approval == 1:
+        problems += 1
+        click.echo(
+            _(
+                "Problem with the webinar %(meeting)s of %(slug)s: registrants are approved "
+                "by hand, so Zoom gives them no personal link. In Zoom, set the webinar's "
+                "registration to approve automatically.",
+                meeting=webinar_id,
+                slug=slug,
+            )
+        )
+    if webinar.get("type") == 6:
+        problems += 1
+        click.echo(
+            _(
+                "Problem with the webinar %(meeting)s of %(slug)s: a recurring webinar with no "
+                "fixed time takes no registrations. Schedule it for the session's date.",
+                meeting=webinar_id,
+                slug=slug,
+            )
+        )
+    elif webinar.get("type") not in (5, None):
+        click.echo(
+            _(
+                "Note: this is a recurring webinar, so Zoom takes its registrants one by one "
+                "(no batches of 30)."
+            )
+        )
+    if not problems:
+        click.echo(
+            _(
+                "Webinar %(meeting)s of %(slug)s: found, registration required and approved "
+                "automatically.",
+                meeting=webinar_id,
+                slug=slug,
+            )
+        )
+    if settings.get("registrants_confirmation_email") or settings.get(
+        "registrants_email_notification"
+    ):
+        click.echo(
+            _(
+                "Note: Zoom also mails each registrant of the webinar itself. Turn its "
+                "registrant emails off in the webinar's settings so people do not get two mails."
+            )
+        )
+    if settings.get("panelists_invitation_email_notification"):
+        click.echo(
+            _(
+                "Note: Zoom also mails its own invitation to each panelist, while Sala mails "
+                "each speaker their panelist link (“sala zoom panelists %(slug)s”). Turn "
+                "Zoom's panelist invitation off in the webinar's settings.",
+                slug=slug,
+            )
+        )
+    return problems
+
+
 @zoom_group.command("sync")
 @click.argument("slug")
 @with_appcontext
@@ -192,23 +311,40 @@ def sync_command(slug):
         click.echo(_("Nothing to do: every confirmed registrant has a personal link."))
         return
     try:
-        meeting = client.get_meeting(meeting_id) or {}
+        kind, meeting = client.find_kind(meeting_id)
     except ZoomError as exc:
         raise click.ClickException(exc.describe()) from None
-    batches = meeting.get("type", 2) == 2
-    if not batches:
-        click.echo(_("Not a scheduled meeting: Zoom takes its registrants one by one."))
-    click.echo(
-        ngettext(
-            "%(num)d registrant to add to the meeting %(meeting)s.",
-            "%(num)d registrants to add to the meeting %(meeting)s.",
-            todo,
-            meeting=meeting_id,
+    set_kind(event, kind)
+    db.session.commit()
+    if kind == WEBINAR:
+        batches = meeting.get("type", 5) == 5
+        if not batches:
+            click.echo(_("Not a scheduled webinar: Zoom takes its registrants one by one."))
+        click.echo(
+            ngettext(
+                "%(num)d registrant to add to the webinar %(meeting)s.",
+                "%(num)d registrants to add to the webinar %(meeting)s.",
+                todo,
+                meeting=meeting_id,
+            )
         )
-    )
+    else:
+        batches = meeting.get("type", 2) == 2
+        if not batches:
+            click.echo(_("Not a scheduled meeting: Zoom takes its registrants one by one."))
+        click.echo(
+            ngettext(
+                "%(num)d registrant to add to the meeting %(meeting)s.",
+                "%(num)d registrants to add to the meeting %(meeting)s.",
+                todo,
+                meeting=meeting_id,
+            )
+        )
     with click.progressbar(length=todo, label=_("Adding to Zoom")) as bar:
         try:
-            synced, failed = sync.batch_sync(client, event, progress=bar.update, batches=batches)
+            synced, failed = sync.batch_sync(
+                client, event, progress=bar.update, batches=batches, kind=kind
+            )
         except ZoomError as exc:
             raise click.ClickException(
                 _(
@@ -247,14 +383,33 @@ def meeting_body(event):
     return body
 
 
+def webinar_body(event):
+    """The create-webinar request: scheduled (type 5), registration required and approved
+    automatically (a webinar's registrant create cannot ask for it), Zoom's own registrant
+    mails and panelist invitations off (Sala mails registrants and speakers itself)."""
+    body = meeting_body(event)
+    body["type"] = 5
+    body["settings"] = {
+        "approval_type": 0,
+        "registrants_email_notification": False,
+        "panelists_invitation_email_notification": False,
+    }
+    return body
+
+
 @zoom_group.command("create-meeting")
 @click.argument("slug")
 @click.option("--host", default="", help="The Zoom user (email or id) who hosts the meeting.")
 @click.option("--replace", is_flag=True, help="Create a new meeting even if one is set.")
+@click.option(
+    "--webinar",
+    is_flag=True,
+    help="Create a Zoom webinar (panelists speak, attendees watch) instead of a meeting.",
+)
 @with_appcontext
-def create_meeting_command(slug, host, replace):
-    """Create a scheduled Zoom meeting for the session, with registration required, and
-    store its id on the session."""
+def create_meeting_command(slug, host, replace, webinar):
+    """Create a scheduled Zoom meeting (or, with --webinar, a webinar) for the session, with
+    registration required, and store its id on the session."""
     require_settings()
     event = find_event(slug)
     if meeting_of(event) and not replace:
@@ -271,16 +426,28 @@ def create_meeting_command(slug, host, replace):
         raise click.ClickException(
             _("Say who hosts the meeting: --host EMAIL or the ZOOM_HOST_USER setting.")
         )
+    kind = WEBINAR if webinar else MEETING
+    body = webinar_body(event) if webinar else meeting_body(event)
     try:
-        meeting = sync.make_client().create_meeting(host, meeting_body(event)) or {}
+        meeting = sync.make_client().create_meeting(host, body, kind=kind) or {}
     except ZoomError as exc:
         raise click.ClickException(exc.describe()) from None
-    set_meeting(event, meeting_number(meeting.get("id")))
+    set_meeting(event, meeting_number(meeting.get("id")), kind=kind)
     if meeting.get("join_url"):
         event.join_url = meeting["join_url"][:500]  # the shared link, the fallback
     if meeting.get("password"):
         event.join_passcode = str(meeting["password"])[:100]
     db.session.commit()
+    if webinar:
+        click.echo(
+            _(
+                "Webinar %(meeting)s created for %(slug)s, registration required. Send the "
+                "speakers their panelist links with “sala zoom panelists %(slug)s”.",
+                meeting=meeting_of(event),
+                slug=slug,
+            )
+        )
+        return
     click.echo(
         _(
             "Meeting %(meeting)s created for %(slug)s, registration required.",
@@ -288,3 +455,63 @@ def create_meeting_command(slug, host, replace):
             slug=slug,
         )
     )
+
+
+@zoom_group.command("panelists")
+@click.argument("slug")
+@with_appcontext
+def panelists_command(slug):
+    """Send the session's speakers to its Zoom webinar as panelists and mail each speaker
+    their own panelist link. Safe to run again: only new speakers and new links are sent."""
+    require_settings()
+    event = find_event(slug)
+    webinar_id = meeting_of(event)
+    if not webinar_id:
+        raise click.ClickException(_("The session %(slug)s has no Zoom meeting id.", slug=slug))
+    client = sync.make_client(max_inline_wait=float(current_app.config["ZOOM_RETRY_MAX"]))
+    try:
+        kind, _found = client.find_kind(webinar_id)
+    except ZoomError as exc:
+        raise click.ClickException(exc.describe()) from None
+    set_kind(event, kind)
+    db.session.commit()
+    if kind != WEBINAR:
+        raise click.ClickException(
+            _(
+                "The Zoom number %(meeting)s of %(slug)s is a meeting: only webinars have "
+                "panelists. Speakers join a meeting with the attendees' link.",
+                meeting=webinar_id,
+                slug=slug,
+            )
+        )
+    try:
+        outcomes = panelists.sync_panelists(client, event)
+    except ZoomError as exc:
+        raise click.ClickException(
+            _(
+                "Stopped: %(error)s Run the command again later; it resumes where it stopped.",
+                error=exc.describe(),
+            )
+        ) from None
+    lang = event.default_language
+    failed = 0
+    for outcome in outcomes:
+        name = outcome.speaker.text("name", lang)
+        if outcome.status == "mailed":
+            line = _("%(name)s: panelist on Zoom; their own link is being mailed.", name=name)
+        elif outcome.status == "unchanged":
+            line = _("%(name)s: panelist on Zoom; already has their link.", name=name)
+        elif outcome.status == "no_email":
+            line = _(
+                "%(name)s: no email address, so not sent to Zoom. Add one on the speaker's "
+                "page to send them a panelist link.",
+                name=name,
+            )
+        else:
+            failed += 1
+            line = _("%(name)s: %(error)s", name=name, error=outcome.error)
+        click.echo(line)
+    if not outcomes:
+        click.echo(_("The session has no speakers yet."))
+    if failed:
+        raise click.ClickException(_("Some speakers could not be made panelists; see above."))

@@ -39,6 +39,25 @@ def meeting_number(meeting_id):
     return digits
 
 
+# What a Zoom number stands for. Meetings and webinars share the numbering, but each has its
+# own paths (/meetings/{meetingId}/..., /webinars/{webinarId}/...) with the same shapes.
+MEETING = "meeting"
+WEBINAR = "webinar"
+KINDS = (MEETING, WEBINAR)
+WEBINAR_TYPES = (5, 6, 9)  # scheduled, recurring without and with a fixed time
+
+
+def resource_path(kind, meeting_id, *rest):
+    """The one place an API path of a meeting or webinar is built:
+    resource_path("webinar", "912 3456 7890", "registrants") is
+    /webinars/91234567890/registrants. Each further part is quoted (registrant ids)."""
+    if kind not in KINDS:
+        raise ValueError(f"not a kind of Zoom meeting: {kind!r}")
+    parts = [f"/{kind}s", meeting_number(meeting_id)]
+    parts += [urllib.parse.quote(str(part), safe="") for part in rest]
+    return "/".join(parts)
+
+
 class ZoomError(Exception):
     """A Zoom call that did not work. ``temporary`` says whether trying later may help."""
 
@@ -128,7 +147,11 @@ def classify(status, code, message):
         return "meeting_over"
     if code == 3001 or (code == 300 and "not found" in lowered):
         return "meeting_not_found"
-    if "registration has not been enabled" in lowered or "not set registration" in lowered:
+    if (
+        "registration has not been enabled" in lowered
+        or "not set registration" in lowered
+        or "does not have registration" in lowered  # a webinar's (code 3000)
+    ):
         return "registration_disabled"
     if code == 300 and "registration" in lowered:
         return "registration_disabled"
@@ -351,26 +374,52 @@ class ZoomClient:
             raise OSError(str(reason)) from exc
 
     # ------------------------------------------------------------ the calls Sala makes
+    #
+    # Each takes the `kind` of the number ("meeting" or "webinar"): the paths differ, the
+    # shapes hardly (a webinar's registrant create has no `auto_approve`, its batch no
+    # `registrants_confirmation_email`).
 
-    def get_meeting(self, meeting_id):
-        return self.request("GET", f"/meetings/{meeting_number(meeting_id)}")
+    def get_meeting(self, meeting_id, kind=MEETING):
+        return self.request("GET", resource_path(kind, meeting_id))
 
-    def add_registrant(self, meeting_id, email, first_name, last_name=""):
+    def find_kind(self, meeting_id):
+        """(kind, Zoom's description of it) for a number that may be a meeting or a
+        webinar: asked as a meeting first, then as a webinar. Raises ZoomError
+        (meeting_not_found when it is neither). An app with webinar scopes only is refused
+        the meeting call: the webinar call still tells."""
+        try:
+            found = self.get_meeting(meeting_id, MEETING) or {}
+        except ZoomError as exc:
+            if exc.kind not in ("meeting_not_found", "scopes"):
+                raise
+            first = exc
+        else:
+            kind = WEBINAR if found.get("type") in WEBINAR_TYPES else MEETING
+            return kind, found
+        try:
+            return WEBINAR, self.get_meeting(meeting_id, WEBINAR) or {}
+        except ZoomError as exc:
+            if first.kind == "scopes" and exc.kind in ("meeting_not_found", "scopes"):
+                raise first from None  # the missing meeting scope is the news
+            raise
+
+    def add_registrant(self, meeting_id, email, first_name, last_name="", kind=MEETING):
         body = {
             "email": email,
             "first_name": first_name,
             "language": "en-US",  # Zoom has no Khmer; Sala sends its own mails anyway
-            "auto_approve": True,
         }
+        if kind == MEETING:
+            body["auto_approve"] = True  # a webinar approves as its settings say
         if last_name:
             body["last_name"] = last_name
         # Never twice inside one call: after a timeout or a 5xx the add may have worked, and
         # Zoom takes only 3 adds of one registrant a day. The caller looks them up instead.
         return self.request(
-            "POST", f"/meetings/{meeting_number(meeting_id)}/registrants", body, retry_unclear=False
+            "POST", resource_path(kind, meeting_id, "registrants"), body, retry_unclear=False
         )
 
-    def find_registrant(self, meeting_id, email):
+    def find_registrant(self, meeting_id, email, kind=MEETING):
         """The meeting's approved registrant with this address, or None (page by page)."""
         wanted, token = email.strip().lower(), ""
         while True:
@@ -378,7 +427,7 @@ class ZoomClient:
             if token:
                 params["next_page_token"] = token
             page = self.request(
-                "GET", f"/meetings/{meeting_number(meeting_id)}/registrants", params=params
+                "GET", resource_path(kind, meeting_id, "registrants"), params=params
             )
             page = page or {}
             for registrant in page.get("registrants") or []:
@@ -388,34 +437,43 @@ class ZoomClient:
             if not token:
                 return None
 
-    def add_registrants_batch(self, meeting_id, registrants):
-        """Up to 30 {email, first_name, last_name} at once (scheduled meetings only)."""
+    def add_registrants_batch(self, meeting_id, registrants, kind=MEETING):
+        """Up to 30 {email, first_name, last_name} at once (scheduled meetings and
+        webinars only)."""
         assert len(registrants) <= 30, "Zoom takes at most 30 registrants a call"
-        body = {
-            "auto_approve": True,
-            "registrants_confirmation_email": False,
-            "registrants": registrants,
-        }
-        return self.request(
-            "POST", f"/meetings/{meeting_number(meeting_id)}/batch_registrants", body
-        )
+        body = {"auto_approve": True, "registrants": registrants}
+        if kind == MEETING:
+            body["registrants_confirmation_email"] = False
+        return self.request("POST", resource_path(kind, meeting_id, "batch_registrants"), body)
 
-    def cancel_registrants(self, meeting_id, registrants):
+    def cancel_registrants(self, meeting_id, registrants, kind=MEETING):
         """Cancel up to 30 registrants, given as {id, email}."""
         body = {"action": "cancel", "registrants": registrants}
+        return self.request("PUT", resource_path(kind, meeting_id, "registrants", "status"), body)
+
+    def delete_registrant(self, meeting_id, registrant_id, kind=MEETING):
+        return self.request("DELETE", resource_path(kind, meeting_id, "registrants", registrant_id))
+
+    def create_meeting(self, user, body, kind=MEETING):
+        """Schedule a meeting (or, with kind "webinar", a webinar) hosted by `user`."""
+        return self.request("POST", f"/users/{urllib.parse.quote(user, safe='@')}/{kind}s", body)
+
+    # ------------------------------------------------------------ webinars only
+
+    def add_panelists(self, webinar_id, panelists):
+        """Up to 30 {email, name} as the webinar's panelists (Zoom answers without links)."""
+        assert len(panelists) <= 30, "Zoom takes at most 30 panelists a call"
         return self.request(
-            "PUT", f"/meetings/{meeting_number(meeting_id)}/registrants/status", body
+            "POST", resource_path(WEBINAR, webinar_id, "panelists"), {"panelists": panelists}
         )
 
-    def delete_registrant(self, meeting_id, registrant_id):
-        return self.request(
-            "DELETE",
-            f"/meetings/{meeting_number(meeting_id)}/registrants/"
-            f"{urllib.parse.quote(registrant_id, safe='')}",
-        )
+    def list_panelists(self, webinar_id):
+        """The webinar's panelists, each with its id and own join_url."""
+        answer = self.request("GET", resource_path(WEBINAR, webinar_id, "panelists")) or {}
+        return answer.get("panelists") or []
 
-    def create_meeting(self, user, body):
-        return self.request("POST", f"/users/{urllib.parse.quote(user, safe='@')}/meetings", body)
+    def remove_panelist(self, webinar_id, panelist_id):
+        return self.request("DELETE", resource_path(WEBINAR, webinar_id, "panelists", panelist_id))
 
 
 def registrant_limited(response):

@@ -14,8 +14,16 @@ from sqlalchemy.exc import IntegrityError
 
 from app.api import Registration, db, utcnow
 
-from .client import Settings, ZoomClient, ZoomError, split_name
-from .models import ZoomMeeting, ZoomRegistrant, ZoomTask, meeting_of, state_of
+from .client import MEETING, WEBINAR, Settings, ZoomClient, ZoomError, split_name
+from .models import (
+    ZoomMeeting,
+    ZoomRegistrant,
+    ZoomTask,
+    kind_of,
+    meeting_of,
+    set_kind,
+    state_of,
+)
 
 log = logging.getLogger(__name__)
 WAITING = ("", "pending")
@@ -72,6 +80,12 @@ def tick(app):
         handled += sync_pending(client, limit, deadline)
         handled += cancel_pending(client, max(0, limit - handled), deadline)
         handled += erase_due(client, max(0, limit - handled), deadline)
+        if limit - handled > 0:
+            from .panelists import run_queued
+
+            handled += run_queued(
+                client, resolve_kind, limit - handled, lambda: out_of_time(deadline)
+            )
         if state.get("purged_at", 0.0) < time.monotonic() - 3600:  # hourly is plenty
             purge_webhook_records()
             state["purged_at"] = time.monotonic()
@@ -185,6 +199,37 @@ def mark_too_late():
     db.session.commit()
 
 
+def resolve_kind(client, event):
+    """ "meeting" or "webinar" for the session's Zoom number: as stored, else asked of Zoom
+    once and stored. A number Zoom knows as neither is taken for a meeting (the calls then
+    say "not found", as they always did). Raises ZoomError for anything else."""
+    kind = kind_of(event)
+    if kind:
+        return kind
+    try:
+        kind, _found = client.find_kind(meeting_of(event))
+    except ZoomError as exc:
+        if exc.kind != "meeting_not_found":
+            raise
+        return MEETING
+    set_kind(event, kind)
+    db.session.commit()
+    return kind
+
+
+def stored_kind(event):
+    """The kind for calls about registrants already on Zoom: before webinars were known,
+    every number was a meeting."""
+    return kind_of(event) or MEETING
+
+
+def erase_task_kind(kind):
+    return "erase-webinar" if kind == WEBINAR else "erase"
+
+
+ERASE_TASKS = {"erase": MEETING, "erase-webinar": WEBINAR}
+
+
 def out_of_time(deadline):
     return deadline is not None and time.monotonic() >= deadline
 
@@ -198,13 +243,18 @@ def sync_pending(client, limit, deadline=None):
         first, last = split_name(registration.name, registration.email)
         meeting_id = meeting_of(registration.event)
         try:
+            kind = resolve_kind(client, registration.event)
             # After an add whose answer never came (or a refusal), Zoom may have them already:
             # look first, so that nobody is added twice.
             answer = (
-                client.find_registrant(meeting_id, registration.email) if state.attempts else None
+                client.find_registrant(meeting_id, registration.email, kind=kind)
+                if state.attempts
+                else None
             )
             if answer is None:
-                answer = client.add_registrant(meeting_id, registration.email, first, last)
+                answer = client.add_registrant(
+                    meeting_id, registration.email, first, last, kind=kind
+                )
         except ZoomError as exc:
             state.error = exc.describe()[:500]
             if exc.kind == "registrant_limited":
@@ -251,6 +301,11 @@ def store_link(registration, answer, waiting=WAITING):
         state.error = _(
             "Zoom gave no personal join link: the meeting approves registrants by hand."
         )
+        if registrant_id and kind_of(registration.event) == WEBINAR:
+            state.error = _(
+                "Zoom gave no personal join link: the webinar approves registrants by hand. "
+                "In Zoom, set its registration to approve automatically."
+            )
         return False
     still_wanted = (
         sa.select(Registration.id)
@@ -283,7 +338,12 @@ def store_link(registration, answer, waiting=WAITING):
     db.session.refresh(registration)
     db.session.refresh(state)
     if state.status == "erased" or registration.erased_at:
-        queue_erase(meeting_of(registration.event), registrant_id, registration.id)
+        queue_erase(
+            meeting_of(registration.event),
+            registrant_id,
+            registration.id,
+            kind=stored_kind(registration.event),
+        )
     elif registration.status == "cancelled" or state.status in ("cancelled", "cancel_pending"):
         state.registrant_id = registrant_id[:100]
         state.status = "cancel_pending"
@@ -302,9 +362,10 @@ def cancel_pending(client, limit, deadline=None):
     ).all()
     by_meeting = {}
     for state in rows:
-        by_meeting.setdefault(meeting_of(state.registration.event), []).append(state)
+        event = state.registration.event
+        by_meeting.setdefault((meeting_of(event), stored_kind(event)), []).append(state)
     handled = 0
-    for meeting_id, states in by_meeting.items():
+    for (meeting_id, kind), states in by_meeting.items():
         for start in range(0, len(states), 30):
             if out_of_time(deadline):
                 return handled
@@ -315,6 +376,7 @@ def cancel_pending(client, limit, deadline=None):
                     client.cancel_registrants(
                         meeting_id,
                         [{"id": s.registrant_id, "email": s.registration.email} for s in chunk],
+                        kind=kind,
                     )
                 except ZoomError as exc:
                     if exc.temporary:
@@ -330,15 +392,18 @@ def cancel_pending(client, limit, deadline=None):
     return handled
 
 
-def queue_erase(meeting_id, registrant_id, registration_id):
-    """Remember to delete a registrant from a Zoom meeting (their email is being erased)."""
+def queue_erase(meeting_id, registrant_id, registration_id, kind=MEETING):
+    """Remember to delete a registrant from a Zoom meeting or webinar (their email is being
+    erased)."""
     if not (meeting_id and registrant_id):
         return
     key = f"erase:{meeting_id}:{registrant_id}"[:100]
     if db.session.scalar(sa.select(ZoomTask.id).where(ZoomTask.key == key)):
         return
     db.session.add(
-        ZoomTask(kind="erase", key=key, meeting_id=meeting_id, registrant_id=registrant_id)
+        ZoomTask(
+            kind=erase_task_kind(kind), key=key, meeting_id=meeting_id, registrant_id=registrant_id
+        )
     )
 
 
@@ -347,7 +412,7 @@ def erase_due(client, limit, deadline=None):
         return 0
     tasks = db.session.scalars(
         sa.select(ZoomTask)
-        .where(ZoomTask.kind == "erase", ZoomTask.due_at <= utcnow())
+        .where(ZoomTask.kind.in_(ERASE_TASKS), ZoomTask.due_at <= utcnow())
         .order_by(ZoomTask.due_at, ZoomTask.id)
         .limit(limit)
     ).all()
@@ -357,7 +422,9 @@ def erase_due(client, limit, deadline=None):
         if out_of_time(deadline):
             break
         try:
-            client.delete_registrant(task.meeting_id, task.registrant_id)
+            client.delete_registrant(
+                task.meeting_id, task.registrant_id, kind=ERASE_TASKS[task.kind]
+            )
         except ZoomError as exc:
             if exc.temporary:
                 task.attempts += 1
@@ -396,12 +463,13 @@ def purge_webhook_records():
 # ---------------------------------------------------------------- batch sync (the CLI)
 
 
-def batch_sync(client, event, progress=None, batches=True):
+def batch_sync(client, event, progress=None, batches=True, kind=None):
     """Bring the event's confirmed registrants onto its meeting, 30 a call (one by one when
     `batches` is false: Zoom batches scheduled meetings only). Skips those already synced,
     so it is safe to run again. Returns (synced, failed) counts."""
     registrations = waiting_registrations(None, event=event, include_failed=True)
     meeting_id = meeting_of(event)
+    kind = kind or stored_kind(event)
     synced = failed = 0
     size = 30 if batches else 1
     for start in range(0, len(registrations), size):
@@ -415,9 +483,9 @@ def batch_sync(client, event, progress=None, batches=True):
             people.append(person)
         try:
             if batches:
-                answer = client.add_registrants_batch(meeting_id, people) or {}
+                answer = client.add_registrants_batch(meeting_id, people, kind=kind) or {}
             else:
-                one = client.add_registrant(meeting_id, **people[0]) or {}
+                one = client.add_registrant(meeting_id, **people[0], kind=kind) or {}
                 answer = {"registrants": [{**one, "email": people[0]["email"]}]}
         except ZoomError as exc:
             if exc.temporary:

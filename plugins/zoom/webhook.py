@@ -4,6 +4,11 @@ Every delivery is signed: ``x-zm-signature`` = ``v0=`` + hex HMAC-SHA256(secret 
 ``v0:{x-zm-request-timestamp}:{raw body}``). We compare in constant time, refuse
 timestamps more than ZOOM_WEBHOOK_TOLERANCE seconds away from now, and handle each body
 once: Zoom retries a delivery it thinks failed, and a replayed request is refused.
+
+Events handled, for meetings and webinars alike (Zoom names them `meeting.*` and
+`webinar.*`): `participant_joined` marks the registrant as having attended;
+`started` and `ended` go into the session's audit log, and a `webinar.*` event tells the
+plugin that the session's number is a webinar.
 """
 
 import hashlib
@@ -16,10 +21,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from app.api import Registration, csrf, db
+from app.api import Event, Registration, csrf, db, record_audit
 
-from .client import meeting_number
+from .client import MEETING, WEBINAR, meeting_number
 from .models import ZoomMeeting, ZoomRegistrant, ZoomTask
+
+JOINED = {"meeting.participant_joined", "webinar.participant_joined"}
+STARTED_ENDED = {"meeting.started", "meeting.ended", "webinar.started", "webinar.ended"}
 
 log = logging.getLogger(__name__)
 bp = Blueprint("zoom", __name__, url_prefix="/zoom", template_folder="templates")
@@ -67,8 +75,10 @@ def webhook():
     except IntegrityError:
         db.session.rollback()
         return jsonify(status="already handled"), 200
-    if event == "meeting.participant_joined":
-        participant_joined(payload.get("payload") or {})
+    if event in JOINED:
+        participant_joined(payload.get("payload") or {}, kind_in(event))
+    elif event in STARTED_ENDED:
+        started_or_ended(payload.get("payload") or {}, event)
     db.session.commit()
     return jsonify(status="ok"), 200
 
@@ -76,17 +86,40 @@ def webhook():
 csrf.exempt(webhook)
 
 
-def participant_joined(payload):
-    meeting = payload.get("object") or {}
-    number = meeting_number(meeting.get("id"))
-    participant = meeting.get("participant") or {}
+def kind_in(event_name):
+    return WEBINAR if event_name.startswith("webinar.") else MEETING
+
+
+def meetings_numbered(number, kind):
+    """The plugin's rows of the sessions with this Zoom number; a webinar's event tells
+    them their number is a webinar."""
     if not number:
-        return None
-    events = [
-        m.event_id
+        return []
+    rows = [
+        m
         for m in db.session.scalars(sa.select(ZoomMeeting).where(ZoomMeeting.meeting_id != ""))
         if meeting_number(m.meeting_id) == number
     ]
+    for row in rows:
+        if kind == WEBINAR and row.kind != WEBINAR:
+            row.kind = WEBINAR
+    return rows
+
+
+def started_or_ended(payload, event_name):
+    meeting = payload.get("object") or {}
+    for row in meetings_numbered(meeting_number(meeting.get("id")), kind_in(event_name)):
+        session = db.session.get(Event, row.event_id)
+        if session is not None:
+            action = "zoom.started" if event_name.endswith(".started") else "zoom.ended"
+            record_audit(action, session, actor=None, kind=kind_in(event_name))
+
+
+def participant_joined(payload, kind=MEETING):
+    meeting = payload.get("object") or {}
+    number = meeting_number(meeting.get("id"))
+    participant = meeting.get("participant") or {}
+    events = [m.event_id for m in meetings_numbered(number, kind)]
     if not events:
         return None
     base = sa.select(Registration).where(
