@@ -37,7 +37,6 @@ from .ideas import workflow as _workflow
 from .mail import mime as _mime
 from .mail import outbox as _outbox
 from .mail.mime import NO_SMTPUTF8, MalformedMessage
-from .registration import domain as _registration
 from .mail.outbox import ConnectionLost, PermanentFailure, ProviderRefused, TemporaryFailure
 from .models import (
     AuditEntry,
@@ -51,6 +50,7 @@ from .models import (
 )
 from .models import utcnow as _utcnow
 from .plugins import JOIN_PENDING, EventFormField, JoinDetails, NavLink, PersonalDataShare, hookimpl
+from .registration import domain as _registration
 from .security import OriginCheckingCSRFProtect
 
 __all__ = [

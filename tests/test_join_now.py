@@ -194,9 +194,7 @@ def test_an_unconfirmed_registrant_sees_no_join_details(mail_app, client, smtp):
 
 
 def age(email, hours):
-    registration = db.session.scalar(
-        sa.select(Registration).where(Registration.email_key == email)
-    )
+    registration = db.session.scalar(sa.select(Registration).where(Registration.email_key == email))
     registration.consented_at = utcnow() - timedelta(hours=hours)
     db.session.commit()
     return registration

@@ -458,7 +458,7 @@ def join_fallback_at(registration):
 
 def shared_join_details(event):
     return JoinDetails(
-        url=event.join_url, passcode=event.join_passcode, dial_in=event.join_dial_in or ""
+        url=event.join_url, passcode=event.join_passcode, dial_in=event.join_phone or ""
     )
 
 
@@ -468,8 +468,8 @@ def join_details_for(registration):
     details = hooks().sala_join_details(registration=registration)
     if details is None:
         return shared_join_details(registration.event)
-    if details is not JOIN_PENDING and not details.dial_in and registration.event.join_dial_in:
-        details = dataclasses.replace(details, dial_in=registration.event.join_dial_in)
+    if details is not JOIN_PENDING and not details.dial_in and registration.event.join_phone:
+        details = dataclasses.replace(details, dial_in=registration.event.join_phone)
     return details
 
 
@@ -557,9 +557,7 @@ def release_now(event, actor, batch, now=None, limit=500):
     for registration in waiting:
         if release_join_details(registration, now, batch=batch) is not None:
             queued += 1
-    audit.record(
-        "registration.release_join_now", event, actor=actor, batch=batch, count=queued
-    )
+    audit.record("registration.release_join_now", event, actor=actor, batch=batch, count=queued)
     return queued
 
 

@@ -7,7 +7,7 @@ attach to the registration's organizer blueprint, so they share its admin-only g
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user

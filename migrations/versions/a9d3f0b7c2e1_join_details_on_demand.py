@@ -19,7 +19,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("event") as batch:
         batch.add_column(
-            sa.Column("join_dial_in", sa.String(500), nullable=False, server_default="")
+            sa.Column("join_phone", sa.String(500), nullable=False, server_default="")
         )
         batch.add_column(sa.Column("join_released_at", sa.DateTime(), nullable=True))
 
@@ -27,4 +27,4 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("event") as batch:
         batch.drop_column("join_released_at")
-        batch.drop_column("join_dial_in")
+        batch.drop_column("join_phone")

@@ -73,9 +73,7 @@ def test_sync_sends_one_mail_with_the_own_link_to_those_who_had_the_shared_one(
     assert len(own_link_mails(smtp, "dara@example.org")) == 1
 
 
-def test_the_pause_after_a_429_outlives_a_restarted_worker_once(
-    make_app, zoom_config, fake_zoom
-):
+def test_the_pause_after_a_429_outlives_a_restarted_worker_once(make_app, zoom_config, fake_zoom):
     settings = {**zoom_config, "ZOOM_RETRY_MAX": 600, "ZOOM_RETRIES": 0, "ZOOM_MAX_INLINE_WAIT": 1}
     first = make_app(**settings)
     with first.app_context():
