@@ -122,6 +122,25 @@ def test_the_organizer_sends_the_join_details_now_once_each(mail_app, client, sm
     assert len(join_mails(smtp, "late@example.org")) == 1
 
 
+def test_a_large_session_gets_the_rest_from_the_worker_once_each(
+    mail_app, client, smtp, monkeypatch
+):
+    from app.registration import join_now_admin
+
+    monkeypatch.setattr(join_now_admin, "IN_REQUEST", 1)  # one in the request, one later
+    event = later_release()
+    register_and_confirm(client, smtp, "dara@example.org")
+    register_and_confirm(client, smtp, "sophea@example.org")
+    organizer = signed_in(mail_app)
+    done = organizer.post(f"/admin/events/{event.id}/join-now", data={}, follow_redirects=True)
+    assert "The join details are on their way to 1 registrant." in done.text
+    assert "1 more will get them within minutes" in done.text
+    deliver()
+    deliver()
+    assert len(join_mails(smtp, "dara@example.org")) == 1
+    assert len(join_mails(smtp, "sophea@example.org")) == 1
+
+
 def test_the_button_refuses_a_session_without_a_join_link(mail_app, client, smtp):
     event = later_release(join_url="")
     register_and_confirm(client, smtp, "dara@example.org")
