@@ -50,6 +50,7 @@ from .models import (
 )
 from .models import utcnow as _utcnow
 from .plugins import JOIN_PENDING, EventFormField, JoinDetails, NavLink, PersonalDataShare, hookimpl
+from .registration import domain as _registration
 from .security import OriginCheckingCSRFProtect
 from .speakers.models import Speaker
 
@@ -109,6 +110,7 @@ __all__ = [
     # Mail: the outbox, and what an email provider needs
     "enqueue",
     "mail_url",
+    "send_personal_join_link",
     "TemporaryFailure",
     "ConnectionLost",
     "PermanentFailure",
@@ -362,6 +364,15 @@ def enqueue(
 def mail_url(endpoint: str, **values: Any) -> str:
     """An absolute URL for a link in a mail (mail is rendered outside any request)."""
     return _outbox.mail_url(endpoint, **values)
+
+
+def send_personal_join_link(registration: Registration) -> OutboxMessage | None:
+    """Mail a registrant who already had the session's shared link the personal link that
+    `sala_join_details` now answers for them (``personal=True``), with a fresh calendar file:
+    once per confirmation, in their language, in the current transaction. Returns the
+    message, or None when there is nothing to send (not confirmed, the shared link not sent
+    yet, no personal link, the session over)."""
+    return _registration.send_personal_link(registration)
 
 
 def deliverable_address(address: str) -> tuple[str, bool]:

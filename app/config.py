@@ -45,6 +45,8 @@ DEFAULTS = dict(
     # Every mail carries a fresh personal (manage) link; only the newest this many per
     # registrant open their page, and none after the session's retention period.
     MANAGE_LINKS_KEPT=3,
+    # Hours after registering unconfirmed registrants get one reminder to confirm (0: none).
+    CONFIRM_REMINDER_HOURS=24,
     LOGIN_RATE_LIMIT="30 per minute",
     # Wrong passwords (or codes) from one address for one account: after this many, that
     # address waits LOGIN_THROTTLE_FIRST_WAIT seconds, twice as long after each further

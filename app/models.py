@@ -138,6 +138,11 @@ class Event(TimestampMixin, db.Model):
     join_release_hours: Mapped[int] = mapped_column(default=24)
     join_url: Mapped[str] = mapped_column(sa.String(500), default="")
     join_passcode: Mapped[str] = mapped_column(sa.String(100), default="")
+    # How to join by telephone (numbers and the meeting id), shown with the join details.
+    join_phone: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Set when an organizer sent the join details to everyone confirmed ahead of the rule:
+    # from then on the details are released, whatever join_release says.
+    join_released_at: Mapped[datetime | None]
     reminder_24h: Mapped[bool] = mapped_column(default=True)
     reminder_1h: Mapped[bool] = mapped_column(default=True)
     notify_rejected_authors: Mapped[bool] = mapped_column(default=True)

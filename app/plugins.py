@@ -50,6 +50,7 @@ class JoinDetails:
     passcode: str = ""
     meeting_id: str = ""
     personal: bool = False  # a link for this registrant alone (Zoom's per-registrant link)
+    dial_in: str = ""  # how to join by telephone; the session's own line when left empty
 
 
 @dataclass

@@ -17,6 +17,7 @@ from app.feedback import service as feedback
 from app.followup import service as followup_service
 from app.ideas import workflow
 from app.mail import mailout
+from app.mail.outbox import enqueue
 from app.models import (
     Event,
     Idea,
@@ -30,6 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.plan import service as plan_service
+from app.plugins import JoinDetails
 from app.registration import domain
 from plugins.zoom.models import set_meeting
 
@@ -90,6 +92,28 @@ def build(organizer):
         _row, raw = LinkToken.issue("manage", registration)
         world.manage_tokens.setdefault(registration.status, raw)
     db.session.commit()
+    # The one reminder to confirm, a day after registering (the unconfirmed address).
+    domain.enqueue_confirm_reminders(event, now=utcnow() + timedelta(hours=25))
+    # A personal Zoom link made after the shared link went out: the mail with it.
+    confirmed = next(r for r in registrations if r.status == "confirmed")
+    enqueue(
+        "registration_join_personal",
+        to=confirmed.email,
+        language=confirmed.language,
+        key=f"join-personal:{confirmed.id}",
+        context={
+            "join": JoinDetails(
+                url="https://zoom.example.invalid/w/personal",
+                passcode="0000",
+                meeting_id="845 1234 5678",
+                personal=True,
+                dial_in="+855 23 000 000",
+            ),
+            "manage_url": domain.manage_link(confirmed),
+        },
+        event=event,
+        registration=confirmed,
+    )
     # Reminders (the day before, then the hour before) and an announcement.
     domain.enqueue_reminders(event, now=event.starts_at - timedelta(hours=20))
     domain.enqueue_reminders(event, now=event.starts_at - timedelta(minutes=30))

@@ -65,6 +65,7 @@ PUBLIC = {
     "registration.resend",
     "registration.cancel",
     "registration.cancel_confirm",
+    "registration.own_calendar",
     "registration.erase",
     "zoom.webhook",
     "unsubscribe.stop",

@@ -92,6 +92,7 @@ def tokens(world, endpoint):
         "registration.confirm": [world.confirm_token, "not-a-token"],
         "registration.manage": list(world.manage_tokens.values()),
         "registration.cancel_confirm": list(world.manage_tokens.values()),
+        "registration.own_calendar": list(world.manage_tokens.values()),
         "ideas.confirm": [world.idea_confirm_token, "not-a-token"],
         "ideas.status": world.idea_status_tokens,
         "auth.reset_password": [world.reset_token, "not-a-token"],

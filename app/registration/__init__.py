@@ -6,7 +6,7 @@ The domain changes live in `domain` (views call them); the worker's sweep that r
 join details and reminders is the internal plugin `app.registration.release`."""
 
 from ..templating import local_time, zone_city
-from . import purge_admin  # noqa: F401  (its routes attach to admin_bp)
+from . import join_now_admin, purge_admin  # noqa: F401  (their routes attach to admin_bp)
 from .admin import bp as admin_bp
 from .domain import (  # noqa: F401
     cancel,

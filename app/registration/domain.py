@@ -2,6 +2,7 @@
 the transition, saves, records the audit entry (organizer actions), queues the mail in the
 same transaction and fires the plugin hook. Views call these and commit."""
 
+import dataclasses
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -433,9 +434,13 @@ def erase(registration, actor=None, keep_status=False, record=True):
 
 
 def join_release_at(event):
-    """When join details go out: None for "on confirmation"."""
+    """When join details go out: None for "on confirmation". An organizer who sent them to
+    everyone ahead of the rule (`release_now`) released them from that moment."""
     if event.join_release == "before_start":
-        return event.starts_at - timedelta(hours=event.join_release_hours or 0)
+        rule = event.starts_at - timedelta(hours=event.join_release_hours or 0)
+        if event.join_released_at is not None:
+            return min(rule, event.join_released_at)
+        return rule
     return None
 
 
@@ -452,14 +457,19 @@ def join_fallback_at(registration):
 
 
 def shared_join_details(event):
-    return JoinDetails(url=event.join_url, passcode=event.join_passcode)
+    return JoinDetails(
+        url=event.join_url, passcode=event.join_passcode, dial_in=event.join_phone or ""
+    )
 
 
 def join_details_for(registration):
-    """What a plugin answers (a personal link, or JOIN_PENDING), else the shared link."""
+    """What a plugin answers (a personal link, or JOIN_PENDING), else the shared link; the
+    session's dial-in line joins a plugin's answer that has none of its own."""
     details = hooks().sala_join_details(registration=registration)
     if details is None:
         return shared_join_details(registration.event)
+    if details is not JOIN_PENDING and not details.dial_in and registration.event.join_phone:
+        details = dataclasses.replace(details, dial_in=registration.event.join_phone)
     return details
 
 
@@ -495,6 +505,134 @@ def release_join_details(registration, now=None, resend=False, batch=""):
     registration.join_details_sent_at = now
     db.session.flush()
     return message
+
+
+def waiting_for_join_details(event):
+    """The confirmed registrants who have not had the join details yet."""
+    return (
+        Registration.event_id == event.id,
+        Registration.status == "confirmed",
+        Registration.erased_at.is_(None),
+        Registration.join_details_sent_at.is_(None),
+    )
+
+
+def release_now_count(event):
+    """How many would get the join details if an organizer sent them now."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Registration).where(*waiting_for_join_details(event))
+    )
+
+
+def release_now_refusal(event, now=None):
+    """Why the join details cannot be sent to everyone now (a sentence), or None."""
+    now = now or utcnow()
+    if event.state != "published":
+        return _("Join details go out only for a published session.")
+    if now >= event.ends_at:
+        return _("The session is over.")
+    if not event.join_url:
+        return _("The session has no join link yet: add it in “Edit the session” first.")
+    return None
+
+
+def release_now(event, actor, batch, now=None, limit=500):
+    """Organizer: send the join details to everyone confirmed now, ahead of the release
+    rule. From now on the details are released (`Event.join_released_at`): who confirms
+    later gets them at once. Each registrant gets them once (the same key as the rule's),
+    so a double click or a later worker round sends nothing twice. Up to `limit` are queued
+    in this transaction; the worker's next rounds queue the rest, and those whose personal
+    link is still being made. Returns how many were queued now."""
+    now = now or utcnow()
+    lock_event(event)
+    if not join_released(event, now):
+        event.join_released_at = now
+    queued = 0
+    waiting = db.session.scalars(
+        sa.select(Registration)
+        .where(*waiting_for_join_details(event))
+        .order_by(Registration.confirmed_at, Registration.id)
+        .limit(limit)
+    ).all()
+    for registration in waiting:
+        if release_join_details(registration, now, batch=batch) is not None:
+            queued += 1
+    audit.record("registration.release_join_now", event, actor=actor, batch=batch, count=queued)
+    return queued
+
+
+def send_personal_link(registration, now=None):
+    """The registrant had the session's shared link, and a plugin has now made them a link
+    of their own: mail it, with a fresh calendar file, once per confirmation (key
+    ``join-personal:``). Returns the message, or None when there is nothing new to send."""
+    if (
+        registration.status != "confirmed"
+        or registration.erased_at is not None
+        or registration.join_details_sent_at is None
+    ):
+        return None
+    details = join_details_for(registration)
+    if details is JOIN_PENDING or not details.personal or not details.url:
+        return None
+    if (now or utcnow()) >= registration.event.ends_at:
+        return None
+    event = registration.event
+    return _mail(
+        registration,
+        "registration_join_personal",
+        f"join-personal:{round_key(registration)}",
+        join=details,
+        attachments=[ics_attachment(event, registration.language, details)],
+    )
+
+
+def enqueue_confirm_reminders(event, now=None, limit=500):
+    """One reminder to confirm, CONFIRM_REMINDER_HOURS after someone registered an address
+    and did not confirm it; never once the session has started, never twice for the same
+    registration (the key holds when they registered: registering again after cancelling
+    is a new round). The mail carries a fresh confirmation link and nothing anyone typed:
+    the address is not confirmed, so a stranger may have entered it."""
+    hours = current_app.config["CONFIRM_REMINDER_HOURS"]
+    now = now or utcnow()
+    if not hours or now >= event.starts_at:
+        return 0
+    due_before = now - timedelta(hours=hours)
+    rows = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == "unconfirmed",
+            Registration.erased_at.is_(None),
+            Registration.consented_at.is_not(None),
+            Registration.consented_at <= due_before,
+            # Registered once, reminded once: nothing older than a week (the first link's
+            # own life) is reminded at all.
+            Registration.consented_at > now - CONFIRM_TTL,
+        )
+        .order_by(Registration.id)
+        .limit(limit * 2)
+    ).all()
+    queued = 0
+    for registration in rows:
+        key = f"confirm-remind:{registration.id}:{registration.consented_at:%Y%m%d%H%M%S%f}"
+        if db.session.scalar(
+            sa.select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+        ):
+            continue
+        token, raw = LinkToken.issue("confirm", registration, CONFIRM_TTL)
+        db.session.flush()
+        _mail(
+            registration,
+            "registration_confirm_reminder",
+            key,
+            confirm_url=mail_url("registration.confirm", token=raw),
+            expires_days=CONFIRM_TTL.days,
+            manage_url=None,
+        )
+        queued += 1
+        if queued >= limit:
+            break
+    return queued
 
 
 def enqueue_reminders(event, now=None, limit=500):
@@ -581,6 +719,7 @@ def release_due(now=None, limit=500):
                 if release_join_details(registration, now) is not None:
                     queued += 1
         queued += enqueue_reminders(event, now, limit)
+        queued += enqueue_confirm_reminders(event, now, limit)
     return queued
 
 

@@ -31,6 +31,8 @@ def build_ics(event, language, join=None):
                 lines.append(_("Meeting ID: %(id)s", id=join.meeting_id))
             if join.passcode:
                 lines.append(_("Passcode: %(code)s", code=join.passcode))
+            if join.dial_in:
+                lines.append(_("By telephone: %(numbers)s", numbers=join.dial_in))
             lines.append("")
         lines += [event.text("summary", language).split("\n\n")[0], ""]
         lines += calendar_lines(event, language)

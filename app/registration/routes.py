@@ -22,6 +22,7 @@ from .. import ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
 from ..models import utcnow
+from ..plugins import JOIN_PENDING
 from ..templating import time_left
 from . import domain
 from .forms import ActionForm, EraseForm, ManageForm, RegistrationForm
@@ -267,8 +268,17 @@ def manage_context(token):
     return registration
 
 
+def own_join_details(registration):
+    """A confirmed registrant's own join details once they are released (their personal
+    link where a plugin made one); JOIN_PENDING while it is being made; None before."""
+    if registration.status != "confirmed" or not domain.join_released(registration.event):
+        return None
+    return domain.join_details_for(registration)
+
+
 def manage_values(token, registration, form=None, erase_form=None, confirm_cancel=False):
     event = registration.event
+    join = own_join_details(registration)
     if form is None:
         form = ManageForm(formdata=None, obj=registration)
     return dict(
@@ -280,6 +290,8 @@ def manage_values(token, registration, form=None, erase_form=None, confirm_cance
         erase_form=erase_form or EraseForm(formdata=None),
         join_released=domain.join_released(event),
         join_release_at=domain.join_release_at(event),
+        join=join if join is not JOIN_PENDING and join is not None and join.url else None,
+        join_pending=join is JOIN_PENDING,
         confirm_cancel=confirm_cancel,
     )
 
@@ -293,6 +305,24 @@ def render_manage(token, registration, form=None, erase_form=None, status=200):
 def manage(token):
     registration = manage_context(token)
     return render_manage(token, registration)
+
+
+@bp.get("/r/manage/<token>/calendar.ics")
+def own_calendar(token):
+    """The session for the registrant's calendar, with their own join details once they are
+    released (the same file as the join-details mail's attachment)."""
+    registration = manage_context(token)
+    join = own_join_details(registration)
+    if join is JOIN_PENDING or (join is not None and not join.url):
+        join = None
+    body = build_ics(registration.event, registration.language, join)
+    return current_app.response_class(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{ics_filename(registration.event)}"'
+        },
+    )
 
 
 @bp.post("/r/manage/<token>")

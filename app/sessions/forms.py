@@ -54,6 +54,7 @@ SIMPLE = [
     "join_release_hours",
     "join_url",
     "join_passcode",
+    "join_phone",
     "reminder_24h",
     "reminder_1h",
     "notify_rejected_authors",
@@ -244,6 +245,14 @@ class EventFormBase(Form):
         validators=[
             Length(max=100, message=_l("The passcode can have at most %(max)d characters."))
         ],
+    )
+    join_phone = StringField(
+        _l("Join by telephone"),
+        description=_l(
+            "Dial-in numbers and what to type, e.g. +855 23 000 000, meeting ID 123 456."
+        ),
+        filters=[lambda value: value or ""],
+        validators=[Length(max=500, message=_l("This can have at most %(max)d characters."))],
     )
     reminder_24h = BooleanField(_l("Remind registrants 24 hours before"))
     reminder_1h = BooleanField(_l("Remind registrants 1 hour before"))

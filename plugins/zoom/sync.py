@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app.api import Registration, db, utcnow
+from app.api import Registration, db, send_personal_join_link, utcnow
 
 from .client import MEETING, WEBINAR, Settings, ZoomClient, ZoomError, split_name
 from .models import (
@@ -334,6 +334,11 @@ def store_link(registration, answer, waiting=WAITING):
         .execution_options(synchronize_session="fetch")
     )
     if updated.rowcount:
+        if registration.join_details_sent_at is not None:
+            # They have the shared link already (it went out while theirs was being made, or
+            # before the meeting was set): one mail with their own.
+            db.session.refresh(state)
+            send_personal_join_link(registration)
         return True
     db.session.refresh(registration)
     db.session.refresh(state)
