@@ -2,7 +2,7 @@
 join details ahead of the rule
 
 Revision ID: a9d3f0b7c2e1
-Revises: e5a1c7d9b2f4
+Revises: a4c9e1f7b350
 Create Date: 2026-11-30 17:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a9d3f0b7c2e1"
-down_revision = "e5a1c7d9b2f4"
+down_revision = "a4c9e1f7b350"
 branch_labels = None
 depends_on = None
 
