@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import events
+from ..i18n import current_language
 from ..extensions import db
 from ..models import Event, Idea, Registration, utcnow
+from . import changes
 from .routes import bp
 
 
@@ -37,6 +39,7 @@ def state_label(state):
         "concluded": _("Concluded"),
         "plan_published": _("Plan of Action published"),
         "archived": _("Archived"),
+        "cancelled": _("Cancelled"),
     }.get(state, state)
 
 
@@ -49,6 +52,7 @@ def state_action(event, state):
         "concluded": _("Conclude the session"),
         "plan_published": _("Mark the Plan of Action as published"),
         "archived": _("Archive the session"),
+        "cancelled": _("Cancel the session"),
     }[state]
 
 
@@ -84,9 +88,17 @@ def event_state(event_id):
             event=found,
             state=new_state,
             not_happened_yet=new_state == "concluded" and utcnow() < found.starts_at,
+            cancelling=(
+                changes.preview_cancel(found, current_language())
+                if new_state == "cancelled"
+                else None
+            ),
         )
     try:
-        events.change_state(found, new_state, current_user._get_current_object())
+        if new_state == "cancelled":
+            changes.cancel_event(found, current_user._get_current_object())
+        else:
+            events.change_state(found, new_state, current_user._get_current_object())
     except events.TransitionError:  # another organizer moved it meanwhile
         db.session.rollback()
         flash(_("This change is not possible from the session's current state."), "error")

@@ -414,6 +414,15 @@ class ZoomClient:
             f"{urllib.parse.quote(registrant_id, safe='')}",
         )
 
+    def update_meeting(self, meeting_id, start_time, duration, timezone):
+        """Move the meeting: `start_time` in UTC ("2026-12-01T12:00:00Z"), `duration` in
+        minutes, `timezone` the zone Zoom shows it in."""
+        body = {"start_time": start_time, "duration": duration, "timezone": timezone}
+        return self.request("PATCH", f"/meetings/{meeting_number(meeting_id)}", body)
+
+    def delete_meeting(self, meeting_id):
+        return self.request("DELETE", f"/meetings/{meeting_number(meeting_id)}")
+
     def create_meeting(self, user, body):
         return self.request("POST", f"/users/{urllib.parse.quote(user, safe='@')}/meetings", body)
 
