@@ -210,6 +210,7 @@ class _Reader:
 
 def preview(template, event, language, **context):
     """(subject, text) of `template` as a registrant reading `language` gets it."""
+    context.setdefault("page_url", page_url(event))
     with force_locale(language):
         subject, text, _html = render_mail(
             template,
@@ -217,7 +218,6 @@ def preview(template, event, language, **context):
             event=event,
             registration=_Reader(),
             manage_url=mail_url("public.event", slug=event.slug),
-            page_url=page_url(event),
             **context,
         )
     return subject, text

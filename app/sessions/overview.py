@@ -4,6 +4,7 @@ its states. Routes attach to the sessions blueprint, so they share its admin-onl
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from .. import events
@@ -39,7 +40,8 @@ def state_label(state):
         "concluded": _("Concluded"),
         "plan_published": _("Plan of Action published"),
         "archived": _("Archived"),
-        "cancelled": _("Cancelled"),
+        # Not a registration's "Cancelled": a session is called off (km លុបចោល).
+        "cancelled": pgettext("session state", "Cancelled"),
     }.get(state, state)
 
 
