@@ -97,9 +97,7 @@ def field(calendar, name):
     return re.search(rf"^{name}[;:](.*)$", calendar, re.M).group(1).strip()
 
 
-def test_moving_a_session_previews_the_mail_then_tells_everyone_in_their_language(
-    organizer, smtp
-):
+def test_moving_a_session_previews_the_mail_then_tells_everyone_in_their_language(organizer, smtp):
     event = make_event(starts_in=timedelta(days=10), duration_minutes=120)
     people(event, smtp)
     old_start = event.starts_at
@@ -258,9 +256,9 @@ def test_cancelling_asks_first_tells_everyone_and_the_pages_say_so(organizer, sm
     assert field(calendar, "METHOD") == "CANCEL"
     assert field(calendar, "STATUS") == "CANCELLED"
     assert field(calendar, "SEQUENCE") == "1"
-    assert "method=CANCEL" in str(
-        [p["Content-Type"] for p in dara.iter_attachments()]
-    ).replace(" ", "").replace('"', "")
+    assert "method=CANCEL" in str([p["Content-Type"] for p in dara.iter_attachments()]).replace(
+        " ", ""
+    ).replace('"', "")
     [sokha] = smtp.to("sokha@example.org")
     assert TITLE_KM in sokha["Subject"] and "Cancelled" not in sokha["Subject"]
 
@@ -284,9 +282,10 @@ def test_cancelling_asks_first_tells_everyone_and_the_pages_say_so(organizer, sm
         data={"email": "late@example.org", "name": "Late", "language": "en", "consent": "y"},
     )
     assert register.status_code in (200, 302, 409)
-    assert db.session.scalar(
-        sa.select(Registration).where(Registration.email == "late@example.org")
-    ) is None
+    assert (
+        db.session.scalar(sa.select(Registration).where(Registration.email == "late@example.org"))
+        is None
+    )
 
     # Undo: back to a draft, which the organizer checks before publishing it again.
     undo = organizer.post(f"/admin/events/{event.id}/state", data={"state": "draft"})

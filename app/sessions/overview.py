@@ -8,8 +8,8 @@ from flask_babel import pgettext
 from flask_login import current_user
 
 from .. import events
-from ..i18n import current_language
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Event, Idea, Registration, utcnow
 from . import changes
 from .routes import bp

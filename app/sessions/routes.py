@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from ..auth import admin_required
 from ..events import Schedule, allowed_states
-from ..i18n import current_language
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Event, Plan, PlanVersion, utcnow
 from . import changes, service
 from .forms import (
