@@ -220,7 +220,7 @@ def preview(template, event, language, **context):
             manage_url=mail_url("public.event", slug=event.slug),
             **context,
         )
-    return subject, text
+    return subject, text.strip()
 
 
 def preview_move(event, old, new, language):
