@@ -79,7 +79,7 @@ def update_event(event, form, languages, theme_changes, actor=None):
     changed += save_plugin_fields(event, form)
     if changed:
         audit.record("event.edit", event, actor=actor, changed=changed)
-    if event.state != "cancelled" and moved(before, Schedule.of(event)):
+    if event.state in ("draft", "published") and moved(before, Schedule.of(event)):
         reschedule(event, before, actor)
         if event.state == "published":
             changed.append("told")
