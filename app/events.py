@@ -1,5 +1,8 @@
 """Reading sessions (events): which ones the public sees, and their texts in a language."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -7,6 +10,18 @@ from .extensions import db
 from .models import Event
 
 PUBLIC_STATES = ("published", "concluded", "plan_published")
+
+
+class Schedule(NamedTuple):
+    """When a session takes place: what `sala_event_rescheduled` passes as ``old``."""
+
+    starts_at: datetime  # naive UTC, as stored
+    duration_minutes: int
+    timezone: str
+
+    @classmethod
+    def of(cls, event):
+        return cls(event.starts_at, event.duration_minutes, event.timezone)
 
 
 def current_events():
@@ -17,8 +32,12 @@ def current_events():
 
 
 def get_public_event(slug):
+    """A session whose page the public may read: a public one, an archived one, or one that
+    was cancelled (its page says so: people who registered come back to it)."""
     return db.session.scalar(
-        sa.select(Event).where(Event.slug == slug, Event.state.in_(PUBLIC_STATES + ("archived",)))
+        sa.select(Event).where(
+            Event.slug == slug, Event.state.in_(PUBLIC_STATES + ("archived", "cancelled"))
+        )
     )
 
 
@@ -47,9 +66,14 @@ ACTIONS = {
     "reopen": {"concluded": "published"},
     "withdraw_plan": {"plan_published": "concluded"},
     "unarchive": {"archived": BACK},
+    # Calling the session off before it takes place (app/sessions/service.cancel_event
+    # tells everyone and the plugins). Undone to a draft: the meeting may be gone, so the
+    # organizer checks the session before publishing it again.
+    "cancel": {"draft": "cancelled", "published": "cancelled"},
+    "uncancel": {"cancelled": "draft"},
 }
 # Moves an organizer confirms on a second page before they happen.
-NEEDS_CONFIRMATION = ("concluded", "archived")
+NEEDS_CONFIRMATION = ("concluded", "archived", "cancelled")
 
 
 class TransitionError(ValueError):
@@ -87,10 +111,16 @@ def state_before_archive(event):
 
 
 def allowed_states(event):
-    """The states an organizer may move the session to from where it is, forward first."""
+    """The states an organizer may move the session to from where it is, forward first,
+    and cancelling last (it is not the next step, only a way out)."""
     targets = {target_of(event, action) for action in ACTIONS}
     targets -= {None, event.state}
-    return tuple(sorted(targets, key=lambda state: (not is_forward(event, state), state)))
+    return tuple(
+        sorted(
+            targets,
+            key=lambda state: (state == "cancelled", not is_forward(event, state), state),
+        )
+    )
 
 
 def is_forward(event, new_state):

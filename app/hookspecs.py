@@ -174,6 +174,22 @@ def sala_event_purged(event):
 
 
 @hookspec
+def sala_event_rescheduled(event, old):
+    """The session's start or length changed (the organizer's session form): ``event``
+    holds the new ones, ``old`` the earlier ones (``old.starts_at``, naive UTC,
+    ``old.duration_minutes``, ``old.timezone``). Registrants are mailed by the core; a
+    plugin moves what it keeps elsewhere (the Zoom plugin queues a PATCH of the meeting,
+    sent by its worker)."""
+
+
+@hookspec
+def sala_event_cancelled(event):
+    """The organizer cancelled the session (it was a draft or published; its state is now
+    ``cancelled``). Registrants are mailed by the core; a plugin calls off what it keeps
+    elsewhere (the Zoom plugin queues the deletion of the meeting, done by its worker)."""
+
+
+@hookspec
 def sala_idea_submitted(idea):
     """A new idea was submitted and confirmed, or raised live during the session and written
     down by a moderator (``idea.raised_live``; already approved)."""

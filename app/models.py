@@ -113,7 +113,9 @@ class AuditEntry(db.Model):
 class Event(TimestampMixin, db.Model):
     """A session. Called "event" in code to keep it apart from Flask's session."""
 
-    STATES = ("draft", "published", "concluded", "plan_published", "archived")
+    # "cancelled": called off before it took place (from draft or published); its page
+    # stays at its address and says so.
+    STATES = ("draft", "published", "concluded", "plan_published", "archived", "cancelled")
     TEXT_FIELDS = ("title", "summary", "convener", "agenda", "speakers", "privacy_notice")
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +150,11 @@ class Event(TimestampMixin, db.Model):
     notify_rejected_authors: Mapped[bool] = mapped_column(default=True)
     retention_days: Mapped[int] = mapped_column(default=90)
     purged_at: Mapped[datetime | None]
+    # The calendar entry's SEQUENCE (RFC 5545): raised each time registrants are told of a
+    # new date or time, or of the cancellation, so their calendars replace the old entry.
+    ics_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the calendar entry last changed that way (its LAST-MODIFIED).
+    ics_modified_at: Mapped[datetime | None]
 
     themes: Mapped[list["Theme"]] = relationship(
         back_populates="event", order_by="Theme.position", cascade="all, delete-orphan"

@@ -659,6 +659,20 @@ class FakeZoom:
                     registrant["status"] = status
         return 204, None
 
+    def op_meetingUpdate(self, params, body):
+        meeting = self._meeting(params)
+        if meeting is None:
+            return self._not_found(params)
+        for key in ("start_time", "duration", "timezone", "topic", "agenda"):
+            if key in body:
+                meeting[key] = body[key]
+        return 204, None
+
+    def op_meetingDelete(self, params, body):
+        if self.meetings.pop(int(params["meetingId"]), None) is None:
+            return self._not_found(params)
+        return 204, None
+
     def op_meetingregistrantdelete(self, params, body):
         meeting = self._meeting(params)
         if meeting is None:

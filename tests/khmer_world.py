@@ -291,7 +291,48 @@ def build(organizer):
     world.concluded = concluded
     world.plan_item = item
     assert version.number == 2
+    called_off_session(event, organizer)
     return world
+
+
+def called_off_session(event, organizer):
+    """A third session, moved to another day and then cancelled: the mails of a change of
+    plan (app/sessions/changes.py), to a Khmer registrant and a Khmer waitlisted person."""
+    from app.events import Schedule
+    from app.sessions.changes import cancel_event, reschedule
+
+    called_off = Event(
+        slug="called-off",
+        state="published",
+        default_language="km",
+        texts={"km": {"title": "កិច្ចប្រជុំដែលត្រូវបានលុបចោល"}},
+        starts_at=event.starts_at + timedelta(days=30),
+        duration_minutes=90,
+        timezone="Asia/Phnom_Penh",
+        extra_timezones=["Europe/Paris"],
+    )
+    db.session.add(called_off)
+    for index, status in enumerate(("confirmed", "waitlisted")):
+        email = f"khmer-moved{index}@example.org"
+        db.session.add(
+            Registration(
+                event=called_off,
+                email=email,
+                email_key=email,
+                name=NAMES[index],
+                language="km",
+                status=status,
+                confirmed_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    old = Schedule.of(called_off)
+    called_off.starts_at += timedelta(days=1, hours=2)
+    reschedule(called_off, old, organizer)
+    cancel_event(called_off, organizer)
+    db.session.commit()
+    while mailout.advance_all():
+        pass
 
 
 # ---------------------------------------------------------------- finding English

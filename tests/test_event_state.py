@@ -92,8 +92,8 @@ def test_change_state_refuses_jumps(event, admin_user, before, after):
 # Where each action leads from each state; None: refused. Written out by hand, so a change to
 # the gate's table shows here as a change of behaviour.
 EXPECTED = {
-    "draft": {"publish": "published"},
-    "published": {"conclude": "concluded", "unpublish": "draft"},
+    "draft": {"publish": "published", "cancel": "cancelled"},
+    "published": {"conclude": "concluded", "unpublish": "draft", "cancel": "cancelled"},
     "concluded": {
         "publish_plan": "plan_published",
         "archive": "archived",
@@ -105,6 +105,7 @@ EXPECTED = {
         "withdraw_plan": "concluded",
     },
     "archived": {"publish_plan": "archived", "unarchive": "plan_published"},
+    "cancelled": {"uncancel": "draft"},
 }
 
 
@@ -163,7 +164,7 @@ def test_organizer_publishes_a_draft_from_its_page(client, auth, admin_user, eve
     auth.login(admin_user.email)
     page = client.get(f"/admin/events/{event.id}").text
     assert "This session is: Draft." in page
-    assert buttons(page) == ["published"]
+    assert buttons(page) == ["published", "cancelled"]
     assert "Publish the session" in page
     assert event not in current_events()
 
@@ -171,7 +172,7 @@ def test_organizer_publishes_a_draft_from_its_page(client, auth, admin_user, eve
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
     assert "The session is now: Published." in page
-    assert buttons(page) == ["concluded", "draft"]
+    assert buttons(page) == ["concluded", "draft", "cancelled"]
     assert "Undo: back to “Draft”" in page
     assert db.session.get(Event, event.id).state == "published"
     assert state_audit() == [("draft", "published")]
@@ -265,7 +266,7 @@ def visible_text(html):
     return re.sub(r"<[^>]*>", " ", body)
 
 
-@pytest.mark.parametrize("state", ["draft", "published", "concluded", "plan_published", "archived"])
+@pytest.mark.parametrize("state", Event.STATES)
 @pytest.mark.parametrize("lang", ["km", "en", "fr"])
 def test_the_session_state_is_shown_in_words_in_the_readers_language(
     client, auth, admin_user, event, state, lang

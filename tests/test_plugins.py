@@ -7,7 +7,7 @@ import logging
 import re
 import sys
 import textwrap
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from support import PASSWORD, create_user
 from app import create_app, hookspecs
 from app.cli import plugins_command
 from app.demo import SLUG, load_demo
+from app.events import Schedule
 from app.extensions import db
 from app.models import (
     AuditEntry,
@@ -270,6 +271,16 @@ HOOKTEST = '''
     @hookimpl
     def sala_event_purged(event):
         calls.append(("event_purged", event))
+
+
+    @hookimpl
+    def sala_event_rescheduled(event, old):
+        calls.append(("event_rescheduled", event, old))
+
+
+    @hookimpl
+    def sala_event_cancelled(event):
+        calls.append(("event_cancelled", event))
 
 
     @hookimpl
@@ -623,6 +634,11 @@ DOMAIN_EVENTS = [
     ("sala_registration_cancelled", lambda: {"registration": Registration(email="r@x.test")}),
     ("sala_registration_erased", lambda: {"registration": Registration(email="r@x.test")}),
     ("sala_event_purged", lambda: {"event": Event(slug="purged")}),
+    (
+        "sala_event_rescheduled",
+        lambda: {"event": Event(slug="moved"), "old": Schedule(datetime(2030, 1, 1), 90, "UTC")},
+    ),
+    ("sala_event_cancelled", lambda: {"event": Event(slug="called-off")}),
     ("sala_idea_submitted", lambda: {"idea": Idea(title="t", body="b")}),
     (
         "sala_idea_moderated",

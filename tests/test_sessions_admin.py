@@ -220,6 +220,10 @@ def test_edit_texts_per_language_and_themes(organizer):
             "theme-new0-position": "1",
         }
     )
+    # A published session moved to another time: the mail to registrants is shown first.
+    preview = organizer.post(f"/admin/events/{event.id}/edit", data=data)
+    assert preview.status_code == 200 and "Check the mail before saving" in preview.text
+    data["moving"] = re.search(r'name="moving" value="([^"]+)"', preview.text).group(1)
     response = organizer.post(f"/admin/events/{event.id}/edit", data=data)
     assert response.status_code == 302, response.text
     db.session.expire_all()

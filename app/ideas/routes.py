@@ -44,8 +44,10 @@ def without_manage_link():
 
 
 def ideas_window(event, now=None):
-    """("open" | "not_yet" | "closed", the time it opens or closed)."""
+    """("open" | "not_yet" | "closed" | "cancelled", the time it opens or closed)."""
     now = now or utcnow()
+    if event.state == "cancelled":
+        return "cancelled", None
     if event.state != "published":
         return "closed", event.ideas_close_at
     if event.ideas_open_at and now < event.ideas_open_at:
@@ -58,7 +60,7 @@ def ideas_window(event, now=None):
 
 def is_live(event, now=None):
     now = now or utcnow()
-    return event.starts_at <= now < event.ends_at
+    return event.state != "cancelled" and event.starts_at <= now < event.ends_at
 
 
 def board_is_public():

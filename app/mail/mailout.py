@@ -36,7 +36,13 @@ KINDS = {}
 class MailoutKind:
     """What one kind of mail-out sends. `load` once per batch (the version, the texts),
     `mail` per registrant: the keyword arguments of `enqueue` but to, event, registration
-    and batch; `finish` once, in the last batch's transaction."""
+    and batch; `finish` once, in the last batch's transaction.
+
+    A `service` kind is a mail about the registration itself (the session moved or
+    cancelled), like the join details: it also reaches those who stopped bulk mail, and
+    carries neither List-Unsubscribe nor a "stop these mails" link."""
+
+    service = False
 
     def load(self, mailout):
         return None
@@ -119,16 +125,17 @@ AUDIENCES = {
 }
 
 
-def audience_filter(event_id, audience):
-    """The WHERE clauses of `audience` of a session: its statuses, not erased, and not
-    stopped by a one-click unsubscribe."""
+def audience_filter(event_id, audience, service=False):
+    """The WHERE clauses of `audience` of a session: its statuses, not erased, and (unless
+    it is a `service` mail) not stopped by a one-click unsubscribe."""
     statuses, attended = AUDIENCES[audience]
     clauses = [
         Registration.event_id == event_id,
         Registration.status.in_(statuses),
         Registration.erased_at.is_(None),
-        Registration.bulk_mail_stopped_at.is_(None),
     ]
+    if not service:
+        clauses.append(Registration.bulk_mail_stopped_at.is_(None))
     if attended is not None:
         clauses.append(Registration.attended.is_(attended))
     return clauses
@@ -137,18 +144,21 @@ def audience_filter(event_id, audience):
 def audience_query(mailout):
     """Who the mail-out goes to, read afresh for every batch: its audience among the
     registrations recorded when the mail-out was."""
+    kind = KINDS.get(mailout.kind)
     return sa.select(Registration).where(
-        *audience_filter(mailout.event_id, mailout.audience or "registered"),
+        *audience_filter(
+            mailout.event_id, mailout.audience or "registered", getattr(kind, "service", False)
+        ),
         Registration.id <= mailout.upto_id,
     )
 
 
-def audience_size(event, audience):
+def audience_size(event, audience, service=False):
     """How many registrants of `event` a mail-out to `audience` would reach now."""
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Registration)
-        .where(*audience_filter(event.id, audience))
+        .where(*audience_filter(event.id, audience, service))
     )
 
 
@@ -267,10 +277,11 @@ def advance(mailout_id, size=None):
         mail = kind.mail(loaded, registration)
         if mail.get("rendered") is None:
             context = mail.get("context") or {}
-            mail["context"] = {**personal_links(registration, known=context), **context}
+            known = {**context, "unsubscribe_url": ""} if kind.service else context
+            mail["context"] = {**personal_links(registration, known=known), **context}
         enqueue(
             **mail,
-            headers=list_headers(registration, event),
+            headers=None if kind.service else list_headers(registration, event),
             to=registration.email,
             event=event,
             registration=registration,

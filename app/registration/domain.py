@@ -31,8 +31,11 @@ JOIN_LAST_CALL = timedelta(hours=1)
 
 def event_phase(event, now=None):
     """Where a session stands for a visitor: "soon" (registration opens later), "open",
-    "closed" (registration closed, not started), "live", "concluded", "plan"."""
+    "closed" (registration closed, not started), "live", "concluded", "plan", or
+    "cancelled"."""
     now = now or utcnow()
+    if event.state == "cancelled":
+        return "cancelled"
     if event.state == "plan_published":
         return "plan"
     if event.state in ("concluded", "archived") or now >= event.ends_at:
@@ -289,7 +292,7 @@ def confirm(raw):
     if token.expired or registration.status != "unconfirmed":
         return ConfirmResult(ConfirmResult.EXPIRED, registration)
     event = registration.event
-    if event_phase(event) in ("concluded", "plan"):
+    if event_phase(event) in ("concluded", "plan", "cancelled"):
         return ConfirmResult(ConfirmResult.CLOSED, registration)
     lock_event(event)
     db.session.refresh(registration)  # another request may have confirmed it meanwhile

@@ -17,9 +17,12 @@ from ..models import utcnow
 from ..speakers import calendar_lines
 
 
-def build_ics(event, language, join=None):
+def build_ics(event, language, join=None, method="PUBLISH"):
     """The .ics bytes for `event`, texts in `language`; `join` (JoinDetails) only for the
-    registrant's own attachment."""
+    registrant's own attachment. Every copy of one session has the same UID; its SEQUENCE
+    (``event.ics_sequence``) grows each time registrants are told of a new time or of the
+    cancellation, so a calendar replaces the entry it has. ``method="CANCEL"`` (with a
+    cancelled session's STATUS:CANCELLED) removes it."""
     tz = ZoneInfo(event.timezone)
     with force_locale(language):
         title = event.text("title", language)
@@ -41,13 +44,17 @@ def build_ics(event, language, join=None):
     cal = Calendar()
     cal.add("prodid", f"-//{current_app.config['SITE_NAME']}//Sala//EN")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     if event.timezone not in ("UTC", "Etc/UTC"):
         cal.add_component(vtimezone(event.timezone))
     vevent = VEvent()
     host = page.split("/")[2]
     vevent.add("uid", f"event-{event.id}-{event.slug}@{host}")
     vevent.add("dtstamp", utcnow().replace(tzinfo=UTC))
+    vevent.add("sequence", event.ics_sequence or 0)
+    if event.ics_modified_at is not None:
+        vevent.add("last-modified", event.ics_modified_at.replace(tzinfo=UTC))
+    vevent.add("status", "CANCELLED" if event.state == "cancelled" else "CONFIRMED")
     vevent.add("dtstart", event.starts_at.replace(tzinfo=UTC).astimezone(tz))
     vevent.add("dtend", event.ends_at.replace(tzinfo=UTC).astimezone(tz))
     vevent.add("summary", title)
@@ -69,10 +76,10 @@ def ics_filename(event):
     return f"{event.slug}.ics"
 
 
-def ics_attachment(event, language, join):
+def ics_attachment(event, language, join, method="PUBLISH"):
     """The registrant's own .ics, as an outbox attachment."""
     return {
         "filename": ics_filename(event),
-        "content_type": "text/calendar; charset=utf-8; method=PUBLISH",
-        "data": build_ics(event, language, join).decode(),
+        "content_type": f"text/calendar; charset=utf-8; method={method}",
+        "data": build_ics(event, language, join, method=method).decode(),
     }

@@ -68,7 +68,12 @@ def countdown_and_next_change(event, now=None):
     """The countdown's words and the seconds until they change (the script asks again then);
     ("", 0) once the session has started or is over."""
     now = now or utcnow()
-    if now >= event.starts_at or event.state in ("concluded", "plan_published", "archived"):
+    if now >= event.starts_at or event.state in (
+        "concluded",
+        "plan_published",
+        "archived",
+        "cancelled",
+    ):
         return "", 0
     return time_left((event.starts_at - now).total_seconds())
 

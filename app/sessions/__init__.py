@@ -2,7 +2,7 @@
 page of one session and its state changes, create, edit, duplicate, archive, the dashboard
 of one session; and the public archive of past sessions."""
 
-from . import dashboard, overview  # noqa: F401  (their routes attach to bp)
+from . import changes, dashboard, overview  # noqa: F401  (routes attach to bp; mail-out kinds)
 from .routes import bp, public_bp
 
 

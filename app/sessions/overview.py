@@ -4,11 +4,14 @@ its states. Routes attach to the sessions blueprint, so they share its admin-onl
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from .. import events
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Event, Idea, Registration, utcnow
+from . import changes
 from .routes import bp
 
 
@@ -37,6 +40,8 @@ def state_label(state):
         "concluded": _("Concluded"),
         "plan_published": _("Plan of Action published"),
         "archived": _("Archived"),
+        # Not a registration's "Cancelled": a session is called off (km លុបចោល).
+        "cancelled": pgettext("session state", "Cancelled"),
     }.get(state, state)
 
 
@@ -49,6 +54,7 @@ def state_action(event, state):
         "concluded": _("Conclude the session"),
         "plan_published": _("Mark the Plan of Action as published"),
         "archived": _("Archive the session"),
+        "cancelled": _("Cancel the session"),
     }[state]
 
 
@@ -84,9 +90,17 @@ def event_state(event_id):
             event=found,
             state=new_state,
             not_happened_yet=new_state == "concluded" and utcnow() < found.starts_at,
+            cancelling=(
+                changes.preview_cancel(found, current_language())
+                if new_state == "cancelled"
+                else None
+            ),
         )
     try:
-        events.change_state(found, new_state, current_user._get_current_object())
+        if new_state == "cancelled":
+            changes.cancel_event(found, current_user._get_current_object())
+        else:
+            events.change_state(found, new_state, current_user._get_current_object())
     except events.TransitionError:  # another organizer moved it meanwhile
         db.session.rollback()
         flash(_("This change is not possible from the session's current state."), "error")

@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import admin_required
-from ..events import allowed_states
+from ..events import Schedule, allowed_states
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Event, Plan, PlanVersion, utcnow
-from . import service
+from . import changes, service
 from .forms import (
     TEXTS,
     ConfirmForm,
@@ -33,7 +34,9 @@ def actor():
     return current_user._get_current_object()
 
 
-def render_form(form, languages, event=None, theme_rows=None, theme_errors=None, status=200):
+def render_form(
+    form, languages, event=None, theme_rows=None, theme_errors=None, status=200, moving=None
+):
     missing = {}
     for lang in languages:
         missing[lang] = [
@@ -51,6 +54,7 @@ def render_form(form, languages, event=None, theme_rows=None, theme_errors=None,
             theme_rows=service.theme_rows(event, languages) if theme_rows is None else theme_rows,
             theme_errors=theme_errors or {},
             next_states=allowed_states(event) if event is not None else (),
+            moving=moving,
         ),
         status,
     )
@@ -104,13 +108,34 @@ def edit_event(event_id):
     changes, errors, rows = service.parse_themes(request.form, event, languages)
     if not valid or errors:
         return render_form(form, languages, event, rows, errors, status=200)
+    moving = move_to_preview(event, form)
+    if moving is not None:
+        return render_form(form, languages, event, rows, errors, moving=moving)
     changed = service.update_event(event, form, languages, changes, actor())
     db.session.commit()
+    told = [entry for entry in changed if entry == "told"]
+    if told:
+        flash(_("The new date and time are being mailed to everyone registered."), "info")
     if changed:
         flash(_("The session was saved."), "info")
     else:
         flash(_("Nothing was changed."), "info")
     return redirect(url_for("sessions.event", event_id=event.id))
+
+
+def move_to_preview(event, form):
+    """A published session moved to another time is saved only once the organizer has seen
+    the mail registrants will get and how many will get it, for exactly this time: the
+    preview (a dict for the template), or None when the form may be saved."""
+    if event.state != "published":
+        return None
+    new = Schedule(form.utc("starts_at"), form.duration_minutes.data, form.zone())
+    if not changes.moved(Schedule.of(event), new):
+        return None
+    shown = changes.preview_move(event, Schedule.of(event), new, current_language())
+    if request.form.get("moving") == shown["key"]:
+        return None
+    return shown
 
 
 @bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])

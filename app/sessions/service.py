@@ -6,6 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from .. import audit, events
+from ..events import Schedule
 from ..extensions import db
 from ..models import Event, Idea, Theme
 from ..plugins import event_form_fields, save_event_form
@@ -66,12 +67,22 @@ def create_event(form, languages, actor=None):
 
 
 def update_event(event, form, languages, theme_changes, actor=None):
+    """Save the session form. A new start or length is a change of plan
+    (app/sessions/changes.py): registrants are told and the plugins move what they keep;
+    then "told" is among the names returned."""
+    from .changes import moved, reschedule
+
+    before = Schedule.of(event)
     changed = apply_form(event, form, languages)
     changed += apply_themes(event, theme_changes)
     db.session.flush()
     changed += save_plugin_fields(event, form)
     if changed:
         audit.record("event.edit", event, actor=actor, changed=changed)
+    if event.state in ("draft", "published") and moved(before, Schedule.of(event)):
+        reschedule(event, before, actor)
+        if event.state == "published":
+            changed.append("told")
     return changed
 
 

@@ -178,6 +178,22 @@ def sala_event_purged(event):
 
 
 @hookimpl
+def sala_event_rescheduled(event, old):
+    """The worker PATCHes the meeting to the session's new time (sync.meeting_tasks_due)."""
+    if _active_for(event):
+        sync.queue_meeting_task("meeting_update", meeting_of(event))
+    return None
+
+
+@hookimpl
+def sala_event_cancelled(event):
+    """The worker deletes the session's meeting on Zoom (sync.meeting_tasks_due)."""
+    if _active_for(event):
+        sync.queue_meeting_task("meeting_delete", meeting_of(event))
+    return None
+
+
+@hookimpl
 def sala_join_details(registration):
     event = registration.event
     if not meeting_of(event):

@@ -475,6 +475,15 @@ class ZoomClient:
     def remove_panelist(self, webinar_id, panelist_id):
         return self.request("DELETE", resource_path(WEBINAR, webinar_id, "panelists", panelist_id))
 
+    def update_meeting(self, meeting_id, start_time, duration, timezone, kind=MEETING):
+        """Move the meeting (or webinar): `start_time` in UTC ("2026-12-01T12:00:00Z"),
+        `duration` in minutes, `timezone` the zone Zoom shows it in."""
+        body = {"start_time": start_time, "duration": duration, "timezone": timezone}
+        return self.request("PATCH", resource_path(kind, meeting_id), body)
+
+    def delete_meeting(self, meeting_id, kind=MEETING):
+        return self.request("DELETE", resource_path(kind, meeting_id))
+
 
 def registrant_limited(response):
     body = response.body if isinstance(response.body, dict) else {}

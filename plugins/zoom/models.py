@@ -8,6 +8,9 @@
   - kind "erase": a registrant to remove from a Zoom meeting after their data was erased in
     Sala. Holds the registrant id and meeting number only (never in the clear anywhere
     else); the row is deleted as soon as Zoom has forgotten them.
+  - kind "meeting_update": a session moved to another time; its meeting (`meeting_id`) is
+    PATCHed to the session's time when the task is done (so two moves make one call).
+  - kind "meeting_delete": a session cancelled; its meeting is deleted on Zoom.
   - kind "webhook": a webhook delivery already handled (key: SHA-256 of its body), so that a
     replay or Zoom's own retry is handled once. Kept a few days, then purged.
 """

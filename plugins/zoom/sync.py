@@ -80,6 +80,7 @@ def tick(app):
         handled += sync_pending(client, limit, deadline)
         handled += cancel_pending(client, max(0, limit - handled), deadline)
         handled += erase_due(client, max(0, limit - handled), deadline)
+        handled += meeting_tasks_due(client, max(0, limit - handled), deadline)
         if limit - handled > 0:
             from .panelists import run_queued
 
@@ -451,6 +452,82 @@ def erase_due(client, limit, deadline=None):
                     exc.status,
                 )
         db.session.delete(task)  # done, or nothing left to remove: forget them
+        db.session.commit()
+        handled += 1
+    return handled
+
+
+MEETING_TASKS = ("meeting_update", "meeting_delete")
+
+
+def queue_meeting_task(kind, meeting_id):
+    """Remember to move (kind "meeting_update") or delete ("meeting_delete") a meeting on
+    Zoom; the worker does it. One task per meeting and kind: moved twice, the meeting is
+    PATCHed once, to the latest time. A deletion makes a pending move moot."""
+    key = f"{kind}:{meeting_id}"[:100]
+    task = db.session.scalar(sa.select(ZoomTask).where(ZoomTask.key == key))
+    if task is None:
+        db.session.add(ZoomTask(kind=kind, key=key, meeting_id=meeting_id, attempts=0))
+    else:
+        task.due_at, task.attempts, task.last_error = utcnow(), 0, ""
+    if kind == "meeting_delete":
+        db.session.execute(
+            sa.delete(ZoomTask).where(ZoomTask.key == f"meeting_update:{meeting_id}"[:100])
+        )
+
+
+def zoom_start_time(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def meeting_tasks_due(client, limit, deadline=None):
+    """PATCH moved meetings to their session's time, delete cancelled sessions' meetings.
+    A temporary failure (429, 5xx, network) keeps the task, due again later, and pauses
+    Zoom work like any outage; a meeting Zoom no longer knows is forgotten."""
+    if limit <= 0:
+        return 0
+    tasks = db.session.scalars(
+        sa.select(ZoomTask)
+        .where(ZoomTask.kind.in_(MEETING_TASKS), ZoomTask.due_at <= utcnow())
+        .order_by(ZoomTask.due_at, ZoomTask.id)
+        .limit(limit)
+    ).all()
+    handled = 0
+    for task in tasks:
+        if out_of_time(deadline):
+            break
+        meeting = db.session.scalar(
+            sa.select(ZoomMeeting).where(ZoomMeeting.meeting_id == task.meeting_id).limit(1)
+        )
+        kind = (meeting.kind if meeting is not None else "") or MEETING
+        try:
+            if task.kind == "meeting_delete":
+                client.delete_meeting(task.meeting_id, kind)
+            elif meeting is not None:
+                event = meeting.event
+                client.update_meeting(
+                    task.meeting_id,
+                    zoom_start_time(event.starts_at),
+                    event.duration_minutes,
+                    event.timezone,
+                    kind,
+                )
+        except ZoomError as exc:
+            if exc.temporary:
+                task.attempts += 1
+                task.last_error = exc.describe()[:500]
+                task.due_at = utcnow() + timedelta(minutes=min(2**task.attempts, 60))
+                raise Pause(exc) from exc
+            log.warning(
+                "Zoom: %s of a meeting (task %s) refused: %s (HTTP %s)",
+                task.kind,
+                task.id,
+                exc.kind,
+                exc.status,
+            )
+        if task.kind == "meeting_delete" and meeting is not None:
+            meeting.meeting_id = ""  # gone on Zoom: nothing more is done with it
+        db.session.delete(task)
         db.session.commit()
         handled += 1
     return handled
