@@ -13,8 +13,9 @@ from ..speakers import copy_speakers
 from .forms import DATES, SIMPLE, TEXTS, split_zones
 
 # The settings a duplicate copies as they are (the slug, texts, themes and dates are
-# handled apart).
-COPIED = [name for name in SIMPLE if name != "slug"] + ["timezone", "extra_timezones"]
+# handled apart). Not the join link and passcode: they open the first session's meeting.
+NOT_COPIED = ("slug", "join_url", "join_passcode")
+COPIED = [name for name in SIMPLE if name not in NOT_COPIED] + ["timezone", "extra_timezones"]
 
 
 def slug_taken(slug, except_id=None):
@@ -164,7 +165,8 @@ def theme_rows(event, languages):
 
 def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     """A new draft for next time: texts, themes, speakers, partners and settings copied; no
-    registrations, ideas or plan. Dates move by `shift_days`, or the start is `new_start`
+    registrations, ideas or plan, and no join link, passcode or plugin value marked
+    `duplicated=False` (the Zoom meeting ID): those belong to the first session. Dates move by `shift_days`, or the start is `new_start`
     (naive UTC) and the registration and ideas windows stay empty."""
     copy = Event(slug=slug, state="draft", is_demo=False)
     for name in COPIED:
@@ -185,7 +187,7 @@ def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     ]
     db.session.add(copy)
     db.session.flush()
-    save_event_form(copy, {f.name: f.value for f in event_form_fields(source)})
+    save_event_form(copy, {f.name: f.value for f in event_form_fields(source) if f.duplicated})
     copy_speakers(source, copy)
     audit.record("event.duplicate", copy, actor=actor, source=source.slug, shift_days=shift_days)
     return copy
