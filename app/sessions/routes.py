@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import review
 from ..auth import admin_required
 from ..events import allowed_states
 from ..extensions import db
@@ -39,9 +40,15 @@ def render_form(form, languages, event=None, theme_rows=None, theme_errors=None,
         missing[lang] = [
             field for field in TEXTS if not (form[text_field_name(field, lang)].data or "").strip()
         ]
+    stale, theme_stale = set(), {}
+    if event is not None:
+        stale = review.stale("event", event)
+        theme_stale = {f"theme-{t.id}": review.stale("theme", t) for t in event.themes}
     return (
         render_template(
             "sessions/form.html",
+            stale=stale,
+            theme_stale=theme_stale,
             form=form,
             event=event,
             form_languages=languages,
@@ -104,7 +111,12 @@ def edit_event(event_id):
     changes, errors, rows = service.parse_themes(request.form, event, languages)
     if not valid or errors:
         return render_form(form, languages, event, rows, errors, status=200)
-    changed = service.update_event(event, form, languages, changes, actor())
+    reviewed = {("event", event.id): review.reviewed_in(request.form)}
+    for theme in event.themes:
+        reviewed[("theme", theme.id)] = review.reviewed_in(
+            request.form, f"theme-{theme.id}-reviewed"
+        )
+    changed = service.update_event(event, form, languages, changes, actor(), reviewed)
     db.session.commit()
     if changed:
         flash(_("The session was saved."), "info")
