@@ -87,6 +87,7 @@ def create_app(test_config=None, require_production_settings=True):
         plan,
         public,
         registration,
+        review,
         sessions,
         speakers,
     )
@@ -103,6 +104,7 @@ def create_app(test_config=None, require_production_settings=True):
     sessions.init_app(app)
     branding.init_app(app)
     speakers.init_app(app)
+    review.init_app(app)
     cli.init_app(app)
 
     for blueprints in state.hook.sala_blueprints():

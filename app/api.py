@@ -70,12 +70,12 @@ __all__ = [
     "Registration",
     "Idea",
     "Theme",
+    "Speaker",
     "User",
     "PlanVersion",
     "OutboxMessage",
     "PUBLIC_STATES",
     "current_events",
-    "Speaker",
     "speakers_of",
     # Pages: access, errors, input
     "admin_required",
@@ -102,6 +102,7 @@ __all__ = [
     "reject_idea",
     "edit_idea",
     "set_idea_theme",
+    "set_idea_presenter",
     "merge_idea",
     "discuss_idea",
     "add_live_idea",
@@ -281,6 +282,14 @@ def set_idea_theme(idea: Idea, actor: User, revision: int | None, theme: Theme |
     return _workflow.set_theme(idea, actor, revision, theme)
 
 
+def set_idea_presenter(
+    idea: Idea, actor: User, revision: int | None, speaker: Speaker | None
+) -> Idea:
+    """Link the idea to the speaker of its session who presented it (`event.speaker_rows`),
+    or to nobody; shown as "presented by NAME" on the board."""
+    return _workflow.set_presenter(idea, actor, revision, speaker)
+
+
 def merge_idea(idea: Idea, actor: User, revision: int | None, survivor: Idea | None) -> Idea:
     """Merge a duplicate into `survivor`, which then speaks for both."""
     return _workflow.merge(idea, actor, revision, survivor)
@@ -301,12 +310,13 @@ def add_live_idea(
     name: str = "",
     theme: Theme | None = None,
     language: str = "",
+    presented_by: Speaker | None = None,
 ) -> Idea:
     """During the session: write down an idea raised live, approved at once and marked
     `raised_live`. `raised_by` is one of `Idea.RAISED_BY` ("speaker" or "name" with `name`,
-    or "attendee"); `language` defaults to the session's. Raises IdeaError (its message is
-    for the moderator) on a missing title or name, a text too long, or another session's
-    theme."""
+    or "attendee"); `language` defaults to the session's; `presented_by` one of the
+    session's speakers. Raises IdeaError (its message is for the moderator) on a missing
+    title or name, a text too long, or another session's theme or speaker."""
     return _workflow.add_live(
         event,
         actor,
@@ -316,6 +326,7 @@ def add_live_idea(
         name=name,
         theme=theme,
         language=language,
+        presented_by=presented_by,
     )
 
 

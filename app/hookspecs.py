@@ -198,7 +198,8 @@ def sala_idea_submitted(idea):
 @hookspec
 def sala_idea_moderated(idea, action, actor):
     """A moderator acted on an idea: ``action`` is ``approve``, ``reject``, ``edit``,
-    ``merge``, ``discuss``, ``theme`` or ``undo``; ``actor`` the user."""
+    ``merge``, ``discuss``, ``theme``, ``presenter`` (linked to the speaker who presented it)
+    or ``undo``; ``actor`` the user."""
 
 
 @hookspec

@@ -327,6 +327,12 @@ class Idea(TimestampMixin, db.Model):
     raised_by: Mapped[str] = mapped_column(sa.String(12), default="")
     # Bumped on every moderation so two moderators cannot overwrite each other's decision.
     revision: Mapped[int] = mapped_column(default=1)
+    # The session's speaker who presented it (app/speakers), shown as "presented by"; one
+    # per idea: an idea is raised by one voice. Removing the speaker clears it.
+    presented_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("speaker.id", ondelete="SET NULL")
+    )
+    presented_by: Mapped["Speaker | None"] = relationship()  # noqa: F821 (app/speakers)
 
 
 # ---------------------------------------------------------------- the Plan of Action
@@ -385,6 +391,11 @@ class PlanItem(db.Model):
     due: Mapped[str] = mapped_column(sa.String(100), default="")
     status: Mapped[str] = mapped_column(sa.String(20), default="proposed")
     ideas: Mapped[list[Idea]] = relationship(secondary=plan_item_ideas)
+    # The speaker who presented this item during the session, as on ideas.
+    presented_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("speaker.id", ondelete="SET NULL")
+    )
+    presented_by: Mapped["Speaker | None"] = relationship()  # noqa: F821 (app/speakers)
 
 
 class PlanVersion(db.Model):
@@ -485,6 +496,27 @@ class MailPause(db.Model):
     since: Mapped[datetime] = mapped_column(default=utcnow)
     until: Mapped[datetime]
     tries: Mapped[int] = mapped_column(default=1)  # failed tries in a row: the backoff grows
+
+
+# ---------------------------------------------------------------- translations to review
+
+
+class TextReview(db.Model):
+    """What one translation was made from: for one text (`field`) of one row (`kind`,
+    `row_id`) in one language, the digest of the session's default-language text when the
+    translation was last saved or marked reviewed. When that text changes, the translation
+    needs review (app/review.py)."""
+
+    __table_args__ = (sa.UniqueConstraint("kind", "row_id", "field", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    row_id: Mapped[int]
+    field: Mapped[str] = mapped_column(sa.String(40))
+    lang: Mapped[str] = mapped_column(sa.String(10))
+    source_digest: Mapped[str] = mapped_column(sa.String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 # ---------------------------------------------------------------- instance settings

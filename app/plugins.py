@@ -58,12 +58,15 @@ class EventFormField:
     """What `sala_event_form_fields` answers: a field a plugin adds to the organizer's
     session form (shown with the join details). ``field`` is an unbound WTForms field
     (``StringField(_l("Label"), validators=[...])``), ``value`` what the plugin holds for
-    this session, ``hint`` a translatable line shown under the field."""
+    this session, ``hint`` a translatable line shown under the field. ``duplicated``
+    False keeps the value out of a duplicated session (a meeting ID belongs to one session:
+    a copy that kept it would send its registrants to the first session's meeting)."""
 
     name: str
     field: object
     value: object = None
     hint: str = ""
+    duplicated: bool = True
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,26 @@ class World:
         self.speaker = Speaker(event=event, texts={"en": {"name": "A speaker"}})
         self.partner = Partner(event=event, texts={"en": {"name": "A partner"}})
         db.session.add_all([self.speaker, self.partner])
+        db.session.flush()
+        # Presented by the speaker; and a Khmer theme name translated from an older English
+        # one, so the pages show their "presented by" and "needs review" marks too.
+        self.idea.presented_by = self.speaker
+        if self.item is not None:
+            self.item.presented_by = self.speaker
+        from app import review
+        from app.models import TextReview
+
+        theme = event.themes[0]
+        db.session.add(
+            TextReview(
+                event_id=event.id,
+                kind="theme",
+                row_id=theme.id,
+                field="label",
+                lang="km",
+                source_digest=review.digest("Election"),
+            )
+        )
         db.session.commit()
 
     def values(self, rule):

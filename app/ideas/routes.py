@@ -238,7 +238,7 @@ def board(slug):
         query = (
             sa.select(Idea)
             .where(Idea.event_id == event.id, Idea.status.in_(Idea.PUBLIC_STATUSES))
-            .options(joinedload(Idea.theme))
+            .options(joinedload(Idea.theme), joinedload(Idea.presented_by))
         )
         if theme_id:
             query = query.where(Idea.theme_id == theme_id)
@@ -304,7 +304,7 @@ def screen(slug):
         query = (
             sa.select(Idea)
             .where(Idea.event_id == event.id, Idea.status.in_(Idea.PUBLIC_STATUSES))
-            .options(joinedload(Idea.theme))
+            .options(joinedload(Idea.theme), joinedload(Idea.presented_by))
             .order_by(Idea.created_at.desc(), Idea.id.desc())
             .limit(SCREEN_SIZE)
         )

@@ -20,7 +20,7 @@ from ..plugins import hooks
 
 CONFIRM_TTL = timedelta(days=7)
 # Moderation actions, as the `sala_idea_moderated` hook names them.
-ACTIONS = ("approve", "reject", "edit", "theme", "merge", "discuss", "undo")
+ACTIONS = ("approve", "reject", "edit", "theme", "presenter", "merge", "discuss", "undo")
 UNDOABLE = tuple(f"idea.{a}" for a in ACTIONS if a != "undo")
 
 # Which statuses each action may start from.
@@ -31,6 +31,7 @@ ALLOWED_FROM = {
     "merge": ("received", "pending", "approved", "rejected", "discussed"),
     "edit": ("received", "pending", "approved", "rejected", "discussed", "merged"),
     "theme": ("received", "pending", "approved", "rejected", "discussed", "merged"),
+    "presenter": ("received", "pending", "approved", "rejected", "discussed", "merged"),
     "withdraw": ("received", "pending", "approved"),
 }
 
@@ -49,6 +50,7 @@ SNAPSHOT = (
     "title",
     "body",
     "theme_id",
+    "presented_by_id",
     "merged_into_id",
     "moderation_note",
     "discussion_note",
@@ -178,7 +180,9 @@ def withdraw(idea):
     audit.record("idea.withdraw", idea, before=before)
 
 
-def add_live(event, actor, *, title, body, raised_by, name="", theme=None, language=""):
+def add_live(
+    event, actor, *, title, body, raised_by, name="", theme=None, language="", presented_by=None
+):
     """An idea raised during the session (by a speaker, an attendee, or someone named),
     written down by a moderator: approved at once, and marked as raised live so the board
     and the plan can tell it from the ideas sent in advance. No mail: nobody to write to."""
@@ -199,6 +203,8 @@ def add_live(event, actor, *, title, body, raised_by, name="", theme=None, langu
         )
     if theme is not None and theme.event_id != event.id:
         raise IdeaError(_l("This theme belongs to another session."))
+    if presented_by is not None and presented_by.event_id != event.id:
+        raise IdeaError(_l("This speaker belongs to another session."))
     now = utcnow()
     idea = Idea(
         event=event,
@@ -209,6 +215,7 @@ def add_live(event, actor, *, title, body, raised_by, name="", theme=None, langu
         status="approved",
         raised_live=True,
         raised_by=raised_by,
+        presented_by=presented_by,
         author_name="" if raised_by == "attendee" else name,
         display="anonymous" if raised_by == "attendee" else "name",
         confirmed_at=now,
@@ -360,6 +367,18 @@ def set_theme(idea, actor, revision, theme):
         idea.theme_id = theme.id if theme is not None else None
 
     return _moderate(idea, "theme", actor, revision, change)
+
+
+def set_presenter(idea, actor, revision, speaker):
+    """Link the idea to the session's speaker who presented it (None: nobody)."""
+    if speaker is not None and speaker.event_id != idea.event_id:
+        raise IdeaError(_l("This speaker belongs to another session."))
+
+    def change():
+        idea.presented_by = speaker
+        idea.presented_by_id = speaker.id if speaker is not None else None
+
+    return _moderate(idea, "presenter", actor, revision, change)
 
 
 def merge(idea, actor, revision, survivor):

@@ -18,15 +18,24 @@ from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
+from .. import review
 from ..auth import admin_required
 from ..events import TransitionError
 from ..extensions import db
 from ..i18n import current_language
 from ..mail import mailout
 from ..models import Idea, PlanItem, PlanSection, utcnow
+from ..speakers import speaker_of
 from ..whole_numbers import int_arg
 from . import service
-from .forms import SettingsForm, intro_form, item_form, publish_form, section_form
+from .forms import (
+    SettingsForm,
+    intro_form,
+    item_form,
+    presenter_choices,
+    publish_form,
+    section_form,
+)
 from .routes import public_context
 
 bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -85,9 +94,15 @@ class Forms:
         key = f"item-{item.id}"
         form = self.bound.get(key)
         if form is None:
-            form = item_form(langs())(formdata=None, prefix=key, due=item.due, status=item.status)
+            form = item_form(langs())(
+                formdata=None,
+                prefix=key,
+                due=item.due,
+                status=item.status,
+                presented_by=str(item.presented_by_id or ""),
+            )
             fill(form, what=item.what, who=item.who)
-        return form
+        return presenter_choices(form, self.plan.event, current_language())
 
     def publish(self):
         form = self.bound.get("publish")
@@ -141,9 +156,30 @@ def editor_context(event, plan, **extra):
         expand_all=sum(len(s.items) for s in plan.sections)
         <= current_app.config["PLAN_EDITOR_INLINE_ITEMS"],
         edit_id=int_arg(request.args, "edit"),
+        stale=plan_stale(event),
     )
     context.update(extra)
     return context
+
+
+def plan_stale(event):
+    """{form prefix: translations that need review} of the plan's texts."""
+    prefixes = {"plan": lambda row: "intro", "plan_section": lambda row: f"section-{row.id}"}
+    prefixes["plan_item"] = lambda row: f"item-{row.id}"
+    return {
+        prefixes[kind](row): pairs
+        for kind, row, pairs in review.stale_in_event(event, kinds=tuple(prefixes))
+    }
+
+
+def save_texts(kind, row, key, change):
+    """Change a plan row's texts with `change()`, keeping what each translation was made
+    from (app/review.py); returns what needs review now."""
+    before = review.texts_of(kind, row)
+    change()
+    db.session.flush()
+    review.record(kind, row, before, review.reviewed_in(request.form, f"{key}-reviewed"))
+    return review.stale(kind, row)
 
 
 def load(event_id):
@@ -167,13 +203,14 @@ def item_of(plan, item_id):
     abort(404)
 
 
-def saved(event, plan, prefix, texts, error_form=None):
-    """The answer to an autosave: a small status, and the "not yet translated" marks of the
-    saved object brought up to date (out of band)."""
+def saved(event, plan, prefix, texts, error_form=None, stale=frozenset()):
+    """The answer to an autosave: a small status, and the "not yet translated" and "needs
+    review" marks of the saved object brought up to date (out of band)."""
     return render_template(
         "plan/_saved.html",
         prefix=prefix,
         texts=texts,
+        stale=stale,
         langs=langs(),
         form=error_form,
         saved_at=utcnow(),
@@ -208,11 +245,15 @@ def save_intro(event_id):
     form = intro_form(langs())(prefix="intro")
     if not form.validate():
         return invalid(event, plan, "intro", form, "plan-intro")
-    plan.intro = {k: v.strip() for k, v in form.texts("intro").items() if v.strip()}
+
+    def change():
+        plan.intro = {k: v.strip() for k, v in form.texts("intro").items() if v.strip()}
+
+    stale = save_texts("plan", plan, "intro", change)
     service.touch(plan)
     db.session.commit()
     if request.htmx:
-        return saved(event, plan, "intro", {"intro": plan.intro})
+        return saved(event, plan, "intro", {"intro": plan.intro}, stale=stale)
     flash(_("Introduction saved."), "success")
     return back_to_editor(event, "plan-intro")
 
@@ -267,12 +308,17 @@ def save_section(event_id, section_id):
     form = section_form(langs())(prefix=key)
     if not form.validate():
         return invalid(event, plan, key, form, key)
-    section.title = clean(form.texts("title"))
-    section.body = clean(form.texts("body"))
+
+    def change():
+        section.title = clean(form.texts("title"))
+        section.body = clean(form.texts("body"))
+
+    stale = save_texts("plan_section", section, key, change)
     service.touch(plan)
     db.session.commit()
     if request.htmx:
-        return saved(event, plan, key, {"title": section.title, "body": section.body})
+        texts = {"title": section.title, "body": section.body}
+        return saved(event, plan, key, texts, stale=stale)
     flash(_("Section saved."), "success")
     return back_to_editor(event, key)
 
@@ -301,6 +347,9 @@ def move_section(event_id, section_id):
 def delete_section(event_id, section_id):
     event, plan = load(event_id)
     section = section_of(plan, section_id)
+    review.forget("plan_section", section.id)
+    for item in section.items:
+        review.forget("plan_item", item.id)
     plan.sections.remove(section)
     db.session.delete(section)
     for position, other in enumerate(plan.sections):
@@ -334,17 +383,22 @@ def save_item(event_id, item_id):
     event, plan = load(event_id)
     section, item = item_of(plan, item_id)
     key = f"item-{item.id}"
-    form = item_form(langs())(prefix=key)
+    form = presenter_choices(item_form(langs())(prefix=key), event, current_language())
     if not form.validate():
         return invalid(event, plan, key, form, key)
-    item.what = clean(form.texts("what"))
-    item.who = clean(form.texts("who"))
+
+    def change():
+        item.what = clean(form.texts("what"))
+        item.who = clean(form.texts("who"))
+
+    stale = save_texts("plan_item", item, key, change)
     item.due = (form.due.data or "").strip()
     item.status = form.status.data
+    item.presented_by = speaker_of(event, form.presented_by.data)
     service.touch(plan)
     db.session.commit()
     if request.htmx:
-        return saved(event, plan, key, {"what": item.what, "who": item.who})
+        return saved(event, plan, key, {"what": item.what, "who": item.who}, stale=stale)
     flash(_("Item saved."), "success")
     return back_to_editor(event, key)
 
@@ -384,6 +438,7 @@ def move_item(event_id, item_id):
 def delete_item(event_id, item_id):
     event, plan = load(event_id)
     section, item = item_of(plan, item_id)
+    review.forget("plan_item", item.id)
     section.items.remove(item)
     db.session.delete(item)
     for position, other in enumerate(section.items):

@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional
 
 from ..forms import Form, OneOf, choices
 from ..models import PlanItem
+from ..speakers import speaker_choices
 
 LIMITS = {"intro": 20000, "title": 300, "body": 10000, "what": 2000, "who": 300, "note": 1000}
 LABELS = {
@@ -90,7 +91,21 @@ def item_form(languages):
             validate_choice=False,
             validators=[OneOf(_l("Please choose one of the statuses."))],
         ),
+        # The session's speakers: choices set per form (presenter_choices).
+        presented_by=SelectField(
+            _l("Presented by"),
+            choices=[],
+            default="",
+            validate_choice=False,
+            validators=[OneOf(_l("Please choose a speaker from the list."))],
+        ),
     )
+
+
+def presenter_choices(form, event, lang):
+    """The item form's "Presented by" offers the session's speakers, or nobody."""
+    form.presented_by.choices = choices(speaker_choices(event, lang, _l("nobody named")))
+    return form
 
 
 @lru_cache(maxsize=8)

@@ -79,15 +79,15 @@ def is_published(event):
 
 
 def load_plan_tree(plan_id):
-    """The plan with its sections, items and their ideas in four statements, whatever the
-    number of items (no lazy load per item)."""
+    """The plan with its sections, items, their ideas and presenters in a few statements,
+    whatever the number of items (no lazy load per item)."""
+    items = selectinload(Plan.sections).selectinload(PlanSection.items)
     return db.session.scalar(
         sa.select(Plan)
         .where(Plan.id == plan_id)
         .options(
-            selectinload(Plan.sections)
-            .selectinload(PlanSection.items)
-            .selectinload(PlanItem.ideas),
+            items.selectinload(PlanItem.ideas),
+            items.selectinload(PlanItem.presented_by),
             selectinload(Plan.versions),
         )
         .execution_options(populate_existing=True)
@@ -321,12 +321,24 @@ def snapshot(plan):
                             if idea.status in USABLE_IDEA_STATUSES
                         ],
                     }
+                    | presenter_of(item)
                     for item in section.items
                 ],
             }
             for section in plan.sections
         ],
     }
+
+
+def presenter_of(item):
+    """The item's presenter for a snapshot, by name in every language: a published version
+    keeps the name even if the speaker is removed later. Left out without one, so versions
+    published before speakers could be linked compare equal."""
+    speaker = item.presented_by
+    if speaker is None:
+        return {}
+    names = {code: values.get("name", "") for code, values in (speaker.texts or {}).items()}
+    return {"presented_by": {code: name for code, name in names.items() if name}}
 
 
 def changes_between(old, new):

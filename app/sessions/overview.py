@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user
 
-from .. import events
+from .. import events, review
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event, Idea, Registration, utcnow
@@ -70,7 +70,10 @@ def state_helpers():
 def event(event_id):
     found = db.get_or_404(Event, event_id)
     return render_template(
-        "sessions/event.html", event=found, next_states=events.allowed_states(found)
+        "sessions/event.html",
+        event=found,
+        next_states=events.allowed_states(found),
+        to_review=review.summary(found, current_language()),
     )
 
 

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import review
 from ..auth import admin_required
 from ..events import Schedule, allowed_states
 from ..extensions import db
@@ -42,9 +43,15 @@ def render_form(
         missing[lang] = [
             field for field in TEXTS if not (form[text_field_name(field, lang)].data or "").strip()
         ]
+    stale, theme_stale = set(), {}
+    if event is not None:
+        stale = review.stale("event", event)
+        theme_stale = {f"theme-{t.id}": review.stale("theme", t) for t in event.themes}
     return (
         render_template(
             "sessions/form.html",
+            stale=stale,
+            theme_stale=theme_stale,
             form=form,
             event=event,
             form_languages=languages,
@@ -111,7 +118,12 @@ def edit_event(event_id):
     moving = move_to_preview(event, form)
     if moving is not None:
         return render_form(form, languages, event, rows, errors, moving=moving)
-    changed = service.update_event(event, form, languages, changes, actor())
+    reviewed = {("event", event.id): review.reviewed_in(request.form)}
+    for theme in event.themes:
+        reviewed[("theme", theme.id)] = review.reviewed_in(
+            request.form, f"theme-{theme.id}-reviewed"
+        )
+    changed = service.update_event(event, form, languages, changes, actor(), reviewed)
     db.session.commit()
     told = [entry for entry in changed if entry == "told"]
     if told:

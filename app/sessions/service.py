@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from .. import audit, events
+from .. import audit, events, review
 from ..events import Schedule
 from ..extensions import db
 from ..models import Event, Idea, Theme
@@ -14,8 +14,9 @@ from ..speakers import copy_speakers
 from .forms import DATES, SIMPLE, TEXTS, split_zones
 
 # The settings a duplicate copies as they are (the slug, texts, themes and dates are
-# handled apart).
-COPIED = [name for name in SIMPLE if name != "slug"] + ["timezone", "extra_timezones"]
+# handled apart). Not the join link and passcode: they open the first session's meeting.
+NOT_COPIED = ("slug", "join_url", "join_passcode", "join_phone")
+COPIED = [name for name in SIMPLE if name not in NOT_COPIED] + ["timezone", "extra_timezones"]
 
 
 def slug_taken(slug, except_id=None):
@@ -61,21 +62,32 @@ def create_event(form, languages, actor=None):
     apply_form(event, form, languages)
     db.session.add(event)
     db.session.flush()
+    review.record("event", event, {})
     save_plugin_fields(event, form)
     audit.record("event.create", event, actor=actor, slug=event.slug)
     return event
 
 
-def update_event(event, form, languages, theme_changes, actor=None):
+def update_event(event, form, languages, theme_changes, actor=None, reviewed=None):
     """Save the session form. A new start or length is a change of plan
     (app/sessions/changes.py): registrants are told and the plugins move what they keep;
-    then "told" is among the names returned."""
+    then "told" is among the names returned. `reviewed` maps ("event", id) and
+    ("theme", id) to the translations the organizer marked reviewed (app/review.py)."""
     from .changes import moved, reschedule
 
+    reviewed = reviewed or {}
     before = Schedule.of(event)
+    texts_before = review.texts_of("event", event)
+    themes_before = {theme.id: review.texts_of("theme", theme) for theme in event.themes}
     changed = apply_form(event, form, languages)
     changed += apply_themes(event, theme_changes)
     db.session.flush()
+    review.record("event", event, texts_before, reviewed.get(("event", event.id), ()))
+    for theme in event.themes:
+        pairs = reviewed.get(("theme", theme.id), ())
+        review.record("theme", theme, themes_before.get(theme.id, {}), pairs)
+    for theme_id in themes_before.keys() - {theme.id for theme in event.themes}:
+        review.forget("theme", theme_id)
     changed += save_plugin_fields(event, form)
     if changed:
         audit.record("event.edit", event, actor=actor, changed=changed)
@@ -175,8 +187,10 @@ def theme_rows(event, languages):
 
 def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     """A new draft for next time: texts, themes, speakers, partners and settings copied; no
-    registrations, ideas or plan. Dates move by `shift_days`, or the start is `new_start`
-    (naive UTC) and the registration and ideas windows stay empty."""
+    registrations, ideas or plan, and no join link, passcode or plugin value marked
+    `duplicated=False` (the Zoom meeting ID): those belong to the first session. Dates move
+    by `shift_days`, or the start is `new_start` (naive UTC) and the registration and ideas
+    windows stay empty."""
     copy = Event(slug=slug, state="draft", is_demo=False)
     for name in COPIED:
         value = getattr(source, name)
@@ -196,8 +210,16 @@ def duplicate_event(source, slug, shift_days=None, new_start=None, actor=None):
     ]
     db.session.add(copy)
     db.session.flush()
-    save_event_form(copy, {f.name: f.value for f in event_form_fields(source)})
+    save_event_form(copy, {f.name: f.value for f in event_form_fields(source) if f.duplicated})
     copy_speakers(source, copy)
+    db.session.flush()
+    # What each translation was made from comes along: one that needed review still does.
+    pairs = [("event", source.id, copy.id)]
+    pairs += [("theme", a.id, b.id) for a, b in zip(source.themes, copy.themes, strict=True)]
+    for kind, rows in (("speaker", "speaker_rows"), ("partner", "partner_rows")):
+        originals, copies = getattr(source, rows), getattr(copy, rows)
+        pairs += [(kind, a.id, b.id) for a, b in zip(originals, copies, strict=True)]
+    review.copy(pairs, copy)
     audit.record("event.duplicate", copy, actor=actor, source=source.slug, shift_days=shift_days)
     return copy
 

@@ -1,7 +1,8 @@
 """Speakers and co-organizing organizations of a session (issue 16 §1): ordered, texts per
 language with the usual fallback, optional photo or logo re-encoded by Pillow. Shown on the
 session page, in the .ics description, in the join-details and reminder mails and on the
-printable Plan of Action. Linking speakers to ideas and plan items is not done yet."""
+printable Plan of Action. A speaker can be linked to the ideas and plan items they presented
+(`presented_by` on Idea and PlanItem), shown as "presented by NAME"."""
 
 import sqlalchemy as sa
 from babel.lists import format_list
@@ -9,8 +10,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import pagecache
+from ..extensions import db
 from ..i18n import current_language, language_in_text
-from ..models import Event
+from ..models import Event, Idea, PlanItem
 from . import pictures
 from .models import Partner, Speaker
 
@@ -85,6 +87,39 @@ def calendar_lines(event, lang):
     return lines + [""] if lines else []
 
 
+def speaker_choices(event, lang, none_label):
+    """(value, label) pairs of a select of the session's speakers, "" (nobody) first."""
+    pairs = [("", none_label)]
+    pairs += [(str(row.id), row.text("name", lang)) for row in event.speaker_rows]
+    return pairs
+
+
+def speaker_of(event, value):
+    """The session's speaker a select's value names; None for "" ; ValueError otherwise."""
+    if value in (None, ""):
+        return None
+    for row in event.speaker_rows:
+        if str(row.id) == str(value):
+            return row
+    raise ValueError(value)
+
+
+def presented_by(speaker, lang):
+    """ "presented by NAME" for an idea or a plan item ("" without a speaker)."""
+    if speaker is None:
+        return ""
+    return _("presented by %(name)s", name=speaker.text("name", lang))
+
+
+def unlink(speaker):
+    """A speaker about to be removed: their ideas and plan items stay, without presenter
+    (the foreign keys say SET NULL; done here too, so every database agrees)."""
+    for model in (Idea, PlanItem):
+        db.session.execute(
+            sa.update(model).where(model.presented_by_id == speaker.id).values(presented_by_id=None)
+        )
+
+
 def copy_speakers(source, copy):
     """A duplicated session gets the same speakers and partners, each with its own copy of
     its picture (removing one from the copy must not take the original's)."""
@@ -127,6 +162,7 @@ def init_app(app):
         fallback_note=fallback_note,
         and_list=and_list,
         calendar_lines=calendar_lines,
+        presented_by=presented_by,
     )
     pagecache.also_shown(Speaker, Partner)
     if not sa.event.contains(Event, "after_delete", forget_pictures):

@@ -19,11 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 
-from .. import audit
+from .. import audit, review
 from ..auth import admin_required
 from ..extensions import db
 from ..models import Event
-from . import pictures
+from . import pictures, unlink
 from .forms import PartnerForm, SpeakerForm, per_language_form
 from .models import Partner, Speaker
 
@@ -103,8 +103,15 @@ def edit(event_id, kind, row_id=None):
             form.email.data = row.email
             form.mail_language.data = row.mail_language
     if request.method == "GET" or not form.validate_on_submit() or not save(event, kind, row, form):
+        stale = review.stale(kind, row) if row is not None else set()
         return render_template(
-            "speakers/admin_form.html", event=event, kind=kind, row=row, form=form, langs=langs
+            "speakers/admin_form.html",
+            event=event,
+            kind=kind,
+            row=row,
+            form=form,
+            langs=langs,
+            stale=stale,
         )
     flash(_("Speaker saved.") if kind == "speaker" else _("Organization saved."), "success")
     return redirect(url_for("speakers.index", event_id=event.id))
@@ -121,6 +128,7 @@ def save(event, kind, row, form):
     except pictures.PictureError as problem:
         field.errors = [str(problem)]
         return False
+    before = review.texts_of(kind, row) if row is not None else {}
     if row is None:
         row = model(event=event, position=len(rows_of(event, kind)))
         db.session.add(row)
@@ -134,6 +142,7 @@ def save(event, kind, row, form):
     if new_picture or form[f"remove_{picture}"].data:
         setattr(row, picture, new_picture or "")
     db.session.flush()
+    review.record(kind, row, before, review.reviewed_in(request.form))
     audit.record(f"{kind}.save", target=event, row=row.id)
     db.session.commit()
     if old_picture and old_picture != getattr(row, picture):
@@ -168,6 +177,9 @@ def remove(event_id, kind, row_id):
     row = row_of(event, kind, row_id)
     picture = getattr(row, KINDS[kind][2])
     rows = [each for each in rows_of(event, kind) if each is not row]
+    if kind == "speaker":
+        unlink(row)
+    review.forget(kind, row.id)
     db.session.delete(row)
     for position, each in enumerate(rows):
         each.position = position

@@ -48,6 +48,14 @@ class LiveIdeaForm(Form):
         render_kw={"list": "live-speakers", "autocomplete": "off"},
         validators=[Length(max=200, message=_l("The name can have at most %(max)d characters."))],
     )
+    presenter = SelectField(
+        _l("Presented by (one of the session's speakers)"),
+        id="live-presenter",
+        choices=[],
+        default="",
+        validate_choice=False,
+        validators=[OneOf(_l("Please choose a speaker from the list."))],
+    )
     theme = SelectField(
         _l("Theme"),
         id="live-theme",
@@ -65,7 +73,8 @@ class LiveIdeaForm(Form):
     )
 
     def validate_name(self, field):
-        if self.raised_by.data in ("speaker", "name") and not (field.data or "").strip():
+        named = (field.data or "").strip() or self.presenter.data
+        if self.raised_by.data in ("speaker", "name") and not named:
             raise ValidationError(_l("Give the name of the person who raised it."))
 
 
@@ -73,6 +82,10 @@ def live_idea_form(event, lang, language_choices, formdata=None):
     form = LiveIdeaForm(formdata=formdata)
     form.theme.choices = choices(
         [("", _l("no theme"))] + [(str(t.id), t.label(lang)) for t in event.themes]
+    )
+    form.presenter.choices = choices(
+        [("", _l("nobody named"))]
+        + [(str(row.id), row.text("name", lang)) for row in event.speaker_rows]
     )
     form.language.choices = choices(language_choices)
     if formdata is None:

@@ -45,6 +45,7 @@ from app.api import (
     page_arg,
     reject_idea,
     render_error,
+    set_idea_presenter,
     set_idea_theme,
     to_int,
     undo_idea,
@@ -63,7 +64,7 @@ bp = Blueprint(
 
 TEMPLATE = "moderation/queue.html"
 STATUS_FILTERS = ("pending", "approved", "rejected", "discussed", "merged", "withdrawn", "received")
-ACTIONS = ("approve", "reject", "edit", "theme", "merge", "discuss", "undo")
+ACTIONS = ("approve", "reject", "edit", "theme", "presenter", "merge", "discuss", "undo")
 
 
 @bp.before_request
@@ -107,7 +108,9 @@ def queue_query(event, f):
     query = (
         sa.select(Idea)
         .where(Idea.event_id == event.id)
-        .options(joinedload(Idea.theme), joinedload(Idea.moderated_by))
+        .options(
+            joinedload(Idea.theme), joinedload(Idea.moderated_by), joinedload(Idea.presented_by)
+        )
     )
     if f["status"] == "all":
         query = query.where(Idea.status != "unconfirmed")
@@ -233,6 +236,8 @@ def perform(action, idea, actor, revision):
             if theme is None or theme.event_id != idea.event_id:
                 raise IdeaError(_("This theme does not exist."))
         return set_idea_theme(idea, actor, revision, theme)
+    if action == "presenter":
+        return set_idea_presenter(idea, actor, revision, speaker_from(idea.event, form))
     if action == "merge":
         into = int_arg(form, "into")
         survivor = db.session.get(Idea, into) if into else None
@@ -244,11 +249,23 @@ def perform(action, idea, actor, revision):
     raise IdeaError(_("Unknown action."))
 
 
+def speaker_from(event, form):
+    """The session's speaker chosen in a form's `speaker_id` ("" or missing: nobody)."""
+    if not form.get("speaker_id"):
+        return None
+    wanted = int_arg(form, "speaker_id", 0)
+    for speaker in event.speaker_rows:
+        if speaker.id == wanted:
+            return speaker
+    raise IdeaError(_("This speaker is not one of the session's speakers."))
+
+
 DONE = {
     "approve": _l("Approved: it is now on the public board."),
     "reject": _l("Rejected."),
     "edit": _l("Saved. The original text is kept in the audit log."),
     "theme": _l("Theme set."),
+    "presenter": _l("Presenter saved."),
     "discuss": _l("Marked as discussed."),
     "undo": _l("Undone."),
 }
@@ -358,6 +375,10 @@ def add_live(event_id):
     idea, message = None, None
     if form.validate():
         theme = db.session.get(Theme, int(form.theme.data)) if form.theme.data else None
+        presenter = speaker_from(event, {"speaker_id": form.presenter.data})
+        name = form.name.data
+        if presenter is not None and not (name or "").strip() and form.raised_by.data != "attendee":
+            name = presenter.text("name", event.default_language)
         try:
             idea = add_live_idea(
                 event,
@@ -365,9 +386,10 @@ def add_live(event_id):
                 title=form.title.data,
                 body=form.body.data,
                 raised_by=form.raised_by.data,
-                name=form.name.data,
+                name=name,
                 theme=theme,
                 language=form.language.data,
+                presented_by=presenter,
             )
         except IdeaError as exc:
             db.session.rollback()

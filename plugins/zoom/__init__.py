@@ -82,7 +82,10 @@ def sala_event_form_fields(event):
     hint = _l(
         "The Zoom plugin registers each person for this meeting and sends them a personal link."
     )
-    return [EventFormField("meeting_id", field, value=meeting_of(event), hint=hint)]
+    # A duplicated session gets no meeting ID: it needs a meeting of its own.
+    return [
+        EventFormField("meeting_id", field, value=meeting_of(event), hint=hint, duplicated=False)
+    ]
 
 
 @hookimpl
