@@ -25,8 +25,16 @@ AUDIENCE = "registered"  # confirmed and waitlisted
 
 def moved(old, new):
     """Whether people need to hear of it: another start or another length (a new zone
-    alone, for the same moment, changes nothing for them)."""
-    return old.starts_at != new.starts_at or old.duration_minutes != new.duration_minutes
+    alone, for the same moment, changes nothing for them). The form writes whole minutes,
+    so a stored start with seconds, saved unchanged, has not moved."""
+    return (
+        to_the_minute(old.starts_at) != to_the_minute(new.starts_at)
+        or old.duration_minutes != new.duration_minutes
+    )
+
+
+def to_the_minute(moment):
+    return moment.replace(second=0, microsecond=0)
 
 
 def recipients(event):
