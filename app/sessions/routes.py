@@ -33,7 +33,9 @@ def actor():
     return current_user._get_current_object()
 
 
-def render_form(form, languages, event=None, theme_rows=None, theme_errors=None, status=200):
+def render_form(
+    form, languages, event=None, theme_rows=None, theme_errors=None, status=200, previews=None
+):
     missing = {}
     for lang in languages:
         missing[lang] = [
@@ -51,8 +53,33 @@ def render_form(form, languages, event=None, theme_rows=None, theme_errors=None,
             theme_rows=service.theme_rows(event, languages) if theme_rows is None else theme_rows,
             theme_errors=theme_errors or {},
             next_states=allowed_states(event) if event is not None else (),
+            previews=previews,
+            markdown_hint=_(
+                "Markdown, as in the Plan of Action: **bold**, *italic*, lists, links. "
+                "“Preview the texts” shows them as readers will see them."
+            ),
         ),
         status,
+    )
+
+
+def text_previews(form, languages):
+    """Each Markdown text of the form as readers will see it ("Preview the texts"): rendered
+    and sanitized as on the public page; nothing is saved."""
+    from ..plan.markdown import render_markdown
+
+    return {
+        text_field_name(name, lang): render_markdown(form[text_field_name(name, lang)].data)
+        for name, (_label, _limit, area) in TEXTS.items()
+        if area
+        for lang in languages
+    }
+
+
+def preview(form, languages, event=None):
+    rows = service.parse_themes(request.form, event, languages)[2]
+    return render_form(
+        form, languages, event, theme_rows=rows, previews=text_previews(form, languages)
     )
 
 
@@ -79,6 +106,8 @@ def new_event():
         form.reminder_24h.data = form.reminder_1h.data = True
         form.notify_rejected_authors.data = True
         return render_form(form, languages)[0]
+    if request.form.get("preview"):
+        return preview(form, languages)
     if not (form.validate_on_submit() & check_slug(form)):
         return render_form(form, languages, status=200)
     changes, errors, rows = service.parse_themes(request.form, None, languages)
@@ -100,6 +129,8 @@ def edit_event(event_id):
     if request.method == "GET":
         fill_from_event(form, event, languages)
         return render_form(form, languages, event)[0]
+    if request.form.get("preview"):
+        return preview(form, languages, event)
     valid = form.validate_on_submit() & check_slug(form, event)
     changes, errors, rows = service.parse_themes(request.form, event, languages)
     if not valid or errors:
