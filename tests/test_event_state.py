@@ -136,9 +136,7 @@ def test_the_buttons_offer_exactly_the_moves_the_gate_allows(event):
     for state in Event.STATES:
         set_state(event, state)
         moves = {
-            to
-            for action, to in EXPECTED[state].items()
-            if to != state and action not in OWN_STEP
+            to for action, to in EXPECTED[state].items() if to != state and action not in OWN_STEP
         }
         assert set(allowed_states(event)) == moves
 
@@ -146,7 +144,7 @@ def test_the_buttons_offer_exactly_the_moves_the_gate_allows(event):
 def test_the_plan_is_published_from_its_editor_never_by_a_state_button(
     client, auth, admin_user, event
 ):
-    """"Mark the Plan of Action as published" moved the state without a version to read; the
+    """ "Mark the Plan of Action as published" moved the state without a version to read; the
     session's page now sends the organizer to the plan editor's one publish-and-send step."""
     set_state(event, "concluded")
     auth.login(admin_user.email)

@@ -6,13 +6,40 @@ the version out. The old controls (a "Mail it now" box, a "mail on publishing" s
 
 import re
 
+import pytest
 import sqlalchemy as sa
-from plan_helpers import make_registration
-from test_plan_mail import organizer, plan_url, session_with_ideas, the_plan, write_plan  # noqa: F401
+from plan_helpers import make_idea, make_registration
+from support import Auth, create_user
+from test_plan_mail import plan_url, write_plan
+from world import CONCLUDED, make_event
 
 from app.extensions import db
 from app.mail.mailout import advance_all
 from app.models import Event, Mailout, OutboxMessage, PlanVersion
+
+
+@pytest.fixture
+def organizer(mail_app):
+    client = mail_app.test_client()
+    create_user("organizer@example.org", "admin")
+    Auth(client).login("organizer@example.org")
+    return client
+
+
+@pytest.fixture
+def session_with_ideas(mail_app):
+    """A concluded session: an English and a Khmer registrant (and two who get nothing), an
+    idea in each of two themes."""
+    event = make_event(CONCLUDED)
+    english = make_registration(event, "reader@example.org", language="en")
+    khmer = make_registration(event, "khmer@example.org", language="km")
+    make_registration(event, "unconfirmed@example.org", status="unconfirmed")
+    make_registration(event, "cancelled@example.org", status="cancelled")
+    ideas = [
+        make_idea(event, "Free all political prisoners", theme=event.themes[0]),
+        make_idea(event, "Protect exiled journalists", theme=event.themes[1]),
+    ]
+    return event, english, khmer, ideas
 
 
 def counts():
