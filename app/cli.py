@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from .extensions import db
 from .models import User
 from .plugins import hook_names, plugin_state
+from .templating import local_time
 
 # Commands that sign nothing, read no session and mail nothing: they run without a secret
 # key or BASE_URL.
@@ -392,8 +393,8 @@ def purge_command(session, yes, force, now_text):
         click.echo(
             _(
                 "Warning: the retention period of this session has not passed yet. "
-                "Registrants were told their data would be kept until %(date)s (UTC).",
-                date=purge.available_at(event).strftime("%Y-%m-%d %H:%M"),
+                "Registrants were told their data would be kept until %(date)s.",
+                date=local_time(purge.available_at(event), event.timezone, "medium", zone=True),
             ),
             err=True,
         )

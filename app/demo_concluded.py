@@ -285,7 +285,7 @@ def build_ideas(event):
 
 
 def build_plan(event, ideas):
-    plan = Plan(event=event, intro=PLAN_INTRO, status="draft", send_on_publish=False)
+    plan = Plan(event=event, intro=PLAN_INTRO, status="draft")
     for s_index, (theme, title, items) in enumerate(PLAN):
         section = PlanSection(position=s_index, theme_id=event.themes[theme].id, title=title)
         for i_index, (what, who, status, keys) in enumerate(items):

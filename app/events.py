@@ -74,6 +74,10 @@ ACTIONS = {
 }
 # Moves an organizer confirms on a second page before they happen.
 NEEDS_CONFIRMATION = ("concluded", "archived", "cancelled")
+# Actions that are a step of their own, never a state button: the Plan of Action is
+# published (and mailed) from the plan editor, which freezes a version first, so the state
+# never says "published" without a plan to read.
+OWN_STEP = ("publish_plan",)
 
 
 class TransitionError(ValueError):
@@ -112,8 +116,9 @@ def state_before_archive(event):
 
 def allowed_states(event):
     """The states an organizer may move the session to from where it is, forward first,
-    and cancelling last (it is not the next step, only a way out)."""
-    targets = {target_of(event, action) for action in ACTIONS}
+    and cancelling last (it is not the next step, only a way out). Not the moves that are
+    a step of their own (OWN_STEP)."""
+    targets = {target_of(event, action) for action in ACTIONS if action not in OWN_STEP}
     targets -= {None, event.state}
     return tuple(
         sorted(
@@ -159,8 +164,10 @@ def transition(event, action, actor=None, **detail):
 
 def change_state(event, new_state, actor):
     """Move a session to `new_state` (an organizer's state button) through the action that
-    leads there from its state."""
+    leads there from its state (never an OWN_STEP action)."""
     for action in ACTIONS:
+        if action in OWN_STEP:
+            continue
         if new_state != event.state and target_of(event, action) == new_state:
             transition(event, action, actor)
             return event

@@ -349,7 +349,6 @@ class Plan(TimestampMixin, db.Model):
     intro: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # "draft" while unpublished edits exist, "published" when the draft equals the last version.
     status: Mapped[str] = mapped_column(sa.String(20), default="draft")
-    send_on_publish: Mapped[bool] = mapped_column(default=True)
     sections: Mapped[list["PlanSection"]] = relationship(
         back_populates="plan", order_by="PlanSection.position", cascade="all, delete-orphan"
     )

@@ -14,7 +14,7 @@ from babel.dates import (
 )
 from babel.lists import format_list
 from babel.units import format_unit
-from flask import request
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -95,14 +95,25 @@ def country_name(code, locale=None):
     return Locale.parse(locale or get_locale()).territories.get(code.upper(), code)
 
 
-def session_text(event, field, lang, tag="div", class_="", as_paragraphs=False):
+def session_text(
+    event, field, lang, tag="div", class_="", as_paragraphs=False, markdown=False, first_block=False
+):
     """One of a session's texts in `tag`, in the reader's language; or, where the organizers
     have not written it in that language, in the session's own, marked as not yet translated
-    (as the README promises), with `lang` on that text alone, not on the page around it."""
+    (as the README promises), with `lang` on that text alone, not on the page around it.
+    `markdown`: the text is the organizers' prose (summary, agenda, speakers), rendered as
+    Markdown with the plan's sanitizer; `first_block`: only its first paragraph (a card)."""
     value = event.text(field, lang)
+    if first_block:  # a card's teaser: the text's first paragraph
+        value = value.replace("\r\n", "\n").strip().split("\n\n")[0]
     if not value:
         return Markup("")
-    body = paragraphs(value) if as_paragraphs else value
+    if markdown:  # the organizers' prose: Markdown, sanitized as every organizer text is
+        from .plan.markdown import render_markdown
+
+        body = render_markdown(value)
+    else:
+        body = paragraphs(value) if as_paragraphs else value
     classes = Markup(' class="{}"').format(class_) if class_ else Markup("")
     if not event.text_is_fallback(field, lang):
         return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), classes, body)
@@ -165,6 +176,13 @@ def machine_time(utc_naive):
     return utc_naive.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def site_zone():
+    """The zone of the times that belong to no session (accounts, the outbox, the audit log,
+    the command line): BABEL_DEFAULT_TIMEZONE, UTC unless the deployment sets its own.
+    Shown with its name beside it (`zone_name`)."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 def zone_name(tz_name, locale=None):
     """A time zone as readers say it: "Phnom Penh time", "ម៉ោងភ្នំពេញ", "heure de Paris"
     (Babel's own label reads "ម៉ោង​នៅ​ កម្ពុជា", with a stray space)."""
@@ -224,5 +242,7 @@ def init_app(app):
         country_name=country_name,
         breakable=breakable,
     )
-    app.jinja_env.globals.update(zone_name=zone_name, session_text=session_text)
+    app.jinja_env.globals.update(
+        zone_name=zone_name, site_zone=site_zone, session_text=session_text
+    )
     app.jinja_env.add_extension("jinja2.ext.do")

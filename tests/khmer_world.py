@@ -220,7 +220,6 @@ def build(organizer):
     plan = plan_service.get_plan(concluded)
     texts = {"en": "An introduction", "km": "សេចក្តីផ្តើមនៃផែនការ", "fr": "Une introduction"}
     plan.intro = texts
-    plan.send_on_publish = True
     section = PlanSection(
         plan=plan, position=0, title={"en": "Rights", "km": "សិទ្ធិមនុស្ស", "fr": "Droits"}
     )

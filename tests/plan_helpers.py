@@ -34,3 +34,9 @@ def make_idea(event, title, status="approved", theme=None, registration=None, **
     db.session.add(idea)
     db.session.commit()
     return idea
+
+
+# The plan editor's one publish-and-send step, answered and confirmed: without mailing, or
+# mailing every registrant.
+PUBLISH_QUIETLY = {"publish-mail": "none", "confirm": "yes"}
+PUBLISH_AND_MAIL = {"publish-mail": "send", "confirm": "yes"}

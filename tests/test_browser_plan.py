@@ -49,7 +49,7 @@ def test_organizer_drafts_edits_links_publishes_and_everyone_reads_it(app, page,
 
     sign_in(page, "organizer@example.org")
     page.goto(f"/admin/events/{event.id}")
-    page.get_by_role("link", name="Plan of Action").click()
+    page.get_by_role("link", name="Plan of Action", exact=True).click()
     expect(page.locator("#unused-ideas h2")).to_contain_text("(4)")
 
     page.get_by_role("button", name="Start from the ideas").click()
@@ -106,7 +106,10 @@ def test_organizer_drafts_edits_links_publishes_and_everyone_reads_it(app, page,
     expect(page.locator(f"#{moving}-down")).to_be_disabled()
 
     page.get_by_role("button", name="Publish version 1").click()
-    expect(page.locator(".flashes")).to_contain_text("Version 1 is published.")
+    # One step, asked once more: "publish and mail it" is the first version's choice.
+    expect(page.locator("h1")).to_have_text("Publish version 1 of the Plan of Action?")
+    page.get_by_role("button", name="Yes, publish and mail it").click()
+    expect(page.locator(".flashes")).to_contain_text("Version 1 is published;")
     assert run_once().sent >= 2
 
     # The mails, each in its reader's language.

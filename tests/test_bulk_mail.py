@@ -8,7 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_registration
+from plan_helpers import PUBLISH_AND_MAIL, make_registration
 from world import CONCLUDED, make_event
 
 from app.extensions import db
@@ -68,7 +68,7 @@ def test_the_plan_reaches_confirmed_and_waitlisted_with_bulk_headers(organizer, 
         "Addresses never confirmed (1) get nothing." in editor
     )
 
-    response = organizer.post(f"/admin/events/{event.id}/plan/publish", data={"publish-send": "y"})
+    response = organizer.post(f"/admin/events/{event.id}/plan/publish", data=PUBLISH_AND_MAIL)
     assert response.status_code == 302
     assert run_once().sent == 2
     assert sorted(m["To"] for m in smtp.messages) == [

@@ -220,8 +220,10 @@ def test_the_whole_story(browser, app, smtp, site, lang):
             )
     org.goto(plan_url + "?lang=en")
     assert "plan-missing" not in org.content()
-    org.check("form[action$='/publish'] input[type=checkbox]")
+    org.check("form[action$='/publish'] input[type=radio][value=send]")
     org.click("form[action$='/publish'] button[type=submit]")
+    org.wait_for_load_state()  # asked once more: the confirmation page
+    org.click("form[action$='/publish'] input[name=confirm] ~ button[type=submit]")
     org.wait_for_load_state()
 
     # ---- the visitor receives the plan, in their language, and opens it

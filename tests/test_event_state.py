@@ -11,6 +11,7 @@ from support import PASSWORD, create_user
 from app.demo import SLUG, load_demo
 from app.events import (
     ACTIONS,
+    OWN_STEP,
     TransitionError,
     allowed_states,
     change_state,
@@ -53,7 +54,10 @@ def buttons(html):
 def test_change_state_walks_the_whole_life_and_back(event, admin_user):
     forward = ["published", "concluded", "plan_published", "archived"]
     for state in forward:
-        change_state(event, state, admin_user)
+        if state == "plan_published":  # only by publishing a version (plan/service.py)
+            transition(event, "publish_plan", admin_user)
+        else:
+            change_state(event, state, admin_user)
     for state in ["plan_published", "concluded", "published", "draft"]:
         change_state(event, state, admin_user)
     db.session.commit()
@@ -75,6 +79,7 @@ def test_change_state_walks_the_whole_life_and_back(event, admin_user):
         ("draft", "concluded"),
         ("draft", "archived"),
         ("published", "plan_published"),
+        ("concluded", "plan_published"),  # a step of its own: publishing a version
         ("concluded", "draft"),
         ("archived", "draft"),
         ("published", "published"),
@@ -131,8 +136,27 @@ def test_every_action_from_every_state(event, admin_user, state, action):
 def test_the_buttons_offer_exactly_the_moves_the_gate_allows(event):
     for state in Event.STATES:
         set_state(event, state)
-        moves = {to for to in EXPECTED[state].values() if to != state}
+        moves = {
+            to for action, to in EXPECTED[state].items() if to != state and action not in OWN_STEP
+        }
         assert set(allowed_states(event)) == moves
+
+
+def test_the_plan_is_published_from_its_editor_never_by_a_state_button(
+    client, auth, admin_user, event
+):
+    """ "Mark the Plan of Action as published" moved the state without a version to read; the
+    session's page now sends the organizer to the plan editor's one publish-and-send step."""
+    set_state(event, "concluded")
+    auth.login(admin_user.email)
+    page = client.get(f"/admin/events/{event.id}").text
+    assert "plan_published" not in buttons(page)
+    assert "Mark the Plan of Action as published" not in page
+    assert f'href="/admin/events/{event.id}/plan#plan-publish"' in page
+    response = client.post(f"/admin/events/{event.id}/state", data={"state": "plan_published"})
+    assert response.status_code == 302
+    assert db.session.get(Event, event.id).state == "concluded"
+    assert state_audit() == []
 
 
 @pytest.mark.parametrize("before", ["concluded", "plan_published"])

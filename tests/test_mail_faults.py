@@ -26,6 +26,7 @@ from app.extensions import db
 from app.mail.outbox import retry, retry_failed
 from app.mail.worker import IN_FLIGHT_UNKNOWN
 from app.models import AuditEntry, MailPause, OutboxMessage, utcnow
+from app.templating import local_time
 
 SERVER_REFUSALS = {
     "530 login required": dict(auth_required=True),
@@ -86,7 +87,8 @@ def test_a_server_level_refusal_pauses_the_queue_and_fails_no_mail(mail_app, mai
     # The worker says why, and until when.
     assert "failed 30" not in output
     assert "Mail is paused" in output and code in output, output
-    assert f"{pause().until:%Y-%m-%d %H:%M:%S}" in output
+    until = local_time(pause().until, "UTC", "medium", locale="en", zone=True)
+    assert f"Sala tries again at {until};" in output  # in words, the zone said
     # So does the outbox page.
     page = sign_in_organizer(mail_app).get("/admin/outbox").text
     assert "Mail is paused" in page and code in page

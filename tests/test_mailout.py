@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
+from plan_helpers import PUBLISH_AND_MAIL
 from registration_helpers import LiveServer
 from support import Auth, create_user
 from world import CONCLUDED, make_event
@@ -116,7 +117,7 @@ def test_publishing_to_many_records_a_mailout_the_worker_queues_in_batches(batch
     registrants = add_registrants(event, 100)
     ready_plan(event)
 
-    response = client.post(f"/admin/events/{event.id}/plan/publish", data={"publish-send": "y"})
+    response = client.post(f"/admin/events/{event.id}/plan/publish", data=PUBLISH_AND_MAIL)
     assert response.status_code == 302
     # The request rendered no mail: it recorded what to send to whom.
     assert outbox_count() == 0
@@ -225,9 +226,7 @@ def test_registrations_are_not_held_up_while_the_plan_goes_to_thousands(make_app
         try:
             registering.start()
             time.sleep(0.3)
-            published = client.post(
-                f"/admin/events/{event.id}/plan/publish", data={"publish-send": "y"}
-            )
+            published = client.post(f"/admin/events/{event.id}/plan/publish", data=PUBLISH_AND_MAIL)
             assert published.status_code == 302
             Worker(app).run(once=True)  # the file provider: prepares and "sends" all
         finally:

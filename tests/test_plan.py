@@ -4,7 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_idea
+from plan_helpers import PUBLISH_AND_MAIL, PUBLISH_QUIETLY, make_idea
 from support import PASSWORD, create_user
 from world import CONCLUDED, make_event
 
@@ -228,7 +228,7 @@ def test_publishing_with_a_missing_language_says_exactly_what_is_missing(organiz
     organizer.post(plan_url(event, "/draft-from-ideas"))
     fill_plan(organizer, event, langs=("en",))
     item = the_plan(event).sections[0].items[0]
-    response = organizer.post(plan_url(event, "/publish"), data={})
+    response = organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Introduction: the introduction is missing in Khmer." in html
@@ -249,11 +249,11 @@ def test_french_is_offered_but_not_required_unless_configured(organizer, client,
     editor = organizer.get(plan_url(event)).get_data(as_text=True)
     assert 'name="intro-intro_fr"' in editor  # French can be written...
     app.config["PLAN_REQUIRED_LANGUAGES"] = None  # ...and, if every language is required:
-    refused = organizer.post(plan_url(event, "/publish"), data={})
+    refused = organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY)
     assert refused.status_code == 422
     assert "Introduction: the introduction is missing in French." in refused.get_data(as_text=True)
     app.config["PLAN_REQUIRED_LANGUAGES"] = ["en", "km"]
-    assert organizer.post(plan_url(event, "/publish"), data={}).status_code == 302
+    assert organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY).status_code == 302
     french = client.get(f"/s/{event.slug}/plan?lang=fr").get_data(as_text=True)
     assert '<html lang="fr">' in french
     assert "Plan d’action" in french
@@ -275,7 +275,7 @@ def test_publish_versions_freeze_the_snapshot_and_say_what_changed(organizer, cl
     fill_plan(organizer, event)
     assert client.get(f"/s/{event.slug}/plan").status_code == 404  # not yet
 
-    response = organizer.post(plan_url(event, "/publish"), data={})
+    response = organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY)
     assert response.status_code == 302
     assert published == [1]
     assert db.session.get(Event, event.id).state == "plan_published"
@@ -301,7 +301,11 @@ def test_publish_versions_freeze_the_snapshot_and_say_what_changed(organizer, cl
     # Version 2 needs its change note... optional, but written here in both languages.
     organizer.post(
         plan_url(event, "/publish"),
-        data={"publish-note_en": "Item one is done.", "publish-note_km": "ចំណុចទីមួយបានបញ្ចប់។"},
+        data={
+            "publish-note_en": "Item one is done.",
+            "publish-note_km": "ចំណុចទីមួយបានបញ្ចប់។",
+            **PUBLISH_QUIETLY,
+        },
     )
     assert published == [1, 2]
     latest = client.get(f"/s/{event.slug}/plan?lang=en").get_data(as_text=True)
@@ -325,7 +329,7 @@ def test_public_page_falls_back_visibly_and_links_source_ideas(organizer, client
     idea = make_idea(event, "Free all political prisoners", theme=event.themes[0])
     organizer.post(plan_url(event, "/draft-from-ideas"))
     fill_plan(organizer, event)
-    organizer.post(plan_url(event, "/publish"), data={})
+    organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY)
     # A later edit leaves the Khmer "who" out: the preview falls back to English, marked.
     item = the_plan(event).sections[0].items[0]
     key = f"item-{item.id}"
@@ -352,7 +356,7 @@ def test_plan_page_has_print_header_and_permanent_link(organizer, client, event)
     make_idea(event, "Free all political prisoners", theme=event.themes[0])
     organizer.post(plan_url(event, "/draft-from-ideas"))
     fill_plan(organizer, event)
-    organizer.post(plan_url(event, "/publish"), data={})
+    organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY)
     html = client.get(f"/s/{event.slug}/plan?lang=en").get_data(as_text=True)
     assert "Version 1, published" in html
     assert f"http://localhost/s/{event.slug}/plan/v1" in html
@@ -376,7 +380,7 @@ def test_double_publish_click_does_not_double_the_mail(organizer, event):
     make_idea(event, "Free all political prisoners", theme=event.themes[0])
     organizer.post(plan_url(event, "/draft-from-ideas"))
     fill_plan(organizer, event)
-    organizer.post(plan_url(event, "/publish"), data={"publish-send": "y"})
+    organizer.post(plan_url(event, "/publish"), data=PUBLISH_AND_MAIL)
     organizer.post(plan_url(event, "/versions/1/send"))
     prepare_mailouts()  # the worker's step before it sends
     organizer.post(plan_url(event, "/versions/1/send"))
@@ -400,7 +404,7 @@ def test_source_ideas_link_to_the_board_only_when_ideas_are_public(make_app, plu
         client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
         client.post(plan_url(event, "/draft-from-ideas"))
         fill_plan(client, event)
-        assert client.post(plan_url(event, "/publish"), data={}).status_code == 302
+        assert client.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY).status_code == 302
         html = client.get(f"/s/{event.slug}/plan?lang=en").get_data(as_text=True)
         link = f'<a href="/s/{event.slug}/ideas#idea-{idea.id}" lang="en">{idea.title}</a>'
         if plugins is None:

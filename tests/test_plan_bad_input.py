@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_idea
+from plan_helpers import PUBLISH_QUIETLY, make_idea
 from world import CONCLUDED, make_event
 
 from app.extensions import db
@@ -169,7 +169,7 @@ def test_a_plan_of_500_items_renders_in_a_bounded_number_of_statements(organizer
     )
 
     # "who" is only in English: publishing names the 500 Khmer gaps, one line each.
-    response = organizer.post(f"/admin/events/{event.id}/plan/publish", data={})
+    response = organizer.post(f"/admin/events/{event.id}/plan/publish", data=PUBLISH_QUIETLY)
     assert response.status_code == 422
     assert response.get_data(as_text=True).count("“who” is missing in Khmer.") == 500
 
@@ -178,7 +178,10 @@ def test_a_plan_of_500_items_renders_in_a_bounded_number_of_statements(organizer
         for item in section.items:
             item.who = {"en": "Team", "km": "ក្រុម"}
     db.session.commit()
-    assert organizer.post(f"/admin/events/{event.id}/plan/publish", data={}).status_code == 302
+    assert (
+        organizer.post(f"/admin/events/{event.id}/plan/publish", data=PUBLISH_QUIETLY).status_code
+        == 302
+    )
     db.session.expire_all()
 
     with StatementCounter(db.engine) as public_counter:

@@ -3,7 +3,7 @@ their language, authors told which item grew from their idea, a new version only
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_idea, make_registration
+from plan_helpers import PUBLISH_AND_MAIL, PUBLISH_QUIETLY, make_idea, make_registration
 from world import CONCLUDED, make_event
 
 from app.extensions import db
@@ -93,7 +93,7 @@ def test_each_registrant_gets_the_plan_in_their_language_and_authors_their_item(
     organizer.post(plan_url(event, "/draft-from-ideas"))
     write_plan(organizer, event)
     # Publish with "send" ticked; a second click on "send" queues nothing again.
-    response = organizer.post(plan_url(event, "/publish"), data={"publish-send": "y"})
+    response = organizer.post(plan_url(event, "/publish"), data=PUBLISH_AND_MAIL)
     assert response.status_code == 302
     organizer.post(plan_url(event, "/versions/1/send"))
     stats = run_once()
@@ -143,11 +143,9 @@ def test_a_first_version_not_sent_on_publish_is_sent_with_the_button(
     organizer, session_with_ideas, smtp
 ):
     event, english, khmer, ideas = session_with_ideas
-    organizer.post(plan_url(event, "/settings"), data={})  # untick "send on publishing"
-    assert the_plan(event).send_on_publish is False
     organizer.post(plan_url(event, "/draft-from-ideas"))
     write_plan(organizer, event)
-    organizer.post(plan_url(event, "/publish"), data={})
+    organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
     organizer.post(plan_url(event, "/versions/1/send"))
     assert run_once().sent == 4
@@ -159,7 +157,7 @@ def test_a_new_version_mails_only_a_short_note_and_only_when_asked(
     event, english, khmer, ideas = session_with_ideas
     organizer.post(plan_url(event, "/draft-from-ideas"))
     write_plan(organizer, event)
-    organizer.post(plan_url(event, "/publish"), data={"publish-send": "y"})
+    organizer.post(plan_url(event, "/publish"), data=PUBLISH_AND_MAIL)
     run_once()
     smtp.messages.clear()
 
@@ -167,7 +165,9 @@ def test_a_new_version_mails_only_a_short_note_and_only_when_asked(
     section = the_plan(event).sections[0]
     organizer.post(plan_url(event, f"/sections/{section.id}/items"))
     write_plan(organizer, event)
-    organizer.post(plan_url(event, "/publish"), data={"publish-note_en": "One more item."})
+    organizer.post(
+        plan_url(event, "/publish"), data={"publish-note_en": "One more item.", **PUBLISH_QUIETLY}
+    )
     assert run_once().sent == 0 and smtp.messages == []
 
     # Version 3, asked for: a short note, in each language, with what changed.
@@ -182,7 +182,7 @@ def test_a_new_version_mails_only_a_short_note_and_only_when_asked(
         data={
             "publish-note_en": "The media item is done.",
             "publish-note_km": "ចំណុចអំពីសារព័ត៌មានបានបញ្ចប់។",
-            "publish-send": "y",
+            **PUBLISH_AND_MAIL,
         },
     )
     assert run_once().sent == 2

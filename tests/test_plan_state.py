@@ -4,7 +4,7 @@ stays out of public view."""
 
 import pytest
 import sqlalchemy as sa
-from plan_helpers import make_idea
+from plan_helpers import PUBLISH_QUIETLY, make_idea
 from test_plan import fill_plan, plan_url
 from world import CONCLUDED, make_event
 
@@ -35,7 +35,7 @@ def test_a_complete_plan_on_a_session_not_yet_concluded_is_not_published(organiz
     editor = organizer.get(plan_url(event)).text
     assert "once the session is concluded" in editor
 
-    response = organizer.post(plan_url(event, "/publish"), data={})
+    response = organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY)
     assert response.status_code == 422
     assert "The Plan of Action can be published once the session is concluded." in response.text
     db.session.expire_all()
@@ -50,7 +50,7 @@ def test_a_complete_plan_on_a_session_not_yet_concluded_is_not_published(organiz
 def test_publishing_the_plan_of_a_concluded_session_is_one_audited_move(organizer, client):
     event = ready_plan(organizer, "concluded")
     assert "once the session is concluded" not in organizer.get(plan_url(event)).text
-    assert organizer.post(plan_url(event, "/publish"), data={}).status_code == 302
+    assert organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY).status_code == 302
     assert db.session.get(Event, event.id).state == "plan_published"
     moves = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "event.state"))
     assert [(m.detail["before"], m.detail["after"], m.detail["via"]) for m in moves] == [
@@ -61,7 +61,7 @@ def test_publishing_the_plan_of_a_concluded_session_is_one_audited_move(organize
 
 def test_a_new_version_of_an_archived_session_leaves_it_archived(organizer, client):
     event = ready_plan(organizer, "archived")
-    assert organizer.post(plan_url(event, "/publish"), data={}).status_code == 302
+    assert organizer.post(plan_url(event, "/publish"), data=PUBLISH_QUIETLY).status_code == 302
     assert db.session.get(Event, event.id).state == "archived"
     assert event.slug not in client.get("/").text
     assert client.get(f"/s/{event.slug}/plan").status_code == 200

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plan_helpers import PUBLISH_AND_MAIL
 from world import World, login, url_for_rule
 
 from app.extensions import db
@@ -380,7 +381,7 @@ def test_payloads_in_organizer_texts_come_out_escaped(app, client, payload):
     db.session.commit()
     response = client.post(
         plan + "/publish",
-        data={"publish-note_en": payload, "publish-note_km": payload, "publish-send": "y"},
+        data={"publish-note_en": payload, "publish-note_km": payload, **PUBLISH_AND_MAIL},
     )
     assert response.status_code == 302, response.text
     while mailout.advance_all():  # the worker's step: the plan's mail-out is prepared

@@ -55,7 +55,7 @@ def test_a_french_page_marks_the_english_session_texts_and_only_them(client):
     # Only the session's own texts: no heading, button or label of the interface.
     assert all(
         t in ("Planning session", "Convened by the Commission", "Dr. Expert")
-        or t.startswith(("We plan together", "1. Welcome"))
+        or t.startswith(("We plan together", "Welcome"))  # the agenda: a Markdown list
         for t in texts
     ), texts
     assert '<article class="event">' in html
@@ -84,3 +84,22 @@ def test_an_english_page_has_no_mark(client):
     html = client.get("/s/planning?lang=en").text
     assert other_language_parts(html, "en") == []
     assert "untranslated-note" not in html
+
+
+def test_the_home_pages_session_cards_mark_a_summary_not_in_the_page_language(client):
+    """With several sessions the home page shows a card each: its summary's first paragraph
+    in the session's language where the page's has none, marked, `lang` on it alone."""
+    make_event()
+    make_event(slug="second-session")
+    french = client.get("/?lang=fr").text
+    summaries = [p for p in other_language_parts(french, "fr") if p[1] == "summary"]
+    assert summaries == [("div", "summary", "We plan together.")] * 2  # the first paragraph
+    notes = [t for _, cls, t in other_language_parts(french, "en") if cls == "untranslated-note"]
+    assert len(notes) == 4  # each card's title and summary
+    assert all("Pas encore traduit" in n and "anglais" in n for n in notes)
+    assert 'class="event-card" lang=' not in french  # the card itself stays French
+
+    khmer = client.get("/?lang=km").text
+    assert [p for p in other_language_parts(khmer, "km") if p[1] == "summary"] == []
+    assert khmer.count('<div class="summary"><p>យើងរៀបចំផែនការជាមួយគ្នា។</p>\n</div>') == 2
+    assert "untranslated-note" not in khmer

@@ -27,8 +27,10 @@ KM_TITLE = "កិច្ចប្រជុំរៀបចំផែនការ�
 KM_SUMMARY = "យើងស្វាគមន៍ការចូលរួមពីសហគមន៍ខ្មែរទាំងក្នុង និងក្រៅប្រទេស។"
 
 # Columns later migrations drop: no visitor's IP address is kept; no lock-out counter; the
-# Zoom plugin's data moved to its own tables (checked there below).
+# Zoom plugin's data moved to its own tables (checked there below); the plan's "mail on
+# publishing" setting (the organizer chooses each time, in the one publish-and-send step).
 DROPPED = {
+    ("plan", "send_on_publish"),
     ("user", "failed_logins"),
     ("audit_entry", "ip"),
     ("event", "meeting_id"),

@@ -289,4 +289,11 @@ def publish_plan(client, world, text="A plan"):
             client.post(plan + f"/items/{item.id}", data=data)
     world.event.state = "concluded"
     db.session.commit()
-    return client.post(plan + "/publish", data={f"publish-note_{lang}": "" for lang in langs})
+    return client.post(
+        plan + "/publish",
+        data={
+            **{f"publish-note_{lang}": "" for lang in langs},
+            "publish-mail": "none",
+            "confirm": "yes",
+        },
+    )

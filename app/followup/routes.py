@@ -76,7 +76,16 @@ def previews_of(event, texts, links, plan_url, counts):
                     event, *by_lang[used], links["recording_url"], links["links"], plan_url
                 ),
             )
-            previews.append(dict(group=group, code=code, used=used, subject=subject, text=text))
+            previews.append(
+                dict(
+                    group=group,
+                    code=code,
+                    used=used,
+                    subject=subject,
+                    text=text,
+                    body=by_lang[used][1],
+                )
+            )
     return previews
 
 

@@ -534,12 +534,14 @@ def paused_text(reason, until):
     """What `sala worker` says about a pause (the outbox page says the same)."""
     from flask_babel import gettext as _
 
+    from ..templating import local_time, site_zone
+
     return _(
         "Mail is paused: the email provider refused or could not be reached (%(reason)s). "
-        "Sala tries again at %(time)s UTC; once it is fixed, 'sala mail resume' (or the "
+        "Sala tries again at %(time)s; once it is fixed, 'sala mail resume' (or the "
         "outbox page) sends at once.",
         reason=reason,
-        time=until.strftime("%Y-%m-%d %H:%M:%S"),
+        time=local_time(until, site_zone(), "medium", zone=True),
     )
 
 

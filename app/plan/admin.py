@@ -24,12 +24,12 @@ from ..events import TransitionError
 from ..extensions import db
 from ..i18n import current_language
 from ..mail import mailout
+from ..mail.outbox import mail_url
 from ..models import Idea, PlanItem, PlanSection, utcnow
 from ..speakers import speaker_of
 from ..whole_numbers import int_arg
 from . import service
 from .forms import (
-    SettingsForm,
     intro_form,
     item_form,
     presenter_choices,
@@ -107,14 +107,11 @@ class Forms:
     def publish(self):
         form = self.bound.get("publish")
         if form is None:
-            send = self.plan.send_on_publish if not self.plan.versions else False
-            form = publish_form(langs())(formdata=None, prefix="publish", send=send)
+            # Mailing is the first choice for a first version (the plan is promised to every
+            # registrant); a later version's note goes only when asked for.
+            mail = "none" if self.plan.versions else "send"
+            form = publish_form(langs())(formdata=None, prefix="publish", mail=mail)
         return form
-
-    def settings(self):
-        return SettingsForm(
-            formdata=None, prefix="settings", send_on_publish=self.plan.send_on_publish
-        )
 
 
 def fill(form, **texts):
@@ -149,6 +146,8 @@ def editor_context(event, plan, **extra):
         progress=service.versions_progress(plan.versions),
         under_way=mailouts_under_way(plan),
         audience=mailout.audience_counts(event),
+        mail_languages=service.mail_languages(event),
+        public_url=mail_url("plan.public_plan", slug=event.slug),  # as the mail says it
         missing=extra.pop("missing", None),
         can_publish=service.can_publish(event),
         not_concluded=not_concluded_message(),
@@ -256,19 +255,6 @@ def save_intro(event_id):
         return saved(event, plan, "intro", {"intro": plan.intro}, stale=stale)
     flash(_("Introduction saved."), "success")
     return back_to_editor(event, "plan-intro")
-
-
-@bp.post("/events/<int:event_id>/plan/settings")
-def save_settings(event_id):
-    event, plan = load(event_id)
-    form = SettingsForm(prefix="settings")
-    form.validate()
-    plan.send_on_publish = bool(form.send_on_publish.data)
-    db.session.commit()
-    if request.htmx:
-        return saved(event, plan, "settings", {})
-    flash(_("Settings saved."), "success")
-    return back_to_editor(event, "plan-publish")
 
 
 @bp.post("/events/<int:event_id>/plan/draft-from-ideas")
@@ -526,34 +512,66 @@ def preview(event_id):
 
 @bp.post("/events/<int:event_id>/plan/publish")
 def publish(event_id):
+    """The one publish-and-send step. The form says what will happen and the organizer
+    chooses "publish and mail" or "publish without mailing"; a page of its own then asks
+    once more (no script needed), naming the address and who gets which mail; only the
+    answer "yes" publishes. Missing texts or a session not yet concluded are said at once,
+    before anything is asked."""
     event, plan = load(event_id)
     form = publish_form(langs())(prefix="publish")
-    if not form.validate():
+    valid = form.validate()
+    missing = service.missing_texts(plan, current_language())
+    if missing or not service.can_publish(event):
+        return refused(event, plan, form, missing)
+    if not valid:
+        flash(_("Not published: please correct the marked fields."), "error")
         context = editor_context(event, plan, bound={"publish": form})
         return render_template(EDITOR, **context), 422
+    send = form.mail.data == "send"
+    if request.form.get("confirm") != "yes":
+        context = editor_context(event, plan, form=form, send=send)
+        return render_template("plan/publish_confirm.html", **context)
     try:
         version = service.publish(
             plan,
             actor=current_user._get_current_object(),
             change_note=form.texts("note"),
-            send=bool(form.send.data),
+            send=send,
             lang_for_labels=current_language(),
         )
-    except service.PublishRefused as refused:
+    except service.PublishRefused as refusal:
         db.session.rollback()
         event, plan = load(event_id)
-        flash(_("Not published: some texts are missing. See the list below."), "error")
-        context = editor_context(event, plan, bound={"publish": form}, missing=refused.missing)
-        return render_template(EDITOR, **context), 422
+        return refused(event, plan, form, refusal.missing)
     except TransitionError:
         db.session.rollback()
         event, plan = load(event_id)
-        flash(not_concluded_message(), "error")
-        context = editor_context(event, plan, bound={"publish": form})
-        return render_template(EDITOR, **context), 422
+        return refused(event, plan, form, [])
     db.session.commit()
-    flash(_("Version %(n)d is published.", n=version.number), "success")
+    if send:
+        message = ngettext(
+            "Version %(n)d is published; the mail to %(num)d registrant is being prepared, "
+            "its progress shows below.",
+            "Version %(n)d is published; the mail to %(num)d registrants is being prepared, "
+            "its progress shows below.",
+            sum(service.mail_languages(event).values()),
+            n=version.number,
+        )
+    else:
+        message = _("Version %(n)d is published. Nobody was mailed.", n=version.number)
+    flash(message, "success")
     return back_to_editor(event, "plan-versions")
+
+
+def refused(event, plan, form, missing):
+    """Publishing cannot happen: the texts still missing, or the session not concluded yet;
+    the editor again with the publish form as it was filled."""
+    if missing:
+        flash(_("Not published: some texts are missing. See the list below."), "error")
+    else:
+        flash(not_concluded_message(), "error")
+    context = editor_context(event, plan, bound={"publish": form}, missing=missing or None)
+    return render_template(EDITOR, **context), 422
 
 
 @bp.post("/events/<int:event_id>/plan/versions/<int:number>/send")

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..forms import Form, OneOf, choices
@@ -115,12 +115,19 @@ def publish_form(languages):
         _Base,
         ("note",),
         languages,
-        send=BooleanField(_l("Mail it to every registrant now")),
+        mail=RadioField(
+            _l("Mail"),
+            choices=mail_choices(),
+            validate_choice=False,
+            validators=[OneOf(_l("Please choose whether to mail it or not."))],
+        ),
     )
 
 
-class SettingsForm(_Base):
-    send_on_publish = BooleanField(_l("Mail the plan to every registrant on publishing"))
+def mail_choices():
+    """Publish and mail the registrants, or publish without mailing. The editor writes each
+    choice's words out in full (the address, how many get it in which language)."""
+    return choices([("send", _l("Publish and mail it")), ("none", _l("Publish without mailing"))])
 
 
 assert {choice.value for choice in status_choices()} == set(PlanItem.STATUSES)

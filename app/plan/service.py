@@ -23,6 +23,7 @@ from ..models import (
     PlanItem,
     PlanSection,
     PlanVersion,
+    Registration,
     Theme,
     plan_item_ideas,
     utcnow,
@@ -383,14 +384,14 @@ class PublishRefused(Exception):
         self.missing = missing
 
 
-def publish(plan, *, actor=None, change_note=None, send=None, lang_for_labels="en"):
-    """Publish the current draft as the next version.
+def publish(plan, *, actor=None, change_note=None, send=False, lang_for_labels="en"):
+    """Publish the current draft as the next version: the one publish-and-send step.
 
     Refuses (``PublishRefused`` naming every missing text) when a required text is empty
     in a configured language. Freezes a snapshot, sets the event's state to
     "plan_published", records the audit entry, fires ``sala_plan_published`` and, when
-    ``send`` is true (default: the plan's ``send_on_publish`` for a first version, off for
-    later ones), queues the mails in the same transaction."""
+    ``send`` is true (the organizer chose "publish and mail"), records the mail-out to the
+    registrants in the same transaction."""
     missing = missing_texts(plan, lang_for_labels)
     if missing:
         raise PublishRefused(missing)
@@ -414,12 +415,23 @@ def publish(plan, *, actor=None, change_note=None, send=None, lang_for_labels="e
     audit.record(
         "plan.publish", version, actor=actor, number=number, event_id=event.id, before=before
     )
-    if send is None:
-        send = plan.send_on_publish if number == 1 else False
     if send:
         send_version(version, actor=actor)
     hooks().sala_plan_published(plan_version=version)
     return version
+
+
+def mail_languages(event):
+    """{language: how many}: the registrants a mail of the plan would reach now (confirmed
+    or waitlisted, not erased, not stopped), by the language each is mailed in."""
+    language = sa.func.coalesce(sa.func.nullif(Registration.language, ""), event.default_language)
+    rows = db.session.execute(
+        sa.select(language, sa.func.count())
+        .where(*mailout.audience_filter(event.id, "registered"))
+        .group_by(language)
+        .order_by(sa.func.count().desc(), language)
+    )
+    return dict(rows.all())
 
 
 def batch_name(version):

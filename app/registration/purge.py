@@ -22,6 +22,7 @@ from ..mail import erasure as mail_erasure
 from ..models import Idea, Registration, utcnow
 from ..plugins import hooks
 from ..private_files import private_dir
+from ..templating import local_time
 from . import domain
 
 PURGEABLE_STATES = ("concluded", "plan_published", "archived")
@@ -69,9 +70,8 @@ def refusal(event, now=None, force=False):
         return _l("Personal data can only be erased once the session is concluded.")
     if not force and (now or utcnow()) < available_at(event):
         return _l(
-            "The retention period has not passed yet: personal data can be erased from "
-            "%(date)s (UTC).",
-            date=available_at(event).strftime("%Y-%m-%d %H:%M"),
+            "The retention period has not passed yet: personal data can be erased from %(date)s.",
+            date=local_time(available_at(event), event.timezone, "medium", zone=True),
         )
     return None
 

@@ -52,7 +52,6 @@ def state_action(event, state):
     return {
         "published": _("Publish the session"),
         "concluded": _("Conclude the session"),
-        "plan_published": _("Mark the Plan of Action as published"),
         "archived": _("Archive the session"),
         "cancelled": _("Cancel the session"),
     }[state]

@@ -36,7 +36,14 @@ def actor():
 
 
 def render_form(
-    form, languages, event=None, theme_rows=None, theme_errors=None, status=200, moving=None
+    form,
+    languages,
+    event=None,
+    theme_rows=None,
+    theme_errors=None,
+    status=200,
+    moving=None,
+    previews=None,
 ):
     missing = {}
     for lang in languages:
@@ -62,8 +69,33 @@ def render_form(
             theme_errors=theme_errors or {},
             next_states=allowed_states(event) if event is not None else (),
             moving=moving,
+            previews=previews,
+            markdown_hint=_(
+                "Markdown, as in the Plan of Action: **bold**, *italic*, lists, links. "
+                "“Preview the texts” shows them as readers will see them."
+            ),
         ),
         status,
+    )
+
+
+def text_previews(form, languages):
+    """Each Markdown text of the form as readers will see it ("Preview the texts"): rendered
+    and sanitized as on the public page; nothing is saved."""
+    from ..plan.markdown import render_markdown
+
+    return {
+        text_field_name(name, lang): render_markdown(form[text_field_name(name, lang)].data)
+        for name, (_label, _limit, area) in TEXTS.items()
+        if area
+        for lang in languages
+    }
+
+
+def preview(form, languages, event=None):
+    rows = service.parse_themes(request.form, event, languages)[2]
+    return render_form(
+        form, languages, event, theme_rows=rows, previews=text_previews(form, languages)
     )
 
 
@@ -90,6 +122,8 @@ def new_event():
         form.reminder_24h.data = form.reminder_1h.data = True
         form.notify_rejected_authors.data = True
         return render_form(form, languages)[0]
+    if request.form.get("preview"):
+        return preview(form, languages)
     if not (form.validate_on_submit() & check_slug(form)):
         return render_form(form, languages, status=200)
     changes, errors, rows = service.parse_themes(request.form, None, languages)
@@ -111,6 +145,8 @@ def edit_event(event_id):
     if request.method == "GET":
         fill_from_event(form, event, languages)
         return render_form(form, languages, event)[0]
+    if request.form.get("preview"):
+        return preview(form, languages, event)
     valid = form.validate_on_submit() & check_slug(form, event)
     changes, errors, rows = service.parse_themes(request.form, event, languages)
     if not valid or errors:
