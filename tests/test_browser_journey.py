@@ -364,8 +364,14 @@ def test_organizer_creates_a_session_and_publishes_the_plan(journey, lang, width
     number = int(re.search(r"\d+", publish.locator("button[type=submit]").inner_text()).group())
     journey.step("plan-editor")
     publish.locator("button[type=submit]").click()
+    # One step, asked once more; a later version is published without mailing by default.
+    expect(page.locator("h1")).to_have_text(
+        journey.words("Publish version %(n)d of the Plan of Action?", n=number)
+    )
+    journey.step("plan-publish-confirm")
+    page.get_by_role("button", name=journey.words("Yes, publish without mailing")).click()
     expect(page.locator(".flashes")).to_contain_text(
-        journey.words("Version %(n)d is published.", n=number)
+        journey.words("Version %(n)d is published. Nobody was mailed.", n=number)
     )
     journey.step("plan-published")
     page.goto(f"/s/{concluded.slug}/plan")
