@@ -57,8 +57,10 @@ def current_language():
     return str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+@functools.lru_cache(maxsize=64)
 def language_name(code):
-    """A language's own name for itself: English, ខ្មែរ, Français."""
+    """A language's own name for itself: English, ខ្មែរ, Français. The same whoever reads it,
+    so worked out once per code (a queue of 50 ideas asked 50 times)."""
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
 

@@ -1,5 +1,6 @@
 """Mail benchmark: the worker (`sala worker --once` logic: claims, handed-before-send
-commits, one SMTP connection per batch, results) against a bare smtplib loop that sends the
+commits, one SMTP connection kept across batches while the queue has mail, results)
+against a bare smtplib loop that sends the
 same messages over one connection, both to the same local SMTP sink, in the same run.
 
     .venv/bin/python bench/mail.py            # 10,000 messages, prints a table

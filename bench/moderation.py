@@ -5,10 +5,16 @@
    server, driven by the same client threads) in the same run.
 2. The number of SQL statements for the queue page with 10, 1,000 and 10,000 ideas, counted
    with a SQLAlchemy ``before_cursor_execute`` listener: it must not grow with the count.
+3. In-process CPU time (``time.process_time``, which does not move with the machine's load)
+   of the queue page with 50 rows and of one htmx approval, median of many. With
+   ``--against REV`` the same is measured for another commit (exported with ``git archive``
+   into a temporary folder, run by this same script in a child process), in alternating
+   rounds, so before and after come from one run.
 
     .venv/bin/python bench/moderation.py            # full run
     .venv/bin/python bench/moderation.py --quick    # small and fast: checks correctness only
     .venv/bin/python bench/moderation.py --database-url postgresql+psycopg://...
+    .venv/bin/python bench/moderation.py --render-only --against main   # before / after
 
 Prints a table; exits 1 when a check fails (an approval not answered with its row, an idea
 not approved, statement counts that grow with the number of ideas).
@@ -28,6 +34,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--root" in sys.argv:  # measuring another checkout: its `app`, not this one's
+    ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench password 1234"
@@ -313,7 +321,118 @@ def statement_counts(database_url, sizes):
     return counts
 
 
+# ---------------------------------------------------------------- CPU per page, in-process
+
+
+def render_costs(database_url, repeat):
+    """Median CPU milliseconds of (the queue page with 50 rows, one htmx approval)."""
+    import statistics
+
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Idea
+
+    app = build_app(database_url)
+    app.config["WTF_CSRF_ENABLED"] = False
+    event_id = seed(app, 50 + repeat + 10)
+    with app.app_context():
+        ids = db.session.scalars(sa.select(Idea.id).order_by(Idea.id.desc())).all()
+    client = app.test_client()
+    client.post("/login", data={"email": MODERATOR, "password": PASSWORD})
+    page, approve = [], []
+    for i in range(repeat + 5):
+        start = time.process_time()
+        response = client.get(f"/moderate/{event_id}")
+        spent = time.process_time() - start
+        if response.text.count('class="idea-row ') != 50:
+            raise RuntimeError("the queue page did not show 50 rows")
+        if i >= 5:  # the first ones compile templates and fill caches
+            page.append(spent)
+    # Approve the newest ideas: the page (oldest first) keeps showing the same 50.
+    for i, idea_id in enumerate(ids[: repeat + 5]):
+        start = time.process_time()
+        response = client.post(
+            f"/moderate/{event_id}/ideas/{idea_id}/approve",
+            data={"revision": 2},
+            headers={"HX-Request": "true"},
+        )
+        spent = time.process_time() - start
+        if response.status_code != 200 or 'data-status="approved"' not in response.text:
+            raise RuntimeError(f"approval answered {response.status_code}")
+        if i >= 5:
+            approve.append(spent)
+    return statistics.median(page) * 1000, statistics.median(approve) * 1000
+
+
+def export_commit(rev, into):
+    """`rev` of this repository in `into`, with this checkout's compiled catalogs."""
+    import shutil
+
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
+    for mo in (ROOT / "translations").rglob("*.mo"):
+        target = Path(into) / mo.relative_to(ROOT)
+        if target.with_suffix(".po").exists():
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "babel.messages.frontend",
+                    "compile",
+                    "-i",
+                    str(target.with_suffix(".po")),
+                    "-o",
+                    str(target),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        else:
+            shutil.copy(mo, target)
+
+
+def compare(rev, rounds, repeat):
+    """[(what, before ms, after ms)]: `rev` against this checkout, alternating rounds."""
+    import json
+    import statistics
+
+    before, after = [], []
+    with tempfile.TemporaryDirectory() as other:
+        export_commit(rev, other)
+        for _ in range(rounds):
+            for root, into in ((other, before), (str(ROOT), after)):
+                with tempfile.TemporaryDirectory() as tmp:
+                    url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite')}"
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--costs", url, str(repeat), "--root", root],
+                        cwd=root,
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                into.append(json.loads(out.strip().splitlines()[-1]))
+    names = ("queue page, 50 rows", "approve (htmx row)")
+    return [
+        (name, statistics.median(b[i] for b in before), statistics.median(a[i] for a in after))
+        for i, name in enumerate(names)
+    ]
+
+
 # ---------------------------------------------------------------- main
+
+
+def print_costs(args, repeat):
+    print("\nCPU per request, in-process (ms, median; time.process_time)")
+    if args.against:
+        print(f"{'what':24} {args.against:>10} {'this':>10} {'this/before':>12}")
+        for name, before, after in compare(args.against, args.rounds, repeat):
+            print(f"{name:24} {before:>10.2f} {after:>10.2f} {after / before:>12.2f}")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        page, approve = render_costs(f"sqlite:///{os.path.join(tmp, 'costs.sqlite')}", repeat)
+    print(f"{'queue page, 50 rows':24} {page:>10.2f}")
+    print(f"{'approve (htmx row)':24} {approve:>10.2f}")
 
 
 def main(argv=None):
@@ -322,11 +441,25 @@ def main(argv=None):
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--approvals", type=int, default=None)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--render-only", action="store_true", help="only the CPU per page")
+    parser.add_argument("--against", metavar="REV", help="also measure this commit (git)")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--costs", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         kind, port, url = args.serve
         serve(kind, int(port), url)
+        return 0
+    if args.costs:
+        import json
+
+        print(json.dumps(render_costs(args.costs[0], int(args.costs[1]))))
+        return 0
+    repeat = 10 if args.quick else 60
+    if args.render_only:
+        print_costs(args, repeat)
         return 0
 
     tmp = tempfile.TemporaryDirectory()
@@ -357,6 +490,7 @@ def main(argv=None):
     if len({c[1] for c in counts}) != 1:
         print("FAIL: the number of statements grows with the number of ideas")
         ok = False
+    print_costs(args, repeat)
     print("\nOK" if ok else "\nFAILED")
     tmp.cleanup()
     return 0 if ok else 1

@@ -22,4 +22,8 @@ def test_load_benchmark_quick_mode_passes(capsys):
     assert code == 0, out
     assert "| 100 | 100 | 0 |" in out  # 100 registrations, 100 mails, no error
     assert "session page (GET)" in out and "moderation approve (htmx)" in out
+    # Issue 21: the registrant's landing page and the idea submit are measured too, with
+    # the servers' CPU per request and writes against the write floor.
+    assert "registered: the page after registering" in out and "idea submit POST" in out
+    assert "CPU ms/req" in out and "vs floor" in out and "rate limiter on" in out
     assert "| NO |" not in out  # statement counts flat

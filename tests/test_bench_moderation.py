@@ -16,3 +16,4 @@ def test_moderation_benchmark_quick_mode_passes(capsys):
     out = capsys.readouterr().out
     assert "approve via htmx" in out
     assert "SQL statements for the queue page" in out
+    assert "queue page, 50 rows" in out and "approve (htmx row)" in out  # CPU per request

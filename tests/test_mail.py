@@ -344,6 +344,32 @@ def process_output(process):
     return process.communicate()[0]
 
 
+def test_one_smtp_connection_carries_every_batch_while_the_queue_has_mail(
+    mail_app, mail_event, smtp
+):
+    """Issue 21: the worker keeps its SMTP connection from one batch to the next while
+    there is mail (it used to open one per batch), and closes it once the queue is empty,
+    before it waits."""
+    peers = []
+    handle_data = smtp.handle_DATA
+
+    async def counting(server, session, envelope):
+        peers.append(session.peer)  # the client's address and port: one per connection
+        return await handle_data(server, session, envelope)
+
+    smtp.handle_DATA = counting
+    queue_many(mail_event, 25)
+    worker = Worker(batch_size=10)
+    stats = worker.run(once=True)
+    assert stats.sent == 25 and len(smtp.messages) == 25
+    assert len(set(peers)) == 1, f"{len(set(peers))} connections for 3 batches"
+    assert worker._connection is None  # closed when the queue ran dry
+
+    queue_many(mail_event, 5, prefix="later")  # after the wait: a connection of its own
+    assert worker.run(once=True).sent == 5
+    assert len(set(peers)) == 2
+
+
 def test_two_worker_processes_share_the_queue_and_send_each_once(
     mail_app, mail_event, smtp, tmp_path
 ):

@@ -159,6 +159,46 @@ def test_approve_inline_answers_the_new_row(mod, moderator_user, recorder):
     assert ("approve", idea.id, moderator_user.email) in recorder.calls
 
 
+@pytest.mark.parametrize("action", ["approve", "theme", "discuss"])
+def test_the_row_after_an_action_is_drawn_without_reading_the_database_again(mod, action):
+    """Issue 21: the answer to a moderator's click is drawn from what the action holds. Every
+    read happens before the commit; nothing is reloaded after it (it used to read the idea,
+    its moderator and the session's themes back, a quarter of the request)."""
+    event = make_event(IDEAS_OPEN)
+    event.themes.append(Theme(position=0, labels={"en": "Land", "km": "ដីធ្លី"}))
+    db.session.commit()
+    theme_id = event.themes[0].id
+    idea = add_idea(event, title="Held, not reloaded")
+    revision = idea.revision
+    data = {"theme_id": str(theme_id)} if action == "theme" else {}
+    seen = []
+    engine = db.engine
+    record_sql = lambda conn, cursor, statement, *args: seen.append(statement.split()[0])  # noqa: E731
+    record_commit = lambda conn: seen.append("COMMIT")  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", record_sql)
+    sa.event.listen(engine, "commit", record_commit)
+    try:
+        g.pop("_login_user", None)
+        response = mod.post(
+            f"/moderate/{event.id}/ideas/{idea.id}/{action}?lang=km",
+            data={"revision": revision, **data},
+            headers=HX,
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record_sql)
+        sa.event.remove(engine, "commit", record_commit)
+    assert response.status_code == 200
+    row = row_of(response.text, idea.id)
+    # The row is whole and in the moderator's language: status, theme, author, buttons.
+    assert f'name="revision" value="{revision + 1}"' in row
+    assert "ដីធ្លី" in row and "អនុម័ត" in row
+    assert f'data-status="{fresh(idea).status}"' in row
+    assert "UPDATE" in seen  # the action itself
+    last_commit = len(seen) - 1 - seen[::-1].index("COMMIT")
+    assert "UPDATE" not in seen[last_commit:]
+    assert seen[last_commit + 1 :] == [], seen
+
+
 def test_approve_without_javascript_redirects_back_to_the_queue(mod):
     event = make_event(IDEAS_OPEN)
     idea = add_idea(event)

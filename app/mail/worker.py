@@ -10,8 +10,10 @@ One round (`Worker.run_round`):
    nothing more: the pause says why and until when (`MailPause`);
 4. a batch of due messages is claimed: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
    workers never take the same row; on SQLite one claimer at a time (``BEGIN IMMEDIATE``);
-5. one provider connection is opened for the batch, and the messages are handed over one
-   by one: ``handed_at`` is committed *before* the provider sees a message, and its outcome
+5. one provider connection is opened for the batch (and kept for the next one while the
+   queue has mail: a full batch was claimed and nothing went wrong; closed as soon as a
+   round finds less than a full batch, before any wait), and the messages are handed over
+   one by one: ``handed_at`` is committed *before* the provider sees a message, and its outcome
    (sent, retry later with a growing delay, failed with the reason) is committed before the
    next is handed over. A crash leaves at most one message whose fate is unknown. The claims
    of the batch are renewed as the work goes on, so a dead worker's batch returns to the
@@ -185,27 +187,39 @@ class Worker:
         self.stop = threading.Event()
         self._renew_claims_at = 0.0
         self.paused = False
+        # The provider connection kept from one batch to the next while the queue has mail
+        # (only inside `run`, which closes it before waiting and when it ends).
+        self.keep_connection = False
+        self._connection_cm = None
+        self._connection = None
 
     # ------------------------------------------------------------ loops
 
     def run(self, once=False, idle=5.0):
         """Rounds until nothing is due (`once`) or until `self.stop` is set."""
         total = RunStats()
-        while not self.stop.is_set():
-            try:
-                stats = self.run_round()
-            except Exception:
-                if once:
-                    raise
-                db.session.rollback()
-                log.exception("mail worker round failed; trying again in %ss", idle)
-                self.stop.wait(idle)
-                continue
-            total.add(stats)
-            if (stats.claimed == 0 and not stats.prepared) or stats.provider_error:
-                if once:
-                    break
-                self.stop.wait(idle)
+        self.keep_connection = True
+        try:
+            while not self.stop.is_set():
+                try:
+                    stats = self.run_round()
+                except Exception:
+                    self.close_connection()
+                    if once:
+                        raise
+                    db.session.rollback()
+                    log.exception("mail worker round failed; trying again in %ss", idle)
+                    self.stop.wait(idle)
+                    continue
+                total.add(stats)
+                if (stats.claimed == 0 and not stats.prepared) or stats.provider_error:
+                    self.close_connection()  # never idle on an open connection
+                    if once:
+                        break
+                    self.stop.wait(idle)
+        finally:
+            self.keep_connection = False
+            self.close_connection()
         return total
 
     def run_round(self):
@@ -348,14 +362,32 @@ class Worker:
 
     # ------------------------------------------------------------ sending
 
+    def open_connection(self):
+        """The provider connection: the one kept from the previous batch, or a new one."""
+        if self._connection is None:
+            connection_cm = email_provider(self.app).open()
+            self._connection = connection_cm.__enter__()
+            self._connection_cm = connection_cm
+        return self._connection
+
+    def close_connection(self):
+        connection_cm, self._connection_cm, self._connection = self._connection_cm, None, None
+        if connection_cm is not None:
+            try:
+                connection_cm.__exit__(None, None, None)
+            except Exception:
+                log.exception("closing the email provider connection failed")
+
     def send_batch(self, ids, stats):
         try:
-            connection_cm = email_provider(self.app).open()
-            connection = connection_cm.__enter__()
+            connection = self.open_connection()
         except (TemporaryFailure, PermanentFailure) as exc:  # the provider, not the messages
             self.pause(str(exc), stats)
             self.release()
             return
+        # Kept for the next batch only when this one is full (more mail is likely due) and
+        # ends without a stop, a pause or an error; otherwise closed at the end of it.
+        keep = False
         session = db.session()
         # One read for the batch; a commit per message must not make each one read again.
         session.expire_on_commit = False
@@ -369,6 +401,13 @@ class Worker:
                 self.renew_claims()
                 if self.hand_over(message) and not self.send_one(connection, message, stats):
                     break  # the provider refused or went away: the queue is paused
+            else:
+                keep = (
+                    self.keep_connection
+                    and len(ids) >= self.batch_size
+                    and not self.stop.is_set()
+                    and not stats.provider_error
+                )
             db.session.commit()  # the last outcome
         except Exception:
             # Only the current message's outcome is lost with the transaction; it keeps
@@ -382,10 +421,8 @@ class Worker:
             except Exception:
                 db.session.rollback()
                 log.exception("putting unsent messages back failed; their claims will expire")
-            try:
-                connection_cm.__exit__(None, None, None)
-            except Exception:
-                log.exception("closing the email provider connection failed")
+            if not keep:
+                self.close_connection()
 
     def send_one(self, connection, message, stats):
         """Hand one message over and record its outcome (the caller commits it). Returns
