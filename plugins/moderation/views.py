@@ -76,8 +76,10 @@ def require_moderator():
 
 
 def event_or_404(event_id):
-    """The session with its themes, loaded at once: every row offers them."""
-    return db.get_or_404(Event, event_id, options=[selectinload(Event.themes)])
+    """The session with its themes and speakers, loaded at once: every row offers them."""
+    return db.get_or_404(
+        Event, event_id, options=[selectinload(Event.themes), selectinload(Event.speaker_rows)]
+    )
 
 
 @bp.get("/")
