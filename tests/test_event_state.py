@@ -21,6 +21,7 @@ from app.events import (
 from app.extensions import db
 from app.models import AuditEntry, Event
 from app.sessions.overview import state_label
+from app.templating import zone_name
 
 
 @pytest.fixture
@@ -313,6 +314,9 @@ def test_concluding_a_session_that_has_not_happened_yet_warns_first(
     first = client.post(f"/admin/events/{event.id}/state", data={"state": "concluded"})
     assert first.status_code == 200
     assert "This session has not taken place yet" in first.text
+    # The start is said with its zone, as everywhere a time is shown.
+    zone = zone_name(event.timezone, "en")
+    assert re.search(rf"it starts on [^<]+\({re.escape(zone)}\)", first.text), first.text
     assert 'role="alert"' in first.text
     assert db.session.get(Event, event.id).state == "published"
 
