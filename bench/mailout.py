@@ -151,7 +151,9 @@ def publish(app, event):
     client = app.test_client()
     Auth(client).login("bench-organizer@example.org")
     started = time.perf_counter()
-    response = client.post(f"/admin/events/{event.id}/plan/publish", data={"publish-send": "y"})
+    response = client.post(
+        f"/admin/events/{event.id}/plan/publish", data={"publish-mail": "send", "confirm": "yes"}
+    )
     seconds = time.perf_counter() - started
     if response.status_code != 302:
         raise SystemExit(f"publishing answered {response.status_code}")

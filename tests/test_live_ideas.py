@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 from ideas_support import add_idea
+from plan_helpers import PUBLISH_QUIETLY
 from support import Auth
 from world import IDEAS_OPEN, make_event
 
@@ -157,7 +158,7 @@ def test_the_plan_tells_ideas_from_the_discussion_from_ideas_sent_in_advance(
         data = {f"section-{section.id}-title_{lang}": f"Section {lang}" for lang in ("en", "km")}
         client.post(f"{plan_url}/sections/{section.id}", data=data)
     client.post(f"{plan_url}/intro", data={"intro-intro_en": "Intro", "intro-intro_km": "សេចក្ដី"})
-    published = client.post(f"{plan_url}/publish", data={})
+    published = client.post(f"{plan_url}/publish", data=PUBLISH_QUIETLY)
     assert published.status_code == 302, published.get_data(as_text=True)
     public = client.get(f"/s/{event.slug}/plan").get_data(as_text=True)
     assert "Said in the meeting" in public, public
