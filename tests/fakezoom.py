@@ -188,8 +188,9 @@ class FakeZoom:
             "ZOOM_OAUTH_URL": self.url + "/oauth/token",
         }
 
-    def add_meeting(self, type=2, approval_type=0, topic="Strategic planning", confirmation=False):
-        number = 80000000000 + len(self.meetings) + secrets.randbelow(10_000_000)
+    def scheduled(self, first_number, type, topic, **more):
+        """A new meeting or webinar's number, with what Zoom answers for both kinds."""
+        number = first_number + len(self.meetings) + secrets.randbelow(10_000_000)
         self.meetings[number] = {
             "id": number,
             "uuid": base64.b64encode(secrets.token_bytes(16)).decode(),
@@ -203,15 +204,23 @@ class FakeZoom:
             "password": "s4la",
             "host_id": "host-1",
             "host_email": "host@example.org",
-            "status": "waiting",
-            "settings": {
-                "approval_type": approval_type,
-                "registrants_confirmation_email": confirmation,
-            },
-            "registrants": {},  # id -> {email, first_name, last_name, status, join_url}
-            "adds": {},  # email -> number of registrant creations (Zoom allows 3 a day)
-            "kind": "meeting",
+            **more,
         }
+        return number
+
+    def add_meeting(self, type=2, approval_type=0, topic="Strategic planning", confirmation=False):
+        number = self.scheduled(80000000000, type, topic, status="waiting")
+        self.meetings[number].update(
+            {
+                "settings": {
+                    "approval_type": approval_type,
+                    "registrants_confirmation_email": confirmation,
+                },
+                "registrants": {},  # id -> {email, first_name, last_name, status, join_url}
+                "adds": {},  # email -> number of registrant creations (Zoom allows 3 a day)
+                "kind": "meeting",
+            }
+        )
         return str(number)
 
     def add_webinar(
@@ -223,31 +232,21 @@ class FakeZoom:
         panelist_invitation=False,
     ):
         """A webinar, shaped as Zoom's "Get a webinar" answers it."""
-        number = 90000000000 + len(self.meetings) + secrets.randbelow(10_000_000)
-        self.meetings[number] = {
-            "id": number,
-            "uuid": base64.b64encode(secrets.token_bytes(16)).decode(),
-            "topic": topic,
-            "type": type,
-            "start_time": "2026-12-01T12:00:00Z",
-            "duration": 120,
-            "timezone": "Asia/Phnom_Penh",
-            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "join_url": f"https://zoom.example/j/{number}",
-            "password": "s4la",
-            "host_id": "host-1",
-            "host_email": "host@example.org",
-            "settings": {
-                "approval_type": approval_type,
-                "registrants_confirmation_email": confirmation,
-                "registrants_email_notification": confirmation,
-                "panelists_invitation_email_notification": panelist_invitation,
-            },
-            "registrants": {},
-            "adds": {},
-            "panelists": {},  # id -> {email, name, join_url}
-            "kind": "webinar",
-        }
+        number = self.scheduled(90000000000, type, topic)
+        self.meetings[number].update(
+            {
+                "settings": {
+                    "approval_type": approval_type,
+                    "registrants_confirmation_email": confirmation,
+                    "registrants_email_notification": confirmation,
+                    "panelists_invitation_email_notification": panelist_invitation,
+                },
+                "registrants": {},
+                "adds": {},
+                "panelists": {},  # id -> {email, name, join_url}
+                "kind": "webinar",
+            }
+        )
         return str(number)
 
     def panelists(self, webinar_id):

@@ -93,6 +93,20 @@ def missing_scopes(scope, needed=None):
     return [labels[need] for need, options in needed.items() if not granted & options]
 
 
+def report_missing_scopes(lacking):
+    """Say which scopes the Zoom app lacks; the number of problems found (0 or 1)."""
+    if not lacking:
+        return 0
+    click.echo(
+        _(
+            "Problem: the Zoom app lacks scopes to %(what)s. Add them in the Zoom "
+            "App Marketplace (see docs/zoom.md).",
+            what=", ".join(lacking),
+        )
+    )
+    return 1
+
+
 @zoom_group.command("check")
 @click.argument("slug", required=False)
 @with_appcontext
@@ -113,16 +127,7 @@ def check_command(slug):
     except ZoomError as exc:
         raise click.ClickException(exc.describe()) from None
     click.echo(_("Credentials: accepted by Zoom."))
-    lacking = missing_scopes(client.scope)
-    if lacking:
-        problems += 1
-        click.echo(
-            _(
-                "Problem: the Zoom app lacks scopes to %(what)s. Add them in the Zoom "
-                "App Marketplace (see docs/zoom.md).",
-                what=", ".join(lacking),
-            )
-        )
+    problems += report_missing_scopes(missing_scopes(client.scope))
     if slug:
         events = [find_event(slug)]
     else:
@@ -215,16 +220,7 @@ def check_webinar(client, event, webinar):
     click.echo(
         _("The Zoom number %(meeting)s of %(slug)s is a webinar.", meeting=webinar_id, slug=slug)
     )
-    lacking = missing_scopes(client.scope, WEBINAR_SCOPES)
-    if lacking:
-        problems += 1
-        click.echo(
-            _(
-                "Problem: the Zoom app lacks scopes to %(what)s. Add them in the Zoom "
-                "App Marketplace (see docs/zoom.md).",
-                what=", ".join(lacking),
-            )
-        )
+    problems += report_missing_scopes(missing_scopes(client.scope, WEBINAR_SCOPES))
     approval = settings.get("approval_type", 2)
     if approval == 2:
         problems += 1
