@@ -274,24 +274,28 @@ def measure(args, python, template, tmp):
 
 
 def table(args, results, in_process, redis, path, server_errors, django):
-    hello_rate = results["hello"][0]
+    hello_rate, hello_cpu = results["hello"][0], results["hello"][4]
     lines = [
         f"pretix {PRETIX} (Django {django}), its public event page `{path}` (a live event, one "
         f"item), on SQLite, {'Redis cache and sessions' if redis else 'no cache (no Redis)'}; "
         "served like Sala by gunicorn -c deploy/gunicorn.conf.py on loopback; "
         f"{args.threads} client threads, {args.seconds}s per measure, median of "
-        f"{args.rounds} alternating rounds. CPU ms/req: the servers' CPU (/proc).",
+        f"{args.rounds} alternating rounds. CPU ms/req: the servers' CPU (/proc); CPU vs "
+        "hello: hello's CPU per request over this line's (it moves less with the machine's "
+        "load than requests/s, which a loaded machine lowers most for long requests).",
         "",
-        "| peer | what | requests/s | p95 ms | p99 ms | CPU ms/req | vs hello | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| peer | what | requests/s | p95 ms | p99 ms | CPU ms/req | vs hello | CPU vs hello "
+        "| errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, label in (("hello", "bare Flask hello"), ("pretix", "public event page")):
         rate, p95, errors, _n, cpu, p99 = results[key]
         ratio = rate / hello_rate if hello_rate else 0
+        cpu_ratio = hello_cpu / cpu if cpu else 0
         name = "flask" if key == "hello" else f"pretix {PRETIX}"
         lines.append(
             f"| {name} | {label} | {rate:.0f} | {p95:.1f} | {p99:.1f} | {cpu:.2f} "
-            f"| {ratio:.3f} | {len(errors)} |"
+            f"| {ratio:.3f} | {cpu_ratio:.3f} | {len(errors)} |"
         )
     lines.append("")
     lines.append(
