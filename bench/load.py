@@ -218,14 +218,15 @@ def free_port():
 
 
 class Served:
-    """gunicorn with the project's configuration, on loopback."""
+    """gunicorn with the project's configuration, on loopback. `gunicorn` and `cwd`: another
+    venv's gunicorn and working directory (bench/peer.py serves pretix with them)."""
 
-    def __init__(self, target, env, extra=()):
+    def __init__(self, target, env, extra=(), gunicorn=None, cwd=ROOT):
         self.port = free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
-                str(VENV_BIN / "gunicorn"),
+                str(gunicorn or VENV_BIN / "gunicorn"),
                 "-c",
                 str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "--bind",
@@ -233,7 +234,7 @@ class Served:
                 *extra,
                 target,
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             # A file, not an unread pipe (a full pipe would block gunicorn).
             stdout=self.log,
@@ -800,7 +801,12 @@ def peer_line(args):
     if not peer.exists():
         return None, "skipped: bench/peer.py is not there"
     done = subprocess.run(
-        [sys.executable, str(peer), "--seconds", str(args.seconds), "--threads", str(args.threads)],
+        [
+            sys.executable,
+            str(peer),
+            *("--seconds", str(args.seconds), "--threads", str(args.threads)),
+            *("--rounds", str(args.rounds)),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
