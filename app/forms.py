@@ -61,9 +61,13 @@ def _flag_attrs(widget, field, kwargs):
 
 def render_input(widget, field, kwargs):
     """wtforms.widgets.Input (text, email, hidden, checkbox, radio, number, date...)."""
-    if getattr(widget, "input_type", None) in ("checkbox", "radio"):
-        if getattr(field, "checked", field.data) if widget.input_type == "checkbox" else field.checked:
-            kwargs.setdefault("checked", True)
+    kind = getattr(widget, "input_type", None)
+    if kind == "checkbox":
+        checked = getattr(field, "checked", field.data)
+    else:
+        checked = kind == "radio" and field.checked
+    if checked:
+        kwargs.setdefault("checked", True)
     kwargs.setdefault("id", field.id)
     kwargs.setdefault("type", widget.input_type)
     if "value" not in kwargs:

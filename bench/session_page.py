@@ -192,7 +192,7 @@ def compare(rev, rounds, repeat):
                 runs[side].append(json.loads(run_child(root, "--measure", str(repeat))))
     print(f"CPU ms per request, in-process, median of {rounds} rounds of {repeat} (base: {rev})")
     print()
-    print(f"| page | base | this branch | this / base |")
+    print("| page | base | this branch | this / base |")
     print("|---|---:|---:|---:|")
     for name in runs["base"][0]:
         before = statistics.median(r[name] for r in runs["base"])
