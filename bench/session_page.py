@@ -54,8 +54,24 @@ BAD_IDEA = {
 }
 
 
+def compile_catalogs():
+    """.po to .mo where stale (an exported commit has none): both pages in their language."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in ROOT.glob("**/translations/*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as f:
+                catalog = read_po(f)
+            with mo.open("wb") as f:
+                write_mo(f, catalog)
+
+
 def build(tmp):
     import load
+
+    compile_catalogs()
 
     from app import create_app
 
@@ -121,6 +137,44 @@ def child_measure(repeat):
         print(json.dumps(out))
 
 
+def organizer_pages(app):
+    """The organizer's session forms, which use every kind of field render_field draws."""
+    from app.extensions import db
+    from app.models import Event, User
+
+    with app.app_context():
+        user = User(email="organizer@example.org", role="admin", name="Organizer")
+        user.set_password(load_password())
+        db.session.add(user)
+        db.session.commit()
+        event_id = db.session.scalar(db.select(Event.id))
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(page),
+            "email": "organizer@example.org",
+            "password": load_password(),
+        },
+    )
+
+    def get(path):
+        return lambda: client.get(path).data
+
+    return {
+        "organizer new session": get("/admin/events/new"),
+        "organizer edit session": get(f"/admin/events/{event_id}/edit"),
+        "organizer duplicate session": get(f"/admin/events/{event_id}/duplicate"),
+    }
+
+
+def load_password():
+    import load
+
+    return load.PASSWORD
+
+
 def child_dump(into):
     import load
 
@@ -129,7 +183,7 @@ def child_dump(into):
     load.utcnow = lambda: hour
     with tempfile.TemporaryDirectory() as tmp:
         app = build(tmp)
-        for name, ask in pages(app).items():
+        for name, ask in {**pages(app), **organizer_pages(app)}.items():
             ask()
             (Path(into) / (name.replace(" ", "_").replace(",", "") + ".html")).write_bytes(ask())
 
@@ -155,6 +209,7 @@ MASKS = [
     (re.compile(r'(name="csrf_token" type="hidden" value=")[^"]+'), r"\1…"),
     (re.compile(r'data-next-change="\d+"'), 'data-next-change="…"'),
     (re.compile(r'("X-CSRFToken": ")[^"]+'), r"\1…"),
+    (re.compile(r'(name="csrf_token" value=")[^"]+'), r"\1…"),
 ]
 
 
