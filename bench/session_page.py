@@ -2,6 +2,7 @@
 commit's.
 
     .venv/bin/python bench/session_page.py --against main --rounds 3    # before / after
+    .venv/bin/python bench/session_page.py --against main --served 3    # and under gunicorn
     .venv/bin/python bench/session_page.py --diff main                  # the HTML, compared
 
 Each measured page is asked `--repeat` times in a child process (the page cache off, the rate
@@ -9,7 +10,9 @@ limiter on, as bench/load.py serves it), after two warm-up requests; the child p
 time per request (``time.process_time``, which moves less with the machine's load than
 requests per second). With ``--against REV`` the commit is exported with ``git archive`` into
 a temporary folder and measured by this same script, in alternating rounds; the table shows
-the median of the rounds.
+the median of the rounds. With ``--served SECONDS`` each round also serves the session page
+with gunicorn (the page cache off, as bench/load.py's "session_fresh" line) and reads the
+servers' CPU per request from /proc.
 
 The pages: the session page in English and in Khmer, and the session page answered to a
 registration POST with mistakes (every field wrong, with characters that need escaping); the
@@ -188,6 +191,39 @@ def child_dump(into):
             (Path(into) / (name.replace(" ", "_").replace(",", "") + ".html")).write_bytes(ask())
 
 
+def child_served(seconds):
+    """The session page under gunicorn with deploy/gunicorn.conf.py, the page cache off, as
+    bench/load.py's "session_fresh" line serves it: (requests/s, server CPU ms per request)."""
+    import os
+    import uuid
+
+    import load
+
+    compile_catalogs()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/b.sqlite"
+        load.seed(load.build_app(url, tmp), 10, 10)
+        env = dict(
+            os.environ,
+            SALA_SQLALCHEMY_DATABASE_URI=url,
+            SALA_SECRET_KEY="bench-only-secret-key-never-for-production",
+            SALA_RATELIMIT_ENABLED="true",
+            SALA_RATELIMIT_STORAGE_URI=load.limiter_storage(),
+            SALA_RATELIMIT_KEY_PREFIX=f"sala-bench-{uuid.uuid4().hex[:8]}",
+            SALA_BASE_URL="http://127.0.0.1",
+            SALA_INSTANCE_PATH=f"{tmp}/instance",
+            SALA_PAGE_CACHE_SECONDS="0",
+            PYTHONPATH=str(ROOT / "bench"),
+        )
+        server = load.Served("wsgi:app", env)
+        try:
+            load.session_page(server, 1.0, 4)  # warm every worker
+            rate, _p95, errors, _n, cpu_ms, _p99 = load.session_page(server, seconds, 4)
+        finally:
+            server.stop()
+        print(json.dumps({"served": cpu_ms, "rate": rate, "errors": len(errors)}))
+
+
 def export_commit(rev, into):
     archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
@@ -237,15 +273,21 @@ def diff(rev):
         return same
 
 
-def compare(rev, rounds, repeat):
+def compare(rev, rounds, repeat, served):
     this = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as base:
         export_commit(rev, base)
         runs = {"base": [], "this": []}
         for _ in range(rounds):
             for side, root in (("base", base), ("this", this)):
-                runs[side].append(json.loads(run_child(root, "--measure", str(repeat))))
-    print(f"CPU ms per request, in-process, median of {rounds} rounds of {repeat} (base: {rev})")
+                found = json.loads(run_child(root, "--measure", str(repeat)))
+                if served:
+                    found["gunicorn, session page (server CPU)"] = json.loads(
+                        run_child(root, "--served", str(served))
+                    )["served"]
+                runs[side].append(found)
+    print(f"CPU ms per request, median of {rounds} rounds (base: {rev}); in-process: {repeat}")
+    print("requests a round; gunicorn: deploy/gunicorn.conf.py, 4 client threads, page cache off")
     print()
     print("| page | base | this branch | this / base |")
     print("|---|---:|---:|---:|")
@@ -264,6 +306,9 @@ def main():
     parser.add_argument("--root")
     parser.add_argument("--measure", type=int)
     parser.add_argument("--dump")
+    parser.add_argument(
+        "--served", type=float, help="seconds of the page under gunicorn per round (0: none)"
+    )
     args = parser.parse_args()
     if args.measure:
         return child_measure(args.measure)
@@ -272,7 +317,9 @@ def main():
     if args.diff:
         sys.exit(0 if diff(args.diff) else 1)
     if args.against:
-        return compare(args.against, args.rounds, args.repeat)
+        return compare(args.against, args.rounds, args.repeat, args.served)
+    if args.served:
+        return child_served(args.served)
     child_measure(args.repeat)
 
 
