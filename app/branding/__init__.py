@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, g
+from flask_sqlalchemy.session import Session as FlaskSession
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .. import pagecache
@@ -71,9 +72,53 @@ class Brand:
         return (self.privacy or {}).get(lang, "")
 
 
+# Every page reads the settings; this process keeps them this long (a change committed here
+# forgets them at once; another process sees it within these seconds, as it sees the
+# cached pages).
+SETTINGS_SECONDS = 5
+_changes = 0  # committed changes to Setting rows in this process, ever
+
+
 def stored_settings():
-    """Every stored setting, kept a few seconds (app/pagecache.py: a change empties it)."""
-    return pagecache.kept("settings", read_settings)
+    """Every stored setting, kept a few seconds in this process and, with the page cache
+    on, in the page cache (app/pagecache.py: a change empties both)."""
+    kept = current_app.extensions.get("sala.settings")
+    now = time.monotonic()
+    if kept is not None and kept[1] == _changes and now - kept[0] < SETTINGS_SECONDS:
+        return kept[2]
+    value = pagecache.kept("settings", read_settings)
+    current_app.extensions["sala.settings"] = (now, _changes, value)
+    return value
+
+
+def _settings_changed(session):
+    session.info["sala_settings_changed"] = True
+
+
+@sa.event.listens_for(FlaskSession, "after_flush")
+def _note_setting_changes(session, _flush_context):
+    if any(isinstance(o, Setting) for o in session.new | session.dirty | session.deleted):
+        _settings_changed(session)
+
+
+@sa.event.listens_for(FlaskSession, "do_orm_execute")
+def _note_bulk_setting_changes(state):
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is Setting for mapper in state.all_mappers
+    ):
+        _settings_changed(state.session)
+
+
+@sa.event.listens_for(FlaskSession, "after_commit")
+def _forget_settings(session):
+    global _changes
+    if session.info.pop("sala_settings_changed", False):
+        _changes += 1
+
+
+@sa.event.listens_for(FlaskSession, "after_rollback")
+def _forget_settings_note(session):
+    session.info.pop("sala_settings_changed", None)
 
 
 def read_settings():
