@@ -220,7 +220,7 @@ def free_port():
 class Served:
     """gunicorn with the project's configuration, on loopback."""
 
-    def __init__(self, target, env, extra=()):
+    def __init__(self, target, env, extra=(), root=ROOT):
         self.port = free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
@@ -233,7 +233,7 @@ class Served:
                 *extra,
                 target,
             ],
-            cwd=ROOT,
+            cwd=root,  # another checkout's app (bench/overhead.py --served)
             env=env,
             # A file, not an unread pipe (a full pipe would block gunicorn).
             stdout=self.log,
@@ -666,7 +666,19 @@ LINES = (
 )
 
 
+def chosen_lines(args):
+    """LINES, or those named by --only (session,bare: only those, and nothing after them)."""
+    if not args.only:
+        return LINES
+    keys = set(args.only.split(","))
+    unknown = keys - {key for key, _label, _server in LINES}
+    if unknown:
+        raise SystemExit(f"--only: unknown lines {sorted(unknown)}")
+    return tuple(line for line in LINES if line[0] in keys)
+
+
 def measure(kind, args, tmp):
+    lines = chosen_lines(args)
     url, drop = make_database(kind, args.pg, tmp)
     result = {"db": kind}
     try:
@@ -722,15 +734,17 @@ def measure(kind, args, tmp):
         try:
             # Warm every endpoint in every worker (templates compile, caches fill) before
             # any clock starts.
-            for key, _label, server in LINES:
+            for key, _label, server in lines:
                 run(key, servers[server], min(1.0, seconds))
             # Rounds alternating bare and Sala, so that the machine's drift falls on both;
             # each line of the table is the median of its rounds.
-            rounds = {key: [] for key, _label, _server in LINES}
+            rounds = {key: [] for key, _label, _server in lines}
             for _n in range(args.rounds):
-                for key, _label, server in LINES:
+                for key, _label, server in lines:
                     rounds[key].append(run(key, servers[server], seconds))
             result.update({key: median_round(runs) for key, runs in rounds.items()})
+            if args.only:
+                return result
             total = args.burst
             result["burst_seconds"], result["burst_errors"] = burst(
                 servers["sala"].port, total, args.burst_clients
@@ -841,11 +855,11 @@ def report(results, args):
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
     failures = []
     for r in results:
-        rates = {key: r[key][0] for key, _label, _server in LINES}
-        for key, label, _server in LINES:
+        rates = {key: r[key][0] for key, _label, _server in chosen_lines(args)}
+        for key, label, _server in chosen_lines(args):
             rate, p95, errors, _n, cpu, p99 = r[key]
-            vs_hello = rate / rates["bare"] if rates["bare"] else 0
-            vs_floor = rate / rates["write"] if rates["write"] else 0
+            vs_hello = rate / rates["bare"] if rates.get("bare") else 0
+            vs_floor = rate / rates["write"] if rates.get("write") else 0
             floor_text = f"{vs_floor:.2f}" if key in ("register", "idea", "moderate") else ""
             goal_text = ""
             if key in GOALS:
@@ -861,6 +875,11 @@ def report(results, args):
             )
             if errors:
                 failures.append(f"{r['db']} {label}: {len(errors)} errors, e.g. {errors[:3]}")
+    if args.only:
+        failures += [
+            f"{r['db']} server log: {r['server_errors'][:5]}" for r in results if r["server_errors"]
+        ]
+        return "\n".join(lines), failures
     lines.append("")
     lines.append("| database | burst | seconds | registrations | mails queued | errors |")
     lines.append("|---|---|---:|---:|---:|---:|")
@@ -935,6 +954,9 @@ def main(argv=None):
         "--mailout", type=int, default=0, help="also bench/mailout.py to this many registrants"
     )
     parser.add_argument("--peer", action="store_true", help="pretix's event page (bench/peer.py)")
+    parser.add_argument(
+        "--only", default="", help="only these lines (bare,session,...); no burst, bytes, SQL"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.threads, args.burst, args.rounds = 1.0, 4, 100, 1
