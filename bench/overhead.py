@@ -3,7 +3,8 @@ checkout and another commit (issue 21: the cached page at ≥ 0.5 of hello, rate
 
 1. In-process CPU (`time.process_time`, the test client, the rate limiter on in Redis):
    the cached page for a returning visitor (with the session cookie the page gave them),
-   for a first visit (no cookie), and a bare Flask hello in the same process. With
+   for a first visit (no cookie), and a bare Flask hello in the same process, in short
+   interleaved batches. With
    ``--against REV`` the commit is exported (``git archive``) and both are measured in
    alternating rounds, each round a child process per checkout.
 2. With ``--served``: the same pages served by gunicorn (deploy/gunicorn.conf.py, as
@@ -74,20 +75,20 @@ def costs(url, repeat):
     def hello_visit():
         hello.get("/", headers=headers)
 
-    result = {}
-    for name, step in (
-        ("cached page, returning visitor", returning_visit),
-        ("cached page, first visit", first_visit),
-        ("bare Flask hello", hello_visit),
-    ):
-        batches = []
-        for _ in range(5):
+    steps = {
+        "cached page, returning visitor": returning_visit,
+        "cached page, first visit": first_visit,
+        "bare Flask hello": hello_visit,
+    }
+    # Short batches of each in turn, so that the machine's drift falls on all of them.
+    batches = {name: [] for name in steps}
+    for _ in range(15):
+        for name, step in steps.items():
             start = time.process_time()
             for _ in range(repeat):
                 step()
-            batches.append((time.process_time() - start) / repeat * 1000)
-        result[name] = statistics.median(batches)
-    return result
+            batches[name].append((time.process_time() - start) / repeat * 1000)
+    return {name: statistics.median(times) for name, times in batches.items()}
 
 
 def in_process(rev, rounds, repeat, kinds, pg):
@@ -180,7 +181,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", default="main", metavar="REV")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=400, help="requests per batch")
+    parser.add_argument("--repeat", type=int, default=100, help="requests per batch")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--served", action="store_true", help="gunicorn, not in-process")
@@ -214,7 +215,8 @@ def main(argv=None):
         return 0
     print(
         f"In-process CPU ms per request (time.process_time, test client, rate limiter on), "
-        f"median of {args.rounds} alternating rounds of 5 batches of {args.repeat}\n"
+        f"median of {args.rounds} alternating rounds (each the median of 15 interleaved "
+        f"batches of {args.repeat})\n"
     )
     print(f"| database | what | {rev} | this branch | this / {rev} | this vs hello |")
     print("|---|---|---:|---:|---:|---:|")
