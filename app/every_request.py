@@ -11,8 +11,10 @@ the cached session page is served to crowds, and most of its cost was this machi
   raw token is the same proof whatever second it was signed in: it is kept per raw token.
   With a time limit set, every request signs again, as Flask-WTF does.
 - Who is signed in: Flask-Login's loader runs its session-protection hash (address and
-  browser) even for a visitor who never signed in. A session with no user in it, no
-  "remember me" cookie and nothing for session protection to change is anonymous at once.
+  browser) even for a visitor who never signed in. A session with no user in it and no
+  "remember me" cookie is anonymous at once.
+- `Vary` is written without being parsed into a set and back, and Flask's question for
+  every hook of every request, "is this a coroutine function?", is answered once a hook.
 
 Each cache is bounded and keyed by the secret key too (several apps live in one process in
 the tests)."""
@@ -58,7 +60,8 @@ class BoundedMemo:
 def add_vary(response, name):
     """`response.vary.add(name)`, without parsing the header into a set and writing it back
     when there is none yet or `name` is already in it (every cached page adds two)."""
-    current = response.headers.get("Vary")
+    # Not headers.get: a missing header costs it an exception (a BadRequestKeyError).
+    current = next((v for k, v in response.headers.items() if k.lower() == "vary"), None)
     if not current:
         response.headers["Vary"] = name
     elif name.lower() not in (part.strip().lower() for part in current.split(",")):
@@ -181,5 +184,31 @@ class AnonymousAtOnceLoginManager(LoginManager):
         return "_user_id" not in session and "_id" not in session
 
 
+class SyncChecked:
+    """Flask's `ensure_sync`, asked for every hook of every request (17 on a cached page)
+    whether it is a coroutine function; the answer for a function never changes, so a
+    plain function is recognised at once (a bounded set: `after_this_request` functions
+    are new each time)."""
+
+    def __init__(self, ensure_sync, size=1024):
+        self.ensure_sync = ensure_sync
+        self.size = size
+        self.plain = set()
+
+    def __call__(self, func):
+        try:
+            if func in self.plain:
+                return func
+        except TypeError:  # unhashable
+            return self.ensure_sync(func)
+        checked = self.ensure_sync(func)
+        if checked is func:
+            if len(self.plain) >= self.size:
+                self.plain.clear()
+            self.plain.add(func)
+        return checked
+
+
 def init_app(app):
     app.session_interface = VerifiedCookieSessions()
+    app.ensure_sync = SyncChecked(app.ensure_sync)

@@ -32,16 +32,17 @@ def cli_language():
 def select_locale():
     if not has_request_context():
         return cli_language()
+    offered = languages()
     wanted = request.args.get("lang")
-    if wanted in languages():
+    if wanted in offered:
         session["lang"] = wanted
         return wanted
-    if session.get("lang") in languages():
+    if session.get("lang") in offered:
         return session["lang"]
-    if getattr(g, "registrant_language", None) in languages():
+    if getattr(g, "registrant_language", None) in offered:
         return g.registrant_language
     return (
-        browser_language(request.headers.get("Accept-Language", ""), tuple(languages()))
+        browser_language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""), tuple(offered))
         or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
 

@@ -155,14 +155,26 @@ def served(rev, rounds, seconds, threads, kinds, pg):
                 servers["bare Flask hello"] = load.Served("hello_app:app", env)
                 servers[f"cached page, {rev}"] = load.Served("wsgi:app", env, root=other)
                 servers["cached page, this branch"] = load.Served("wsgi:app", env)
+                size = len(load.Client(servers["cached page, this branch"].port).get(PAGE)[1])
+                sized = f"bare Flask, a {size}-byte body (the page's size)"
+                servers[sized] = servers["bare Flask hello"]
+
+                def measure(name, server, secs, sized=sized, size=size):
+                    if name == sized:
+                        path = f"/bytes/{size}"
+                        return load.run_load(
+                            server, secs, threads, lambda c, _i, _s: lambda: c.get(path)[0] == 200
+                        )
+                    if name.startswith("bare"):
+                        return load.bare(server, secs, threads)
+                    return load.session_page(server, secs, threads)
+
                 for name, server in servers.items():  # warm every worker
-                    measure = load.bare if name.startswith("bare") else load.session_page
-                    measure(server, min(1.0, seconds), threads)
+                    measure(name, server, min(1.0, seconds))
                 runs = {name: [] for name in servers}
                 for _ in range(rounds):
                     for name, server in servers.items():
-                        measure = load.bare if name.startswith("bare") else load.session_page
-                        runs[name].append(measure(server, seconds, threads))
+                        runs[name].append(measure(name, server, seconds))
                 out[kind] = {}
                 for name, rows in runs.items():
                     rate, _p95, errors, _n, cpu, _p99 = load.median_round(rows)
@@ -170,7 +182,7 @@ def served(rev, rounds, seconds, threads, kinds, pg):
                         raise RuntimeError(f"{name}: {errors[:3]}")
                     out[kind][name] = (rate, cpu)
             finally:
-                for server in servers.values():
+                for server in set(servers.values()):
                     server.stop()
                 if drop:
                     drop()
