@@ -3,7 +3,7 @@ loopback, on SQLite and on PostgreSQL, beside a bare Flask "hello" served the sa
 
     .venv/bin/python bench/load.py [--quick] [--db sqlite|postgres|both] [--seconds 4] [--rounds 3]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--write bench/RESULTS.md]
-        [--max-requests 5000,20000,0] [--mailout 20000] [--peer]
+        [--max-requests 5000,20000,0] [--mailout 20000] [--peer] [--only bare,session]
 
 Measures, with a load generator of threads over http.client keep-alive connections, as
 requests/s, p95 and p99 latency and the servers' CPU per request (from /proc: the gunicorn
@@ -842,8 +842,13 @@ def report(results, args):
     lines.append(
         f"gunicorn -c deploy/gunicorn.conf.py (loopback); {args.threads} client threads, "
         f"{args.seconds}s per measure, every endpoint warmed first, median of {args.rounds} "
-        f"alternating rounds; rate limiter on ({results[0]['limiter']}); burst of "
-        f"{args.burst} registrations from {args.burst_clients} clients. CPU ms/req: the "
+        f"alternating rounds; rate limiter on ({results[0]['limiter']}); "
+        + (
+            f"only {args.only}. "
+            if args.only
+            else f"burst of {args.burst} registrations from {args.burst_clients} clients. "
+        )
+        + "CPU ms/req: the "
         "servers' CPU (/proc) over the requests answered. Writes are compared with the "
         "write floor (a bare Flask POST inserting one row), pages with hello."
     )
