@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import (
     auth,
     errors,
+    every_request,
     i18n,
     pagecache,
     privacy,
@@ -71,6 +72,7 @@ def create_app(test_config=None, require_production_settings=True):
     login_manager.init_app(app)
     i18n.init_app(app, babel)
     security.init_app(app)
+    every_request.init_app(app)
     templating.init_app(app)
     privacy.init_app(app)
     pagecache.init_app(app)

@@ -26,7 +26,9 @@ class HtmxRequest(Request):
 
 def vary_for_htmx(response):
     if request.varies_for_htmx:
-        response.vary.add("HX-Request")
+        from .every_request import add_vary
+
+        add_vary(response, "HX-Request")
     return response
 
 

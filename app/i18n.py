@@ -12,6 +12,8 @@ from babel import Locale
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from .plugins import hooks
 from .resources import TRANSLATIONS
@@ -30,18 +32,37 @@ def cli_language():
 def select_locale():
     if not has_request_context():
         return cli_language()
+    offered = languages()
     wanted = request.args.get("lang")
-    if wanted in languages():
+    if wanted in offered:
         session["lang"] = wanted
         return wanted
-    if session.get("lang") in languages():
+    if session.get("lang") in offered:
         return session["lang"]
-    if getattr(g, "registrant_language", None) in languages():
+    if getattr(g, "registrant_language", None) in offered:
         return g.registrant_language
     return (
-        request.accept_languages.best_match(languages())
+        browser_language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""), tuple(offered))
         or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+@functools.lru_cache(maxsize=512)
+def browser_language(accept_language, offered):
+    """The best of `offered` for a browser's Accept-Language header: parsed once per
+    distinct header (a crowd's browsers send a handful of them), not on every request."""
+    return LanguageAccept(parse_accept_header(accept_language)).best_match(offered)
+
+
+@functools.lru_cache(maxsize=64)
+def locale_of(code):
+    """Babel's Locale for a language code, built once (Flask-Babel parses it per request)."""
+    return Locale.parse(code)
+
+
+def select_locale_once():
+    """The request's locale, as Flask-Babel asks for it (once a request)."""
+    return locale_of(select_locale())
 
 
 def remember_choice():
@@ -132,7 +153,7 @@ def init_app(app, babel):
     for extra in hooks(app).sala_translation_dirs():
         dirs.extend(str(d) for d in extra or [])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale_once)
     # Flask-Babel caches loaded catalogs on the Babel object, which every app in the process
     # shares: apps with different plugins (different catalogs) need a cache of their own.
     get_babel(app).instance = Babel(date_formats=babel.date_formats, configure_jinja=False)

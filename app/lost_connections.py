@@ -49,7 +49,10 @@ def discard_transaction():
 def end_transaction_quietly(exc=None):
     """Close (not roll back: that would expire what the caller still holds) the session; a
     connection that died unnoticed fails the first close, is invalidated, and the second
-    has nothing left to send."""
+    has nothing left to send. A request that never used the database (a cached page) has
+    no session to close."""
+    if not db.session.registry.has():
+        return
     try:
         db.session.close()
     except sa.exc.DBAPIError as exc:

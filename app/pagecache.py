@@ -21,8 +21,8 @@ from flask import current_app, request, session
 from flask_caching import Cache
 from flask_login import current_user
 from flask_sqlalchemy.session import Session as FlaskSession
-from flask_wtf.csrf import generate_csrf
 
+from .every_request import csrf_token
 from .i18n import current_language
 from .models import Event, Plan, PlanItem, PlanSection, Setting, Theme
 
@@ -56,9 +56,9 @@ def visitor_page(view):
             if response.status_code != 200 or response.direct_passthrough:
                 return response
             # Kept as the pieces around the token, to be joined by each visitor's own.
-            cache.set(key, response.get_data().split(generate_csrf().encode()))
+            cache.set(key, response.get_data().split(csrf_token().encode()))
             return response
-        return current_app.response_class(generate_csrf().encode().join(page), mimetype="text/html")
+        return current_app.response_class(csrf_token().encode().join(page), mimetype="text/html")
 
     return wrapper
 

@@ -12,6 +12,7 @@ owner out of their own registration."""
 import hashlib
 import hmac
 
+import flask_limiter
 from flask import current_app, request
 from limits import parse
 
@@ -37,6 +38,33 @@ def normalized_mailbox(email):
         local = local.replace(".", "")
         domain = DOTLESS_DOMAINS[domain]
     return f"{local}@{domain}"
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter, without its limit resolution on requests no limit can apply to.
+
+    Before each request it works out which limits apply (application-wide, default and
+    blueprint limits, limits an endpoint was hinted at); our limits are all on the views
+    themselves (`@limiter.limit`), which their decorator checks as the view is called. So
+    when none of those kinds exists, the check before the request has nothing to count, and
+    a GET of a public page (the cached session page) skips it: no limit is weakened, the
+    same requests are counted."""
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if in_middleware and self._nothing_before_request(self.identify_request()):
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _nothing_before_request(self, endpoint):
+        manager = self.limit_manager
+        return not (
+            manager._application_limits
+            or manager._default_limits
+            or manager._blueprint_limits
+            or self._meta_limits
+            or self._storage_dead
+            or (endpoint and manager.has_hints(endpoint))
+        )
 
 
 def remote_address_key():

@@ -33,6 +33,10 @@ HEADERS = {
 }
 
 
+HEADER_ITEMS = tuple(HEADERS.items())
+HEADER_NAMES = frozenset(name.lower() for name in HEADERS)
+
+
 def _without_nul(data):
     if not any("\x00" in key or "\x00" in value for key, value in data.items(multi=True)):
         return data
@@ -98,6 +102,8 @@ class OriginCheckingCSRFProtect(CSRFProtect):
     the visitor sees the same 400 page in their language."""
 
     def protect(self, *args, **kwargs):
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return  # a GET: where Flask-WTF returns too, after looking up exemptions
         super().protect(*args, **kwargs)
         if g.get("csrf_valid") and not comes_from_this_site():
             raise CSRFError("The request was not sent from this site.")
@@ -132,8 +138,14 @@ def refuse_nul_in_path():
 
 
 def set_security_headers(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    # The same six headers on every answer: added at once, unless a view set its own.
+    present = {name.lower() for name, _value in response.headers.items()}
+    if present.isdisjoint(HEADER_NAMES):
+        response.headers.extend(HEADER_ITEMS)
+    else:
+        for name, value in HEADER_ITEMS:
+            if name.lower() not in present:
+                response.headers.add(name, value)
     return response
 
 

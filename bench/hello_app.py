@@ -24,6 +24,12 @@ def hello():
     return "hello"
 
 
+@app.get("/bytes/<int:size>")
+def sized(size):
+    """A body as large as a page's (bench/overhead.py): what sending it costs alone."""
+    return b"x" * min(size, 1 << 20)
+
+
 @app.post("/write")
 def write():
     with engine.begin() as conn:

@@ -3,7 +3,7 @@ loopback, on SQLite and on PostgreSQL, beside a bare Flask "hello" served the sa
 
     .venv/bin/python bench/load.py [--quick] [--db sqlite|postgres|both] [--seconds 4] [--rounds 3]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--write bench/RESULTS.md]
-        [--max-requests 5000,20000,0] [--mailout 20000] [--peer]
+        [--max-requests 5000,20000,0] [--mailout 20000] [--peer] [--only bare,session]
 
 Measures, with a load generator of threads over http.client keep-alive connections, as
 requests/s, p95 and p99 latency and the servers' CPU per request (from /proc: the gunicorn
@@ -667,7 +667,19 @@ LINES = (
 )
 
 
+def chosen_lines(args):
+    """LINES, or those named by --only (session,bare: only those, and nothing after them)."""
+    if not args.only:
+        return LINES
+    keys = set(args.only.split(","))
+    unknown = keys - {key for key, _label, _server in LINES}
+    if unknown:
+        raise SystemExit(f"--only: unknown lines {sorted(unknown)}")
+    return tuple(line for line in LINES if line[0] in keys)
+
+
 def measure(kind, args, tmp):
+    lines = chosen_lines(args)
     url, drop = make_database(kind, args.pg, tmp)
     result = {"db": kind}
     try:
@@ -723,15 +735,17 @@ def measure(kind, args, tmp):
         try:
             # Warm every endpoint in every worker (templates compile, caches fill) before
             # any clock starts.
-            for key, _label, server in LINES:
+            for key, _label, server in lines:
                 run(key, servers[server], min(1.0, seconds))
             # Rounds alternating bare and Sala, so that the machine's drift falls on both;
             # each line of the table is the median of its rounds.
-            rounds = {key: [] for key, _label, _server in LINES}
+            rounds = {key: [] for key, _label, _server in lines}
             for _n in range(args.rounds):
-                for key, _label, server in LINES:
+                for key, _label, server in lines:
                     rounds[key].append(run(key, servers[server], seconds))
             result.update({key: median_round(runs) for key, runs in rounds.items()})
+            if args.only:
+                return result
             total = args.burst
             result["burst_seconds"], result["burst_errors"] = burst(
                 servers["sala"].port, total, args.burst_clients
@@ -834,8 +848,13 @@ def report(results, args):
     lines.append(
         f"gunicorn -c deploy/gunicorn.conf.py (loopback); {args.threads} client threads, "
         f"{args.seconds}s per measure, every endpoint warmed first, median of {args.rounds} "
-        f"alternating rounds; rate limiter on ({results[0]['limiter']}); burst of "
-        f"{args.burst} registrations from {args.burst_clients} clients. CPU ms/req: the "
+        f"alternating rounds; rate limiter on ({results[0]['limiter']}); "
+        + (
+            f"only {args.only}. "
+            if args.only
+            else f"burst of {args.burst} registrations from {args.burst_clients} clients. "
+        )
+        + "CPU ms/req: the "
         "servers' CPU (/proc) over the requests answered. Writes are compared with the "
         "write floor (a bare Flask POST inserting one row), pages with hello."
     )
@@ -847,11 +866,11 @@ def report(results, args):
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
     failures = []
     for r in results:
-        rates = {key: r[key][0] for key, _label, _server in LINES}
-        for key, label, _server in LINES:
+        rates = {key: r[key][0] for key, _label, _server in chosen_lines(args)}
+        for key, label, _server in chosen_lines(args):
             rate, p95, errors, _n, cpu, p99 = r[key]
-            vs_hello = rate / rates["bare"] if rates["bare"] else 0
-            vs_floor = rate / rates["write"] if rates["write"] else 0
+            vs_hello = rate / rates["bare"] if rates.get("bare") else 0
+            vs_floor = rate / rates["write"] if rates.get("write") else 0
             floor_text = f"{vs_floor:.2f}" if key in ("register", "idea", "moderate") else ""
             goal_text = ""
             if key in GOALS:
@@ -867,6 +886,11 @@ def report(results, args):
             )
             if errors:
                 failures.append(f"{r['db']} {label}: {len(errors)} errors, e.g. {errors[:3]}")
+    if args.only:
+        failures += [
+            f"{r['db']} server log: {r['server_errors'][:5]}" for r in results if r["server_errors"]
+        ]
+        return "\n".join(lines), failures
     lines.append("")
     lines.append("| database | burst | seconds | registrations | mails queued | errors |")
     lines.append("|---|---|---:|---:|---:|---:|")
@@ -941,6 +965,9 @@ def main(argv=None):
         "--mailout", type=int, default=0, help="also bench/mailout.py to this many registrants"
     )
     parser.add_argument("--peer", action="store_true", help="pretix's event page (bench/peer.py)")
+    parser.add_argument(
+        "--only", default="", help="only these lines (bare,session,...); no burst, bytes, SQL"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.threads, args.burst, args.rounds = 1.0, 4, 100, 1
