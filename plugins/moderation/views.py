@@ -264,6 +264,29 @@ def row_response(event, idea, message=None, kind="status", status=200, edit=None
     return render_block(TEMPLATE, "row", **context), status
 
 
+# Actions whose answer (htmx) is the row's state alone: they change nothing else the row shows.
+STATE_ONLY = ("approve",)
+STATE_LABELS = ("by", "merged_into")
+
+
+def state_response(event, idea, message):
+    """The idea's status, its message and its new revision, swapped into the row the
+    moderator sees (out of band): the rest of the row has not changed (how many ideas speak
+    through this one neither: only an action on another idea changes that), and drawing it
+    was most of an approve's time."""
+    context = {
+        "event": event,
+        "idea": idea,
+        "labels": {key: str(ROW_LABELS[key]) for key in STATE_LABELS},
+        "status_labels": idea_status_labels(),
+        "row_message": message,
+        "row_kind": "status",
+        "oob": True,
+    }
+    # htmx swaps nothing where the request pointed (the row) and the parts by their ids.
+    return render_block(TEMPLATE, "state", **context), 200, {"HX-Reswap": "none"}
+
+
 def missing(event, idea_id):
     message = _("This idea does not exist in this session (the link may be old). Reload the queue.")
     if request.htmx:
@@ -344,13 +367,22 @@ def commit_keeping_loaded():
 
 @bp.post("/<int:event_id>/ideas/<int:idea_id>/<action>")
 def act(event_id, idea_id, action):
-    event = event_or_404(event_id)
-    if action not in ACTIONS:
-        return missing(event, idea_id)
-    idea = db.session.get(Idea, idea_id)
+    htmx = bool(request.htmx)
+    if htmx and action in STATE_ONLY:
+        # The answer is the status line: the idea and its session in one query, without
+        # the themes and speakers only a whole row needs (a refused action, drawing its
+        # row, loads them as it goes).
+        idea = db.session.get(Idea, idea_id, options=[joinedload(Idea.event)])
+        event = idea.event if idea is not None and idea.event_id == event_id else None
+        if event is None:
+            event = event_or_404(event_id)
+    else:
+        event = event_or_404(event_id)
+        if action not in ACTIONS:
+            return missing(event, idea_id)
+        idea = db.session.get(Idea, idea_id)
     if idea is None or idea.event_id != event.id or idea.status == "unconfirmed":
         return missing(event, idea_id)
-    htmx = bool(request.htmx)
     actor = current_user._get_current_object()
     try:
         perform(action, idea, actor, request.form.get("revision", type=int))
@@ -373,12 +405,14 @@ def act(event_id, idea_id, action):
         return row_response(event, idea, str(exc), kind="alert", status=422, edit=edit)
     # Everything the row shows is read before the commit, in the same transaction: after
     # it, the row is drawn without asking the database again.
-    counts = merged_counts([idea.id]) if htmx else None
+    counts = merged_counts([idea.id]) if htmx and action not in STATE_ONLY else None
     commit_keeping_loaded()
     message = done_message(action, idea)
     if not htmx:
         flash(_("Idea #%(id)d: %(message)s", id=idea.id, message=message), "success")
         return back_to_queue(event)
+    if action in STATE_ONLY:
+        return state_response(event, idea, message)
     return row_response(event, idea, message, counts=counts)
 
 
