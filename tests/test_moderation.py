@@ -136,19 +136,51 @@ def test_queue_lists_pending_oldest_first_with_filters_and_search(mod):
     assert {newer.id, older.id, khmer.id, approved.id}
 
 
-def test_approve_inline_answers_the_new_row(mod, moderator_user, recorder):
+def oob_parts(html):
+    """{id or target: element} of an answer's out-of-band parts (htmx swaps them where the
+    page has that id, or into every element the `outerHTML:selector` names)."""
+    parts = {}
+    for match in re.finditer(r'<(\w+)[^>]*?data-hx-swap-oob="([^"]+)"[^>]*>', html):
+        tag = match.group(0)
+        key = match.group(2)
+        if key == "true":
+            key = re.search(r'id="([^"]+)"', tag).group(1)
+        if match.group(1) == "input":  # no end tag
+            parts[key] = tag
+        else:
+            parts[key] = html[match.start() : html.find(f"</{match.group(1)}>", match.end())]
+    return parts
+
+
+def test_approve_inline_answers_the_new_status_line(mod, moderator_user, recorder):
     event = make_event(IDEAS_OPEN)
     idea = add_idea(event, title="Approve me")
     revision = idea.revision
+    page = mod.get(f"/moderate/{event.id}").text
     response = act(mod, idea, "approve")
     assert response.status_code == 200
-    assert response.text.lstrip().startswith(
-        f'<tr class="idea-row status-approved" id="idea-row-{idea.id}"'
-    )
-    assert "<html" not in response.text
-    assert 'data-status="approved"' in response.text
-    assert "Approved: it is now on the public board." in response.text
-    assert f'name="revision" value="{revision + 1}"' in response.text
+    assert "<html" not in response.text and "<tr" not in response.text
+    # htmx leaves the row in place and swaps what changed: status, message, revision.
+    assert response.headers["HX-Reswap"] == "none"
+    parts = oob_parts(response.text)
+    assert set(parts) == {
+        f"idea-status-{idea.id}",
+        f"idea-message-{idea.id}",
+        f"outerHTML:#idea-row-{idea.id} input[name=revision]",
+        f"select-{idea.id}",
+    }
+    # Each part replaces an element the row has.
+    row = row_of(page, idea.id)
+    for key in parts:
+        if key.startswith("outerHTML:"):
+            assert row.count('name="revision"') >= 6  # one in each of the row's forms
+        else:
+            assert f'id="{key}"' in row
+    status = parts[f"idea-status-{idea.id}"]
+    assert 'data-status="approved"' in status and f"by {moderator_user.name} at" in status
+    assert "Approved: it is now on the public board." in parts[f"idea-message-{idea.id}"]
+    assert f'value="{revision + 1}"' in parts[f"outerHTML:#idea-row-{idea.id} input[name=revision]"]
+    assert f'value="{idea.id}:{revision + 1}"' in parts[f"select-{idea.id}"]
     assert "HX-Request" in response.headers["Vary"]
     idea = fresh(idea)
     assert idea.status == "approved"
@@ -188,11 +220,17 @@ def test_the_row_after_an_action_is_drawn_without_reading_the_database_again(mod
         sa.event.remove(engine, "before_cursor_execute", record_sql)
         sa.event.remove(engine, "commit", record_commit)
     assert response.status_code == 200
-    row = row_of(response.text, idea.id)
-    # The row is whole and in the moderator's language: status, theme, author, buttons.
-    assert f'name="revision" value="{revision + 1}"' in row
-    assert "ដីធ្លី" in row and "អនុម័ត" in row
-    assert f'data-status="{fresh(idea).status}"' in row
+    if action == "approve":
+        # The status line alone (the row stays), in the moderator's language.
+        state = response.text
+        assert f'name="revision" value="{revision + 1}"' in state
+        assert 'data-status="approved"' in state and "បានអនុម័ត" in state
+    else:
+        row = row_of(response.text, idea.id)
+        # The row is whole and in the moderator's language: status, theme, author, buttons.
+        assert f'name="revision" value="{revision + 1}"' in row
+        assert "ដីធ្លី" in row and "អនុម័ត" in row
+        assert f'data-status="{fresh(idea).status}"' in row
     assert "UPDATE" in seen  # the action itself
     last_commit = len(seen) - 1 - seen[::-1].index("COMMIT")
     assert "UPDATE" not in seen[last_commit:]
