@@ -316,7 +316,7 @@ def statement_counts(database_url, sizes):
                 response = client.get(f"/moderate/{event_id}")
             finally:
                 sa.event.remove(db.engine, "before_cursor_execute", count)
-            rows = response.text.count('class="idea-row ')
+            rows = response.text.count('id="idea-row-')
             counts.append((size, len(statements), rows, response.status_code))
     return counts
 
@@ -345,7 +345,7 @@ def render_costs(database_url, repeat):
         start = time.process_time()
         response = client.get(f"/moderate/{event_id}")
         spent = time.process_time() - start
-        if response.text.count('class="idea-row ') != 50:
+        if response.text.count('id="idea-row-') != 50:
             raise RuntimeError("the queue page did not show 50 rows")
         if i >= 5:  # the first ones compile templates and fill caches
             page.append(spent)
