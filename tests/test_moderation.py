@@ -536,3 +536,39 @@ def test_the_revision_check_holds_when_both_requests_read_the_same_row(app, mode
         workflow.reject(idea, moderator_user, seen)
     db.session.rollback()
     assert fresh(idea).status == "approved"
+
+
+def test_a_row_shows_its_own_text_theme_and_revision_in_every_form(mod):
+    """The forms of a row are drawn once per page and each row's own values put in: each
+    row's forms carry that row's id, revision, text (escaped) and chosen theme."""
+    event = make_event(IDEAS_OPEN)
+    themed = add_idea(event, title='Say "yes" <now>', body="A & B", theme_id=event.themes[1].id)
+    plain = add_idea(event, title="Plain")
+    page = mod.get(f"/moderate/{event.id}").text
+    row = row_of(page, themed.id)
+    assert row.count(f'name="revision" value="{themed.revision}"') >= 6
+    assert f'action="/moderate/{event.id}/ideas/{themed.id}/approve"' in row
+    assert 'value="Say &#34;yes&#34; &lt;now&gt;"' in row
+    assert ">A &amp; B</textarea>" in row
+    assert f'<option value="{event.themes[1].id}" selected>' in row
+    other = row_of(page, plain.id)
+    assert f'action="/moderate/{event.id}/ideas/{plain.id}/reject"' in other
+    assert " selected>" not in other.split('name="theme_id"')[1].split("</select>")[0]
+
+
+def test_the_queue_shows_a_change_that_kept_the_revision(mod, moderator_user):
+    """Rows are drawn once and kept by everything they show: a change that does not touch
+    the idea's revision (its moderator's name, a theme's label) shows all the same."""
+    event = make_event(IDEAS_OPEN)
+    idea = add_idea(event, title="Kept row", theme_id=event.themes[0].id)
+    act(mod, idea, "approve")
+    queue = f"/moderate/{event.id}?status=approved"
+    row = row_of(mod.get(queue).text, idea.id)
+    assert f"by {moderator_user.name} at" in row
+    assert row == row_of(mod.get(queue).text, idea.id)
+    moderator_user.name = "Renamed Moderator"
+    event.themes[0].labels = {"en": "Renamed theme"}
+    db.session.commit()
+    g.pop("_login_user", None)
+    row = row_of(mod.get(queue).text, idea.id)
+    assert "by Renamed Moderator at" in row and "Renamed theme" in row

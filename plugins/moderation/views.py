@@ -251,6 +251,64 @@ class RowActions:
         return Markup("".join(parts))
 
 
+class RowCells:
+    """The cells of a row that show the idea (not its forms), kept as drawn, by everything
+    they show: the same idea in the same words, state and language is not drawn twice. A
+    moderator's queue is drawn again after every action without JavaScript, and by every
+    moderator; a changed idea has another key, so nothing is ever shown out of date."""
+
+    KEPT = {}  # {key: Markup}, for this process
+    LIMIT = 3000  # rows kept; then forgotten all at once (no order to keep between threads)
+
+    def __init__(self, lang, timezone, theme_names):
+        self.lang = lang
+        self.timezone = timezone
+        self.theme_names = theme_names
+
+    def key(self, idea, counts):
+        speaker, moderator = idea.presented_by, idea.moderated_by
+        return (
+            self.lang,
+            self.timezone,
+            idea.id,
+            idea.revision,
+            idea.status,
+            idea.title,
+            idea.body,
+            idea.language,
+            idea.raised_live,
+            idea.raised_by,
+            idea.author_name,
+            idea.display,
+            idea.created_at,
+            self.theme_names.get(idea.theme_id),
+            speaker.text("name", self.lang) if speaker is not None else None,
+            (moderator.name, moderator.email) if moderator is not None else None,
+            idea.moderated_at,
+            idea.merged_into_id,
+            counts.get(idea.id),
+            idea.moderation_note,
+            idea.discussion_note,
+        )
+
+    def __call__(self, idea, counts, once=False):
+        """`once`: a row with a message or a refused edit, drawn for this answer only."""
+        return Drawn(self, None if once else self.key(idea, counts))
+
+
+class Drawn:
+    def __init__(self, cells, key):
+        self.key = key
+        self.html = RowCells.KEPT.get(key) if key is not None else None
+
+    def keep(self, html):
+        if self.key is not None:
+            if len(RowCells.KEPT) >= RowCells.LIMIT:
+                RowCells.KEPT.clear()
+            RowCells.KEPT[self.key] = html
+        return html
+
+
 def row_context(event, f):
     """What every row needs, worked out once: labels in the moderator's language, the
     session's themes by id, the reasons, the CSRF token and the queue's address."""
@@ -268,9 +326,10 @@ def row_context(event, f):
         "csrf": generate_csrf(),
         "queue_url": url_for("moderation.queue", event_id=event.id, **query_args(f)),
         # Every row's action address, without the idea's id and the action.
-        "act_prefix": url_for("moderation.act", event_id=event.id, idea_id=0, action="x")[:-4],
+        "act_prefix": url_for("moderation.act", event_id=event.id, idea_id=0, action="x")[:-3],
     }
     context["row_actions"] = RowActions(context)
+    context["row_cells"] = RowCells(lang, event.timezone, context["theme_names"])
     return context
 
 
