@@ -1,5 +1,6 @@
 """The moderation queue. Every row acts inline (htmx answers the new row, rendered from the
-same template block as the page) and every action is also a plain form answered with a
+same template block as the page; an approve answers only the row's status line, message and
+revision, swapped out of band) and every action is also a plain form answered with a
 redirect back to the queue."""
 
 from urllib.parse import urlsplit
