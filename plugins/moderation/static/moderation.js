@@ -85,7 +85,14 @@
     if (!acted) return;
     var row = document.getElementById(acted);
     acted = null;
-    if (row && (stateOnly || !row.contains(document.activeElement))) row.focus();
+    var active = document.activeElement;
+    if (stateOnly) {
+      // The row stayed: the button pressed with the mouse gives the focus to its row, as a
+      // new row would have it; a key pressed meanwhile (j, k) has moved on: leave it there.
+      if (row && active !== row && row.contains(active)) row.focus();
+    } else if (row && !row.contains(active)) {
+      row.focus();
+    }
     stateOnly = false;
   });
 })();
