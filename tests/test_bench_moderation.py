@@ -16,4 +16,6 @@ def test_moderation_benchmark_quick_mode_passes(capsys):
     out = capsys.readouterr().out
     assert "approve via htmx" in out
     assert "SQL statements for the queue page" in out
-    assert "queue page, 50 rows" in out and "approve (htmx row)" in out  # CPU per request
+    assert (
+        "queue page, 50 rows" in out and "approve (htmx)" in out and "none drawn before" in out
+    )  # CPU per request

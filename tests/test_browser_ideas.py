@@ -100,6 +100,8 @@ def test_khmer_idea_approved_inline_then_on_the_board(app, page, browser, live_s
     )
     assert mod.url == queue_url
     assert moved == []
+    # The row keeps its place and takes the focus from the button, as a new row would.
+    focus_on(mod, f"idea-row-{idea.id}")
     assert mod.evaluate("window.__stillHere") is True
     mod.watch.assert_clean()
     context.close()

@@ -142,12 +142,27 @@ def test_queue_row_action_answers_the_new_row(csrf_app, queue):
     idea_id, revision = ideas[1]
     tab = Htmx(sign_in(csrf_app, "moderator"), f"/moderate/{event_id}")
     response = tab.post(
+        f"/moderate/{event_id}/ideas/{idea_id}/theme",
+        {"revision": revision, "theme_id": "", "next": f"/moderate/{event_id}"},
+        target=f"idea-row-{idea_id}",
+    )
+    assert_fragment(response, f'id="idea-row-{idea_id}"', "Pending idea 1", "Theme set.")
+    assert response.text.lstrip().startswith("<tr")
+
+
+def test_queue_approve_answers_the_rows_new_status_line(csrf_app, queue):
+    event_id, ideas = queue
+    idea_id, revision = ideas[1]
+    tab = Htmx(sign_in(csrf_app, "moderator"), f"/moderate/{event_id}")
+    response = tab.post(
         f"/moderate/{event_id}/ideas/{idea_id}/approve",
         {"revision": revision, "next": f"/moderate/{event_id}"},
         target=f"idea-row-{idea_id}",
     )
-    assert_fragment(response, f'id="idea-row-{idea_id}"', "Pending idea 1", "Approved")
-    assert response.text.lstrip().startswith("<tr")
+    # The row stays where it is; its status line, message and revision are swapped by id.
+    assert_fragment(response, f'id="idea-status-{idea_id}"', "Approved", 'data-hx-swap-oob="true"')
+    assert response.headers["HX-Reswap"] == "none"
+    assert "<tr" not in response.text
 
 
 def test_queue_bulk_action_answers_the_table(csrf_app, queue):

@@ -136,19 +136,51 @@ def test_queue_lists_pending_oldest_first_with_filters_and_search(mod):
     assert {newer.id, older.id, khmer.id, approved.id}
 
 
-def test_approve_inline_answers_the_new_row(mod, moderator_user, recorder):
+def oob_parts(html):
+    """{id or target: element} of an answer's out-of-band parts (htmx swaps them where the
+    page has that id, or into every element the `outerHTML:selector` names)."""
+    parts = {}
+    for match in re.finditer(r'<(\w+)[^>]*?data-hx-swap-oob="([^"]+)"[^>]*>', html):
+        tag = match.group(0)
+        key = match.group(2)
+        if key == "true":
+            key = re.search(r'id="([^"]+)"', tag).group(1)
+        if match.group(1) == "input":  # no end tag
+            parts[key] = tag
+        else:
+            parts[key] = html[match.start() : html.find(f"</{match.group(1)}>", match.end())]
+    return parts
+
+
+def test_approve_inline_answers_the_new_status_line(mod, moderator_user, recorder):
     event = make_event(IDEAS_OPEN)
     idea = add_idea(event, title="Approve me")
     revision = idea.revision
+    page = mod.get(f"/moderate/{event.id}").text
     response = act(mod, idea, "approve")
     assert response.status_code == 200
-    assert response.text.lstrip().startswith(
-        f'<tr class="idea-row status-approved" id="idea-row-{idea.id}"'
-    )
-    assert "<html" not in response.text
-    assert 'data-status="approved"' in response.text
-    assert "Approved: it is now on the public board." in response.text
-    assert f'name="revision" value="{revision + 1}"' in response.text
+    assert "<html" not in response.text and "<tr" not in response.text
+    # htmx leaves the row in place and swaps what changed: status, message, revision.
+    assert response.headers["HX-Reswap"] == "none"
+    parts = oob_parts(response.text)
+    assert set(parts) == {
+        f"idea-status-{idea.id}",
+        f"idea-message-{idea.id}",
+        f"outerHTML:#idea-row-{idea.id} input[name=revision]",
+        f"select-{idea.id}",
+    }
+    # Each part replaces an element the row has.
+    row = row_of(page, idea.id)
+    for key in parts:
+        if key.startswith("outerHTML:"):
+            assert row.count('name="revision"') >= 6  # one in each of the row's forms
+        else:
+            assert f'id="{key}"' in row
+    status = parts[f"idea-status-{idea.id}"]
+    assert 'data-status="approved"' in status and f"by {moderator_user.name} at" in status
+    assert "Approved: it is now on the public board." in parts[f"idea-message-{idea.id}"]
+    assert f'value="{revision + 1}"' in parts[f"outerHTML:#idea-row-{idea.id} input[name=revision]"]
+    assert f'value="{idea.id}:{revision + 1}"' in parts[f"select-{idea.id}"]
     assert "HX-Request" in response.headers["Vary"]
     idea = fresh(idea)
     assert idea.status == "approved"
@@ -188,11 +220,17 @@ def test_the_row_after_an_action_is_drawn_without_reading_the_database_again(mod
         sa.event.remove(engine, "before_cursor_execute", record_sql)
         sa.event.remove(engine, "commit", record_commit)
     assert response.status_code == 200
-    row = row_of(response.text, idea.id)
-    # The row is whole and in the moderator's language: status, theme, author, buttons.
-    assert f'name="revision" value="{revision + 1}"' in row
-    assert "ដីធ្លី" in row and "អនុម័ត" in row
-    assert f'data-status="{fresh(idea).status}"' in row
+    if action == "approve":
+        # The status line alone (the row stays), in the moderator's language.
+        state = response.text
+        assert f'name="revision" value="{revision + 1}"' in state
+        assert 'data-status="approved"' in state and "បានអនុម័ត" in state
+    else:
+        row = row_of(response.text, idea.id)
+        # The row is whole and in the moderator's language: status, theme, author, buttons.
+        assert f'name="revision" value="{revision + 1}"' in row
+        assert "ដីធ្លី" in row and "អនុម័ត" in row
+        assert f'data-status="{fresh(idea).status}"' in row
     assert "UPDATE" in seen  # the action itself
     last_commit = len(seen) - 1 - seen[::-1].index("COMMIT")
     assert "UPDATE" not in seen[last_commit:]
@@ -498,3 +536,39 @@ def test_the_revision_check_holds_when_both_requests_read_the_same_row(app, mode
         workflow.reject(idea, moderator_user, seen)
     db.session.rollback()
     assert fresh(idea).status == "approved"
+
+
+def test_a_row_shows_its_own_text_theme_and_revision_in_every_form(mod):
+    """The forms of a row are drawn once per page and each row's own values put in: each
+    row's forms carry that row's id, revision, text (escaped) and chosen theme."""
+    event = make_event(IDEAS_OPEN)
+    themed = add_idea(event, title='Say "yes" <now>', body="A & B", theme_id=event.themes[1].id)
+    plain = add_idea(event, title="Plain")
+    page = mod.get(f"/moderate/{event.id}").text
+    row = row_of(page, themed.id)
+    assert row.count(f'name="revision" value="{themed.revision}"') >= 6
+    assert f'action="/moderate/{event.id}/ideas/{themed.id}/approve"' in row
+    assert 'value="Say &#34;yes&#34; &lt;now&gt;"' in row
+    assert ">A &amp; B</textarea>" in row
+    assert f'<option value="{event.themes[1].id}" selected>' in row
+    other = row_of(page, plain.id)
+    assert f'action="/moderate/{event.id}/ideas/{plain.id}/reject"' in other
+    assert " selected>" not in other.split('name="theme_id"')[1].split("</select>")[0]
+
+
+def test_the_queue_shows_a_change_that_kept_the_revision(mod, moderator_user):
+    """Rows are drawn once and kept by everything they show: a change that does not touch
+    the idea's revision (its moderator's name, a theme's label) shows all the same."""
+    event = make_event(IDEAS_OPEN)
+    idea = add_idea(event, title="Kept row", theme_id=event.themes[0].id)
+    act(mod, idea, "approve")
+    queue = f"/moderate/{event.id}?status=approved"
+    row = row_of(mod.get(queue).text, idea.id)
+    assert f"by {moderator_user.name} at" in row
+    assert row == row_of(mod.get(queue).text, idea.id)
+    moderator_user.name = "Renamed Moderator"
+    event.themes[0].labels = {"en": "Renamed theme"}
+    db.session.commit()
+    g.pop("_login_user", None)
+    row = row_of(mod.get(queue).text, idea.id)
+    assert "by Renamed Moderator at" in row and "Renamed theme" in row

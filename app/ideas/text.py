@@ -9,10 +9,14 @@ from markupsafe import Markup, escape
 # A URL runs to the next space; trailing punctuation belongs to the sentence, not the link.
 URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
 TRAILING = ".,;:!?)]}»”’'\""
-LINK = Markup('<a href="{}" rel="nofollow noopener noreferrer">{}</a>')
+LINK = '<a href="{0}" rel="nofollow noopener noreferrer">{0}</a>'
 
 
 def linkify_line(line):
+    """One line, escaped, its links clickable. Plain string work on escaped pieces: the
+    queue of 50 ideas drew a text in ~120 µs with `Markup.format`, most of a row."""
+    if "://" not in line:
+        return escape(line)
     out = []
     pos = 0
     for match in URL.finditer(line):
@@ -21,20 +25,21 @@ def linkify_line(line):
         if len(url) <= len("https://"):
             continue
         out.append(escape(line[pos : match.start()]))
-        out.append(LINK.format(url, url))
+        out.append(LINK.format(escape(url)))
         pos = end
     out.append(escape(line[pos:]))
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
 def idea_text(text):
     """Plain text as escaped paragraphs (blank lines separate them), links clickable."""
     blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
-    return Markup("").join(
-        Markup("<p>{}</p>").format(
-            Markup("<br>").join(linkify_line(line) for line in b.split("\n"))
+    # Every piece is escaped by linkify_line: joined as strings, marked safe once.
+    return Markup(
+        "".join(
+            "<p>" + "<br>".join(linkify_line(line) for line in b.split("\n")) + "</p>"
+            for b in blocks
         )
-        for b in blocks
     )
 
 

@@ -285,7 +285,8 @@ def _moderate(idea, action, actor, revision, change, **detail):
     idea.moderated_by = actor
     idea.moderated_by_id = actor.id if actor is not None else None
     idea.moderated_at = utcnow()
-    db.session.flush()
+    # No flush here: the commit writes the idea and its audit entry in one flush (a query
+    # made by a hook meanwhile still flushes first).
     audit.record(
         f"idea.{action}",
         idea,

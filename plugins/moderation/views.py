@@ -1,5 +1,6 @@
 """The moderation queue. Every row acts inline (htmx answers the new row, rendered from the
-same template block as the page) and every action is also a plain form answered with a
+same template block as the page; an approve answers only the row's status line, message and
+revision, swapped out of band) and every action is also a plain form answered with a
 redirect back to the queue."""
 
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -179,12 +181,141 @@ ROW_LABELS = {
 }
 
 
+class RowActions:
+    """A row's action forms, drawn once per page and stamped for each row.
+
+    The seven forms of a row differ from row to row only in a few slots (the idea's id,
+    revision and text, and which theme and presenter are chosen): `moderation/_actions.html`
+    is drawn once with a marker in each slot, and each row joins the pieces with its own
+    values, escaped here. Drawing the forms for every row was most of the queue page."""
+
+    MARK = "\x01"  # in no label, token or address of the page; row values are not scanned
+    SLOTS = (
+        "id",
+        "revision",
+        "title",
+        "body",
+        "edit_open",
+        "body_required",
+        "presenter_options",
+        "theme_options",
+    )
+
+    def __init__(self, context):
+        self.context = context
+        self.parts = None
+        self.theme_options = {}
+        self.presenter_options = {}
+
+    def draw(self):
+        context = self.context
+        event = context["event"]
+        slot = {name: Markup(f"{self.MARK}{name}{self.MARK}") for name in self.SLOTS}
+        html = render_template("moderation/_actions.html", slot=slot, **context)
+        self.parts = html.split(self.MARK)  # odd places: slot names
+        self.themes = [("", context["labels"]["no_theme"])] + context["themes"]
+        self.speakers = [("", _("nobody named"))] + [
+            (row.id, row.text("name", context["lang"])) for row in event.speaker_rows
+        ]
+
+    @staticmethod
+    def options(choices, chosen):
+        return Markup("").join(
+            Markup('<option value="{}"{}>{}</option>').format(
+                value, Markup(" selected") if value == chosen and value != "" else "", label
+            )
+            for value, label in choices
+        )
+
+    def __call__(self, idea, edit=None):
+        if self.parts is None:
+            self.draw()
+        if idea.theme_id not in self.theme_options:
+            self.theme_options[idea.theme_id] = self.options(self.themes, idea.theme_id)
+        if idea.presented_by_id not in self.presenter_options:
+            self.presenter_options[idea.presented_by_id] = self.options(
+                self.speakers, idea.presented_by_id
+            )
+        values = {
+            "id": str(idea.id),
+            "revision": str(idea.revision),
+            "title": escape(edit["title"] if edit else idea.title),
+            "body": escape(edit["body"] if edit else idea.body),
+            "edit_open": " open" if edit else "",
+            "body_required": "" if idea.raised_live else " required",
+            "presenter_options": self.presenter_options[idea.presented_by_id],
+            "theme_options": self.theme_options[idea.theme_id],
+        }
+        parts = self.parts[:]
+        for i in range(1, len(parts), 2):
+            parts[i] = values[parts[i]]
+        return Markup("".join(parts))
+
+
+class RowCells:
+    """The cells of a row that show the idea (not its forms), kept as drawn, by everything
+    they show: the same idea in the same words, state and language is not drawn twice. A
+    moderator's queue is drawn again after every action without JavaScript, and by every
+    moderator; a changed idea has another key, so nothing is ever shown out of date."""
+
+    KEPT = {}  # {key: Markup}, for this process
+    LIMIT = 3000  # rows kept; then forgotten all at once (no order to keep between threads)
+
+    def __init__(self, lang, timezone, theme_names):
+        self.lang = lang
+        self.timezone = timezone
+        self.theme_names = theme_names
+
+    def key(self, idea, counts):
+        speaker, moderator = idea.presented_by, idea.moderated_by
+        return (
+            self.lang,
+            self.timezone,
+            idea.id,
+            idea.revision,
+            idea.status,
+            idea.title,
+            idea.body,
+            idea.language,
+            idea.raised_live,
+            idea.raised_by,
+            idea.author_name,
+            idea.display,
+            idea.created_at,
+            self.theme_names.get(idea.theme_id),
+            speaker.text("name", self.lang) if speaker is not None else None,
+            (moderator.name, moderator.email) if moderator is not None else None,
+            idea.moderated_at,
+            idea.merged_into_id,
+            counts.get(idea.id),
+            idea.moderation_note,
+            idea.discussion_note,
+        )
+
+    def __call__(self, idea, counts, once=False):
+        """`once`: a row with a message or a refused edit, drawn for this answer only."""
+        return Drawn(self, None if once else self.key(idea, counts))
+
+
+class Drawn:
+    def __init__(self, cells, key):
+        self.key = key
+        self.html = RowCells.KEPT.get(key) if key is not None else None
+
+    def keep(self, html):
+        if self.key is not None:
+            if len(RowCells.KEPT) >= RowCells.LIMIT:
+                RowCells.KEPT.clear()
+            RowCells.KEPT[self.key] = html
+        return html
+
+
 def row_context(event, f):
     """What every row needs, worked out once: labels in the moderator's language, the
     session's themes by id, the reasons, the CSRF token and the queue's address."""
     lang = current_language()
     themes = [(t.id, t.label(lang)) for t in event.themes]
-    return {
+    context = {
         "event": event,
         "f": f,
         "lang": lang,
@@ -195,7 +326,12 @@ def row_context(event, f):
         "reasons": [(code, str(label)) for code, label in REJECT_REASONS.items()],
         "csrf": generate_csrf(),
         "queue_url": url_for("moderation.queue", event_id=event.id, **query_args(f)),
+        # Every row's action address, without the idea's id and the action.
+        "act_prefix": url_for("moderation.act", event_id=event.id, idea_id=0, action="x")[:-3],
     }
+    context["row_actions"] = RowActions(context)
+    context["row_cells"] = RowCells(lang, event.timezone, context["theme_names"])
+    return context
 
 
 def base_context(event, f, live_form=None):
@@ -262,6 +398,29 @@ def row_response(event, idea, message=None, kind="status", status=200, edit=None
         edit=edit,
     )
     return render_block(TEMPLATE, "row", **context), status
+
+
+# Actions whose answer (htmx) is the row's state alone: they change nothing else the row shows.
+STATE_ONLY = ("approve",)
+STATE_LABELS = ("by", "merged_into")
+
+
+def state_response(event, idea, message):
+    """The idea's status, its message and its new revision, swapped into the row the
+    moderator sees (out of band): the rest of the row has not changed (how many ideas speak
+    through this one neither: only an action on another idea changes that), and drawing it
+    was most of an approve's time."""
+    context = {
+        "event": event,
+        "idea": idea,
+        "labels": {key: str(ROW_LABELS[key]) for key in STATE_LABELS},
+        "status_labels": idea_status_labels(),
+        "row_message": message,
+        "row_kind": "status",
+        "oob": True,
+    }
+    # htmx swaps nothing where the request pointed (the row) and the parts by their ids.
+    return render_block(TEMPLATE, "state", **context), 200, {"HX-Reswap": "none"}
 
 
 def missing(event, idea_id):
@@ -344,13 +503,22 @@ def commit_keeping_loaded():
 
 @bp.post("/<int:event_id>/ideas/<int:idea_id>/<action>")
 def act(event_id, idea_id, action):
-    event = event_or_404(event_id)
-    if action not in ACTIONS:
-        return missing(event, idea_id)
-    idea = db.session.get(Idea, idea_id)
+    htmx = bool(request.htmx)
+    if htmx and action in STATE_ONLY:
+        # The answer is the status line: the idea and its session in one query, without
+        # the themes and speakers only a whole row needs (a refused action, drawing its
+        # row, loads them as it goes).
+        idea = db.session.get(Idea, idea_id, options=[joinedload(Idea.event)])
+        event = idea.event if idea is not None and idea.event_id == event_id else None
+        if event is None:
+            event = event_or_404(event_id)
+    else:
+        event = event_or_404(event_id)
+        if action not in ACTIONS:
+            return missing(event, idea_id)
+        idea = db.session.get(Idea, idea_id)
     if idea is None or idea.event_id != event.id or idea.status == "unconfirmed":
         return missing(event, idea_id)
-    htmx = bool(request.htmx)
     actor = current_user._get_current_object()
     try:
         perform(action, idea, actor, request.form.get("revision", type=int))
@@ -373,12 +541,14 @@ def act(event_id, idea_id, action):
         return row_response(event, idea, str(exc), kind="alert", status=422, edit=edit)
     # Everything the row shows is read before the commit, in the same transaction: after
     # it, the row is drawn without asking the database again.
-    counts = merged_counts([idea.id]) if htmx else None
+    counts = merged_counts([idea.id]) if htmx and action not in STATE_ONLY else None
     commit_keeping_loaded()
     message = done_message(action, idea)
     if not htmx:
         flash(_("Idea #%(id)d: %(message)s", id=idea.id, message=message), "success")
         return back_to_queue(event)
+    if action in STATE_ONLY:
+        return state_response(event, idea, message)
     return row_response(event, idea, message, counts=counts)
 
 

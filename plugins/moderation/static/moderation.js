@@ -60,11 +60,14 @@
     event.preventDefault();
   });
 
-  // Keep the focus on the row that was acted on, once htmx has put the new row in place.
+  // Keep the focus on the row that was acted on, once htmx has put the new row (or, after
+  // an approve, its new status line) in place.
   var acted = null;
+  var stateOnly = false;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var row = rowOf(event.target);
     acted = row ? row.id : null;
+    stateOnly = false;
   });
   // A conflict (409), a refused action (422) or a vanished idea (404) still answers a row
   // that says what happened: show it.
@@ -74,11 +77,22 @@
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+    // The answer swaps only the row's status line: the button pressed keeps the focus
+    // unless it is moved to the row, as after a whole new row.
+    stateOnly = event.detail.xhr.getResponseHeader("HX-Reswap") === "none";
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (!acted) return;
     var row = document.getElementById(acted);
     acted = null;
-    if (row && !row.contains(document.activeElement)) row.focus();
+    var active = document.activeElement;
+    if (stateOnly) {
+      // The row stayed: the button pressed with the mouse gives the focus to its row, as a
+      // new row would have it; a key pressed meanwhile (j, k) has moved on: leave it there.
+      if (row && active !== row && row.contains(active)) row.focus();
+    } else if (row && !row.contains(active)) {
+      row.focus();
+    }
+    stateOnly = false;
   });
 })();
