@@ -124,23 +124,40 @@ def _forget_note(session):
 
 
 def store(kind, event_id, email, data):
-    """Keep one submission (one INSERT, and NOTIFY on PostgreSQL) and commit."""
-    session = db.session
-    session.execute(
-        _INSERT,
-        {
-            "kind": kind,
-            "event_id": event_id,
-            "email_key": Registration.key_for(email),
-            "data": data,
-            "created_at": utcnow(),
-            "attempts": 0,
-        },
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text(f"NOTIFY {CHANNEL}"))
-    session.commit()
+    """Keep one submission and commit: one INSERT on a connection of its own, without the
+    ORM session (a third of the request's time). On PostgreSQL the table's trigger sends
+    the NOTIFY (`NOTIFY_TRIGGER`): one round trip less."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            _INSERT,
+            {
+                "kind": kind,
+                "event_id": event_id,
+                "email_key": Registration.key_for(email),
+                "data": data,
+                "created_at": utcnow(),
+                "attempts": 0,
+            },
+        )
     arrived.set()
+
+
+# On PostgreSQL, each INSERT statement into `submission` wakes the listening worker.
+NOTIFY_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION sala_intake_notify() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', '');
+    RETURN NULL;
+END $$ LANGUAGE plpgsql
+"""
+NOTIFY_TRIGGER = """
+CREATE TRIGGER submission_notify AFTER INSERT ON submission
+FOR EACH STATEMENT EXECUTE FUNCTION sala_intake_notify()
+"""
+sa.event.listen(
+    SUBMISSION, "after_create", sa.DDL(NOTIFY_FUNCTION).execute_if(dialect="postgresql")
+)
+sa.event.listen(SUBMISSION, "after_create", sa.DDL(NOTIFY_TRIGGER).execute_if(dialect="postgresql"))
 
 
 def forget(event_id, email=None):
@@ -156,51 +173,81 @@ def forget(event_id, email=None):
 
 
 def step(batch=BATCH, budget=BUDGET):
-    """Process waiting submissions for about `budget` seconds (at least one), in one
-    transaction; returns how many were processed. Call in an app context."""
+    """Process waiting submissions for about `budget` seconds (at least one, at most
+    `batch`), in one transaction; returns how many were processed. Call in an app context.
+
+    Rows are read a few at a time as plain tuples: reading a whole batch of ORM objects to
+    process the few that fit in the budget cost more than processing them."""
     session = db.session
     started = time.perf_counter()
     take_write_lock(session)  # SQLite: one worker at a time; PostgreSQL: SKIP LOCKED below
-    query = sa.select(Submission).order_by(Submission.id).limit(batch)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.scalars(query).all()
-    if not rows:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    done, failed, events = [], [], {}
+    last_id = 0
+    while len(done) + len(failed) < batch:
+        query = _NEXT.where(SUBMISSION.c.id > last_id).limit(CHUNK)
+        if postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = session.execute(query).all()
+        if not rows:
+            break
+        for row in rows:
+            last_id = row.id
+            if _process_safely(row, events):
+                done.append(row.id)
+            else:
+                failed.append(row)
+            if time.perf_counter() - started > budget:
+                break
+        if time.perf_counter() - started > budget:
+            break
+    if not done and not failed:
         session.rollback()
         return 0
-    done, failed = [], []
-    events = {}
-    for row in rows:
-        try:
-            with session.begin_nested():
-                _process(row, events)
+    for row in failed:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("intake: submission %s dropped after %s attempts", row.id, MAX_ATTEMPTS)
             done.append(row.id)
+        else:
+            session.execute(
+                sa.update(SUBMISSION)
+                .where(SUBMISSION.c.id == row.id)
+                .values(attempts=SUBMISSION.c.attempts + 1)
+            )
+    if done:
+        session.execute(sa.delete(SUBMISSION).where(SUBMISSION.c.id.in_(done)))
+    session.commit()
+    return len(done) + len(failed)
+
+
+CHUNK = 16
+_NEXT = sa.select(
+    SUBMISSION.c.id,
+    SUBMISSION.c.kind,
+    SUBMISSION.c.event_id,
+    SUBMISSION.c.data,
+    SUBMISSION.c.created_at,
+    SUBMISSION.c.attempts,
+).order_by(SUBMISSION.c.id)
+
+
+def _process_safely(row, events):
+    """Process one submission in a savepoint of its own; False when it failed (logged
+    without its data: it is personal)."""
+    for _try in range(2):
+        try:
+            with db.session.begin_nested():
+                _process(row, events)
+            return True
         except sa.exc.IntegrityError:
             # The same address registered by another worker at the same moment: once
             # more, it is now a known address.
-            try:
-                with session.begin_nested():
-                    _process(row, events)
-                done.append(row.id)
-            except Exception:  # noqa: BLE001
-                log.exception("intake: submission %s failed", row.id)
-                failed.append(row)
+            continue
         except Exception:  # noqa: BLE001 - one bad submission must not stop the others
             log.exception("intake: submission %s failed", row.id)
-            failed.append(row)
-        if time.perf_counter() - started > budget:
-            break
-    for row in failed:
-        row.attempts += 1
-        if row.attempts >= MAX_ATTEMPTS:
-            log.error("intake: submission %s dropped after %s attempts", row.id, row.attempts)
-            done.append(row.id)
-    if done:
-        session.execute(
-            sa.delete(SUBMISSION).where(SUBMISSION.c.id.in_(done)),
-        )
-    session.commit()
-    return len(done)
+            return False
+    log.error("intake: submission %s failed twice on a unique key", row.id)
+    return False
 
 
 def drain(batch=BATCH, budget=BUDGET):

@@ -199,6 +199,18 @@ def counts(app, event_id):
         return registrations, mails
 
 
+def drain_intake(app):
+    """Run the worker's intake step (app/intake.py) in this process until nothing waits:
+    (submissions turned into registrations or ideas and their mail, seconds, CPU seconds)."""
+    from app import intake
+
+    with app.app_context():
+        db.session.remove()
+        wall, cpu = time.perf_counter(), time.process_time()
+        count = intake.drain()
+        return count, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def pending_ideas(app, event_id):
     with app.app_context():
         return db.session.execute(
@@ -501,8 +513,8 @@ def idea_submit(server, seconds, threads, tag):
                 "email": f"{tag}{index}x{n}@example.org",
             }
             status, body, _response = client.post(f"/s/{SLUG}/ideas/new", form)
-            # The "sent" page, not the form again with its messages.
-            return (status == 200 and b'name="body"' not in body) or f"{status}"
+            # Sent (303 to the "confirm by mail" page), not the form again with its messages.
+            return status == 303 or f"{status}"
 
         return step
 
@@ -731,10 +743,14 @@ def measure(kind, args, tmp):
                 for key, _label, server in LINES:
                     rounds[key].append(run(key, servers[server], seconds))
             result.update({key: median_round(runs) for key, runs in rounds.items()})
+            # What the load lines sent waits for the worker: take it (timed: the worker's
+            # intake rate), then the burst, then the worker again, then count.
+            result["intake_backlog"] = drain_intake(app)
             total = args.burst
             result["burst_seconds"], result["burst_errors"] = burst(
                 servers["sala"].port, total, args.burst_clients
             )
+            result["intake_burst"] = drain_intake(app)
             result["burst_counts"] = counts(app, event_id)
             result["bytes"] = page_bytes(servers["sala"].port)
         finally:
@@ -877,6 +893,21 @@ def report(results, args):
             )
         if r["server_errors"]:
             failures.append(f"{r['db']} server log: {r['server_errors'][:5]}")
+    lines.append("")
+    lines.append(
+        "| database | worker intake (one process) | submissions | seconds | per second "
+        "| CPU ms each |"
+    )
+    lines.append("|---|---|---:|---:|---:|---:|")
+    for r in results:
+        for key, what in (
+            ("intake_backlog", "the load lines' backlog"),
+            ("intake_burst", "the burst"),
+        ):
+            count, wall, cpu = r[key]
+            rate = count / wall if wall else 0.0
+            each = 1000 * cpu / count if count else 0.0
+            lines.append(f"| {r['db']} | {what} | {count} | {wall:.1f} | {rate:.0f} | {each:.2f} |")
     if any("max_requests" in r for r in results):
         lines.append("")
         lines.append(

@@ -15,6 +15,19 @@ down_revision = "a6f3d8e1c205"
 branch_labels = None
 depends_on = None
 
+# As app/intake.py has them (a migration keeps its own copy: the app's may change later).
+NOTIFY_FUNCTION = """
+CREATE OR REPLACE FUNCTION sala_intake_notify() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('sala_intake', '');
+    RETURN NULL;
+END $$ LANGUAGE plpgsql
+"""
+NOTIFY_TRIGGER = """
+CREATE TRIGGER submission_notify AFTER INSERT ON submission
+FOR EACH STATEMENT EXECUTE FUNCTION sala_intake_notify()
+"""
+
 
 def upgrade():
     op.create_table(
@@ -31,9 +44,16 @@ def upgrade():
     )
     with op.batch_alter_table("submission") as batch:
         batch.create_index(batch.f("ix_submission_event_id"), ["event_id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        # Each INSERT wakes the worker listening (LISTEN sala_intake): app/intake.py.
+        op.execute(NOTIFY_FUNCTION)
+        op.execute(NOTIFY_TRIGGER)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS submission_notify ON submission")
+        op.execute("DROP FUNCTION IF EXISTS sala_intake_notify()")
     with op.batch_alter_table("submission") as batch:
         batch.drop_index(batch.f("ix_submission_event_id"))
     op.drop_table("submission")
