@@ -21,6 +21,7 @@ from .. import intake, ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
 from ..models import utcnow
+from ..pagecache import visitor_page
 from ..plugins import JOIN_PENDING
 from ..templating import time_left
 from . import domain
@@ -177,7 +178,10 @@ def register_page(slug):
 
 
 @bp.get("/s/<slug>/registered")
+@visitor_page
 def registered(slug):
+    """Where every registration lands: the same page for everyone, so it is cached like
+    the session page."""
     event = public_event_or_404(slug)
     return render_template("registration/check_email.html", event=event)
 
