@@ -223,6 +223,27 @@ def pending_ideas(app, event_id):
 # ---------------------------------------------------------------- serving
 
 
+class Worker:
+    """`sala worker` beside the servers (--with-worker), its output in a file."""
+
+    def __init__(self, env, tmp):
+        self.log = open(f"{tmp}/worker.log", "wb")  # noqa: SIM115 - closed in stop()
+        command = [str(Path(sys.executable).with_name("sala")), "worker", "--idle", "1"]
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        return []
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -714,6 +735,8 @@ def measure(kind, args, tmp):
             raise
         seconds, threads = args.seconds, args.threads
         ideas = pending_ideas(app, event_id)
+        if args.with_worker:
+            servers["worker"] = Worker(env, tmp)
         tags = iter(range(10**6))
 
         def run(key, server, secs):
@@ -848,6 +871,7 @@ def report(results, args):
         f"{args.burst} registrations from {args.burst_clients} clients. CPU ms/req: the "
         "servers' CPU (/proc) over the requests answered. Writes are compared with the "
         "write floor (a bare Flask POST inserting one row), pages with hello."
+        + (" `sala worker` ran beside the servers." if args.with_worker else "")
     )
     lines.append("")
     lines.append(
@@ -966,6 +990,12 @@ def main(argv=None):
         "--mailout", type=int, default=0, help="also bench/mailout.py to this many registrants"
     )
     parser.add_argument("--peer", action="store_true", help="pretix's event page (bench/peer.py)")
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="run `sala worker` beside the servers (it takes registrations and ideas as they "
+        "come, holding SQLite's write lock ~50 ms at a time): the p99 a site sees",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.threads, args.burst, args.rounds = 1.0, 4, 100, 1
