@@ -528,3 +528,21 @@ class Setting(db.Model):
     key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     value: Mapped[dict | list | str | None] = mapped_column(sa.JSON, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# ---------------------------------------------------------------- intake
+
+
+class Submission(db.Model):
+    """A registration or an idea as the visitor sent it, waiting for the worker to turn it
+    into rows and mail (app/intake.py). It holds personal data: the worker deletes it once
+    processed, and erasure and the purge delete the ones still waiting."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # "registration" | "idea"
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    # Registration.key_for(the address): what erasure finds a waiting submission by.
+    email_key: Mapped[str] = mapped_column(sa.String(254), default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)

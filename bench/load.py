@@ -199,6 +199,18 @@ def counts(app, event_id):
         return registrations, mails
 
 
+def drain_intake(app):
+    """Run the worker's intake step (app/intake.py) in this process until nothing waits:
+    (submissions turned into registrations or ideas and their mail, seconds, CPU seconds)."""
+    from app import intake
+
+    with app.app_context():
+        db.session.remove()
+        wall, cpu = time.perf_counter(), time.process_time()
+        count = intake.drain()
+        return count, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def pending_ideas(app, event_id):
     with app.app_context():
         return db.session.execute(
@@ -209,6 +221,27 @@ def pending_ideas(app, event_id):
 
 
 # ---------------------------------------------------------------- serving
+
+
+class Worker:
+    """`sala worker` beside the servers (--with-worker), its output in a file."""
+
+    def __init__(self, env, tmp):
+        self.log = open(f"{tmp}/worker.log", "wb")  # noqa: SIM115 - closed in stop()
+        command = [str(Path(sys.executable).with_name("sala")), "worker", "--idle", "1"]
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        return []
 
 
 def free_port():
@@ -502,8 +535,8 @@ def idea_submit(server, seconds, threads, tag):
                 "email": f"{tag}{index}x{n}@example.org",
             }
             status, body, _response = client.post(f"/s/{SLUG}/ideas/new", form)
-            # The "sent" page, not the form again with its messages.
-            return (status == 200 and b'name="body"' not in body) or f"{status}"
+            # Sent (303 to the "confirm by mail" page), not the form again with its messages.
+            return status == 303 or f"{status}"
 
         return step
 
@@ -715,6 +748,8 @@ def measure(kind, args, tmp):
             raise
         seconds, threads = args.seconds, args.threads
         ideas = pending_ideas(app, event_id)
+        if args.with_worker:
+            servers["worker"] = Worker(env, tmp)
         tags = iter(range(10**6))
 
         def run(key, server, secs):
@@ -744,12 +779,16 @@ def measure(kind, args, tmp):
                 for key, _label, server in lines:
                     rounds[key].append(run(key, servers[server], seconds))
             result.update({key: median_round(runs) for key, runs in rounds.items()})
+            # What the load lines sent waits for the worker: take it (timed: the worker's
+            # intake rate), then the burst, then the worker again, then count.
+            result["intake_backlog"] = drain_intake(app)
             if args.only:
                 return result
             total = args.burst
             result["burst_seconds"], result["burst_errors"] = burst(
                 servers["sala"].port, total, args.burst_clients
             )
+            result["intake_burst"] = drain_intake(app)
             result["burst_counts"] = counts(app, event_id)
             result["bytes"] = page_bytes(servers["sala"].port)
         finally:
@@ -857,6 +896,7 @@ def report(results, args):
         + "CPU ms/req: the "
         "servers' CPU (/proc) over the requests answered. Writes are compared with the "
         "write floor (a bare Flask POST inserting one row), pages with hello."
+        + (" `sala worker` ran beside the servers." if args.with_worker else "")
     )
     lines.append("")
     lines.append(
@@ -907,6 +947,21 @@ def report(results, args):
             )
         if r["server_errors"]:
             failures.append(f"{r['db']} server log: {r['server_errors'][:5]}")
+    lines.append("")
+    lines.append(
+        "| database | worker intake (one process) | submissions | seconds | per second "
+        "| CPU ms each |"
+    )
+    lines.append("|---|---|---:|---:|---:|---:|")
+    for r in results:
+        for key, what in (
+            ("intake_backlog", "the load lines' backlog"),
+            ("intake_burst", "the burst"),
+        ):
+            count, wall, cpu = r[key]
+            rate = count / wall if wall else 0.0
+            each = 1000 * cpu / count if count else 0.0
+            lines.append(f"| {r['db']} | {what} | {count} | {wall:.1f} | {rate:.0f} | {each:.2f} |")
     if any("max_requests" in r for r in results):
         lines.append("")
         lines.append(
@@ -967,6 +1022,12 @@ def main(argv=None):
     parser.add_argument("--peer", action="store_true", help="pretix's event page (bench/peer.py)")
     parser.add_argument(
         "--only", default="", help="only these lines (bare,session,...); no burst, bytes, SQL"
+    )
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="run `sala worker` beside the servers (it takes registrations and ideas as they "
+        "come, holding SQLite's write lock ~50 ms at a time): the p99 a site sees",
     )
     args = parser.parse_args(argv)
     if args.quick:

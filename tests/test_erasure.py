@@ -101,7 +101,7 @@ def leave_traces(app, smtp, email, name, registers=True):
         assert sent.status_code == 200
     # The public form, with the same address (written in small letters this time).
     sent = client.post("/s/planning/ideas/new", data=idea(email.lower(), name, "From the form"))
-    assert sent.status_code == 200
+    assert sent.status_code == 303
     deliver()
     [confirm_idea] = IDEA_CONFIRM.findall(smtp.text(smtp.to(email.lower())[-1]))
     client.post(path_of(confirm_idea))

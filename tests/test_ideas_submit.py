@@ -23,7 +23,11 @@ FORM = {
 
 
 def post_idea(client, slug="s1", query="", **changes):
-    return client.post(f"/s/{slug}/ideas/new{query}", data=dict(FORM, **changes))
+    """Send the form as a browser does: a sent idea is answered by a redirect to the page
+    that asks to confirm it by mail."""
+    return client.post(
+        f"/s/{slug}/ideas/new{query}", data=dict(FORM, **changes), follow_redirects=True
+    )
 
 
 def test_visitor_confirms_by_link_then_follows_and_withdraws_the_idea(mail_app, smtp):

@@ -72,7 +72,8 @@ def test_mails_to_an_unconfirmed_address_carry_nothing_the_visitor_typed(mail_ap
     assert client.post("/s/planning/register", data=hostile).status_code == 302
     # Registering the pending address again sends its confirmation mail again.
     assert client.post("/s/planning/register", data=hostile).status_code == 302
-    assert client.post("/s/planning/ideas/new", data=dict(IDEA, email=victim)).status_code == 200
+    sent = client.post("/s/planning/ideas/new", data=dict(IDEA, email=victim))
+    assert sent.status_code == 303 and sent.location.endswith("/s/planning/ideas/sent")
     deliver()
 
     mails = smtp.to(victim)
@@ -162,6 +163,7 @@ def test_one_mailbox_gets_a_few_mails_an_hour_whatever_the_form_and_spelling(mak
                 "/s/planning/ideas/new",
                 data=dict(IDEA, email=f"vic.tim+idea{number}@gmail.com"),
                 environ_base=attacker,
+                follow_redirects=True,
             )
             assert response.status_code == 200
             assert "we sent you an email" in response.text

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import aliased, joinedload
 
-from .. import ratelimit
+from .. import intake, ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
 from ..forms import choices
 from ..i18n import current_language, language_name, languages
 from ..models import Idea, LinkToken, Theme, utcnow
+from ..pagecache import visitor_page
 from ..plan.service import first_version_with
 from ..plan.service import is_published as plan_is_published
 from ..registration.domain import find_manage_registration
@@ -115,10 +116,19 @@ def form_context(event):
     per_address_limit, key_func=author_link_key, exempt_when=without_manage_link, methods=["POST"]
 )
 def new(slug):
+    raw = request.args.get("t", "")
+    if request.method == "POST" and not raw:
+        # A visitor without a manage link: when the form is plainly valid, keep it for the
+        # worker (app/intake.py) and answer at once, the same for everyone.
+        facts = intake.facts(slug)
+        if facts is None:
+            abort(404)
+        data = quick_idea(request.form, facts) if ideas_window(facts)[0] == "open" else None
+        if data is not None:
+            return take(facts, data)
     event = get_public_event(slug)
     if event is None:
         abort(404)
-    raw = request.args.get("t", "")
     registration = registrant_from_token(event, raw)
     if raw and registration is None:
         return render_template("ideas/link_problem.html", event=event), 404
@@ -127,13 +137,25 @@ def new(slug):
         return render_template("ideas/new.html", event=event, state=state, when=when, form=None)
     form = build_form(event, registration)
     if form.validate_on_submit():
+        if registration is None:
+            return take(
+                event,
+                {
+                    "title": form.title.data,
+                    "body": form.body.data,
+                    "theme": form.theme.data or "",
+                    "language": form.language.data,
+                    "display": form.display.data,
+                    "name": form.name.data or "",
+                    "email": form.email.data,
+                    "website": form.website.data or "",
+                },
+            )
         if form.website.data:  # the honeypot: answer as if all went well, keep nothing
             return render_template("ideas/sent.html", event=event, registrant=False)
-        address = registration.email if registration else form.email.data
-        may_mail = ratelimit.mailbox_may_receive(address)
-        if registration is None and not may_mail:
-            # Its confirmation could not be mailed: the same answer, nothing kept or sent.
-            return render_template("ideas/sent.html", event=event, registrant=False)
+        # A registrant, from their manage link: taken at once (it counts without a
+        # confirmation), so the page can link its status right away.
+        may_mail = ratelimit.mailbox_may_receive(registration.email)
         theme = None
         if form.theme.data:
             theme = db.session.get(Theme, int(form.theme.data))
@@ -146,19 +168,72 @@ def new(slug):
             language=form.language.data,
             display=form.display.data,
             author_name=(form.name.data or "").strip(),
-            author_email="" if registration else form.email.data.strip(),
+            author_email="",
         )
         token = workflow.submit(idea, registration=registration, receipt=may_mail)
         db.session.commit()
         return render_template(
             "ideas/sent.html",
             event=event,
-            registrant=registration is not None,
-            status_url=url_for("ideas.status", token=token) if registration else None,
+            registrant=True,
+            status_url=url_for("ideas.status", token=token),
         )
     return render_template(
         "ideas/new.html", event=event, state=state, when=when, form=form, token=raw
     )
+
+
+def take(event, data):
+    """Keep a visitor's idea for the worker (nothing for the honeypot) and send them to the
+    page that asks them to confirm it by mail."""
+    if not data.get("website"):
+        idea = {
+            "title": data["title"].strip(),
+            # Browsers send line breaks as CRLF; what the author wrote is the text itself.
+            "body": data["body"].replace("\r\n", "\n"),
+            "theme": data["theme"],
+            "language": data["language"],
+            "display": data["display"],
+            "name": data["name"].strip(),
+            "email": data["email"].strip(),
+        }
+        intake.store("idea", event.id, idea["email"], idea)
+    return redirect(url_for("ideas.sent", slug=event.slug), 303)
+
+
+def quick_idea(form, facts):
+    """The idea form's values when they are plainly valid, checked by the form's own
+    validators without building it; None otherwise (the view then builds the form)."""
+    names = ("title", "body", "theme", "language", "display", "name", "email", "website")
+    values = {name: intake.text(form, name) for name in names}
+    if None in values.values():
+        return None
+    if values["theme"] and not (
+        values["theme"].isdigit() and int(values["theme"]) in facts.theme_ids
+    ):
+        return None
+    if values["language"] not in languages() or values["display"] not in DISPLAYS:
+        return None
+    if values["display"] != "anonymous" and not values["name"].strip():
+        return None
+    for name in ("title", "body", "name", "email", "website"):
+        if not intake.passes(getattr(IdeaForm, name), values[name]):
+            return None
+    return values
+
+
+DISPLAYS = ("name", "initials", "anonymous")
+
+
+@bp.get("/s/<slug>/ideas/sent")
+@visitor_page
+def sent(slug):
+    """Where a visitor lands after sending an idea: confirm it by mail. The same page for
+    everyone, so it is cached like the session page."""
+    event = get_public_event(slug)
+    if event is None:
+        abort(404)
+    return render_template("ideas/sent.html", event=event, registrant=False)
 
 
 @bp.route("/ideas/confirm/<token>", methods=["GET", "POST"])

@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import intake
 from ..extensions import db
 from ..models import MailPause, OutboxMessage, utcnow
 from ..plugins import hooks
@@ -216,7 +217,7 @@ class Worker:
                     self.close_connection()  # never idle on an open connection
                     if once:
                         break
-                    self.stop.wait(idle)
+                    intake.wait(self.stop, idle)  # a registration or idea wakes it at once
         finally:
             self.keep_connection = False
             self.close_connection()
@@ -233,6 +234,7 @@ class Worker:
         stats = RunStats()
         stats.requeued, stats.unknown = self.settle_expired_claims()
         stats.prepared = mailout.advance_all()  # the next batch of each plan or announcement
+        stats.prepared += self.take_submissions()
         pause = current_pause()
         self.paused = pause is not None
         if self.paused and pause.until > utcnow():
@@ -247,6 +249,16 @@ class Worker:
         if self.on_progress and (stats.claimed or stats.provider_error):
             self.on_progress(stats)
         return stats
+
+    def take_submissions(self):
+        """Registrations and ideas sent since the last round become rows and mail
+        (app/intake.py); a failure there must not stop the mail."""
+        try:
+            return intake.step()
+        except Exception:
+            db.session.rollback()
+            log.exception("taking submissions failed")
+            return 0
 
     # ------------------------------------------------------------ claims
 

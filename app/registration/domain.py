@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import audit
+from .. import audit, intake
 from ..extensions import db
 from ..mail import mailout
 from ..mail.outbox import enqueue, mail_url
@@ -414,6 +414,8 @@ def erase(registration, actor=None, keep_status=False, record=True):
     if registration.erased_at is not None:
         return
     hooks().sala_registration_erased(registration=registration)
+    # What they sent that the worker has not taken yet (a registration, an idea).
+    intake.forget(registration.event_id, registration.email)
     if not keep_status and registration.status in ("confirmed", "waitlisted", "unconfirmed"):
         cancel(registration, actor=actor, notify=False)
     placeholder = f"erased-{registration.id}"  # not an address, unique per row

@@ -43,6 +43,12 @@ def country_names(locale):
     return choices(sorted(names, key=lambda item: item[1]))
 
 
+@functools.cache
+def country_codes(locale):
+    """The codes the country list offers (what its OneOf accepts, besides "")."""
+    return frozenset(choice.value for choice in country_names(locale))
+
+
 class CountrySelect(Select):
     """The country list: some 250 options, rendered once per language and selection and
     kept. Rendered option by option through WTForms, they took most of the session page."""

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import audit
+from .. import audit, intake
 from ..extensions import db
 from ..mail import erasure as mail_erasure
 from ..models import Idea, Registration, utcnow
@@ -150,6 +150,7 @@ def purge(event, actor=None, now=None, force=False, export_path=None):
     reason = refusal(event, now, force)
     if reason is not None:
         raise PurgeRefused(str(reason))
+    intake.forget(event.id)  # forms sent that the worker never took: personal data too
     registrations, ideas, messages = pending(event)
     result = PurgeResult()
     if not (registrations or ideas or messages or _speaker_addresses(event)):

@@ -1,7 +1,6 @@
 """The public side of registration: the form on the session page, the confirmation link,
 the registrant's own manage page, and the session's calendar file."""
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -18,14 +17,15 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from jinja2_fragments.flask import render_block
 
-from .. import ratelimit
+from .. import intake, ratelimit
 from ..events import get_public_event
 from ..extensions import db, limiter
 from ..models import utcnow
+from ..pagecache import visitor_page
 from ..plugins import JOIN_PENDING
 from ..templating import time_left
 from . import domain
-from .forms import ActionForm, EraseForm, ManageForm, RegistrationForm
+from .forms import ActionForm, EraseForm, ManageForm, RegistrationForm, country_codes
 from .ics import build_ics, ics_filename
 
 bp = Blueprint("registration", __name__, template_folder="templates")
@@ -113,43 +113,62 @@ def render_event(event, form, status=200, notice=None):
 @bp.post("/s/<slug>/register")
 @limiter.limit(public_post_limit, methods=["POST"])
 def register(slug):
-    event = public_event_or_404(slug)
-    form = RegistrationForm()
-    if not domain.registration_open(event):
-        return render_event(event, form, notice=_("Registration for this session is closed."))
-    if not form.validate():
-        return render_event(event, form)
-    # Where they go next, taken before the commit expires the session's row (reading it
-    # again would cost a query, and on SQLite the write lock a second time).
-    done = url_for("registration.registered", slug=event.slug)
-    if form.website.data:
+    """Check the form, keep what was sent for the worker (app/intake.py) and answer the
+    same "check your mail" page for everyone: the work that differs between a new and a
+    known address (and its mail) happens later, out of the visitor's request."""
+    facts = intake.facts(slug)
+    if facts is None:
+        abort(404)
+    data = quick_registration(request.form) if domain.registration_open(facts) else None
+    if data is None:
+        # Closed, or something to say about the form: the page as it always was.
+        event = public_event_or_404(slug)
+        form = RegistrationForm()
+        if not domain.registration_open(event):
+            return render_event(event, form, notice=_("Registration for this session is closed."))
+        if not form.validate():
+            return render_event(event, form)
+        data = {
+            "email": form.email.data,
+            "name": form.name.data.strip(),
+            "language": form.language.data,
+            "country": form.country.data or "",
+            "affiliation": (form.affiliation.data or "").strip(),
+            "website": form.website.data or "",
+        }
+    done = url_for("registration.registered", slug=slug)
+    if data.pop("website"):
         # A bot filled the field humans never see: answer as usual, do nothing.
         return redirect(done)
-    if not ratelimit.mailbox_may_receive(form.email.data):
-        # This mailbox had its share of mail this hour: the same answer, nothing sent.
-        return redirect(done)
-    try:
-        domain.register(
-            event,
-            email=form.email.data,
-            name=form.name.data.strip(),
-            language=form.language.data,
-            country=form.country.data or "",
-            affiliation=(form.affiliation.data or "").strip(),
-        )
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # The same address registered twice at the same moment: the other request won,
-        # so this one is an already known address.
-        db.session.rollback()
-        domain.register(
-            event,
-            email=form.email.data,
-            name=form.name.data.strip(),
-            language=form.language.data,
-        )
-        db.session.commit()
+    intake.store("registration", facts.id, data["email"], data)
     return redirect(done)
+
+
+def quick_registration(form):
+    """The registration form's values when they are plainly valid, checked by the form's
+    own validators without building it; None otherwise (the view then builds the form)."""
+    from ..i18n import current_language
+
+    fields = RegistrationForm
+    values = {
+        name: intake.text(form, name)
+        for name in ("email", "name", "language", "country", "affiliation", "website")
+    }
+    if None in values.values():
+        return None
+    consent = form.getlist("consent")
+    if len(consent) != 1 or consent[0] in ("", "false"):
+        return None
+    if values["language"] not in current_app.config["LANGUAGES"]:
+        return None
+    if values["country"] and values["country"] not in country_codes(current_language()):
+        return None
+    for name in ("email", "name", "affiliation", "website"):
+        if not intake.passes(getattr(fields, name), values[name]):
+            return None
+    values["name"] = values["name"].strip()
+    values["affiliation"] = values["affiliation"].strip()
+    return values
 
 
 @bp.get("/s/<slug>/register")
@@ -159,7 +178,10 @@ def register_page(slug):
 
 
 @bp.get("/s/<slug>/registered")
+@visitor_page
 def registered(slug):
+    """Where every registration lands: the same page for everyone, so it is cached like
+    the session page."""
     event = public_event_or_404(slug)
     return render_template("registration/check_email.html", event=event)
 
