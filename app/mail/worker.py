@@ -13,11 +13,14 @@ One round (`Worker.run_round`):
 5. one provider connection is opened for the batch (and kept for the next one while the
    queue has mail: a full batch was claimed and nothing went wrong; closed as soon as a
    round finds less than a full batch, before any wait), and the messages are handed over
-   one by one: ``handed_at`` is committed *before* the provider sees a message, and its outcome
-   (sent, retry later with a growing delay, failed with the reason) is committed before the
-   next is handed over. A crash leaves at most one message whose fate is unknown. The claims
-   of the batch are renewed as the work goes on, so a dead worker's batch returns to the
-   queue within one claim period.
+   in groups: a group's ``handed_at`` is committed *before* the provider sees any of its
+   messages, in one transaction with the outcomes of the group before (sent, retry later
+   with a growing delay, failed with the reason). A crash leaves at most one group whose
+   fate is unknown. A group is sized so its transaction costs at most 1/GROUP_SHARE of the
+   provider's time for it (at most MAIL_WORKER_GROUP messages; one with a provider slower
+   than a commit, and the first of each connection). The claims of the batch are renewed
+   as the work goes on, so a dead worker's batch returns to the queue within one claim
+   period.
 
 A refusal by the provider itself (its sender, login or connection) pauses the queue with
 a growing delay instead of failing every message; only a recipient's own refusal fails
