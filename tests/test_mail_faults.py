@@ -23,6 +23,7 @@ from test_mail import start_worker_process as start_worker
 from world import MAIL_TEST, make_event
 
 from app.extensions import db
+from app.mail import worker
 from app.mail.outbox import retry, retry_failed
 from app.mail.worker import IN_FLIGHT_UNKNOWN
 from app.models import AuditEntry, MailPause, OutboxMessage, utcnow
@@ -445,6 +446,46 @@ def test_a_working_worker_renews_the_claims_of_its_batch(make_app, smtp):
         reader.dispose()
 
     assert expiries[1] > expiries[0]
+
+
+def test_a_provider_turning_slow_mid_group_never_sends_on_an_expired_claim(
+    make_app, smtp, monkeypatch
+):
+    """Messages go out in groups once the provider proved fast; when it turns slow in the
+    middle of one, the rest of the group waits for the next hand-over, which renews the
+    claims: no mail is given to the server while its claim has expired (another worker could
+    have settled it), every mail arrives once, each counted as one try."""
+    app = make_app(
+        EMAIL_PROVIDER="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+        MAIL_WORKER_CLAIM_SECONDS=3, MAIL_WORKER_GROUP=10,
+    )  # fmt: skip
+    monkeypatch.setattr(worker, "GROUP_SHARE", 10_000)  # full groups (10) after the first
+    with app.app_context():
+        add_test_templates(app)
+        queue_many(make_event(MAIL_TEST), 12)
+        reader = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+        expired_when_sent = []
+        original = smtp.handle_DATA
+
+        async def slow_after_the_fourth(server, session, envelope):
+            with reader.connect() as connection:
+                until = connection.scalar(
+                    sa.select(OutboxMessage.claimed_until).where(
+                        OutboxMessage.recipient == envelope.rcpt_tos[0]
+                    )
+                )
+            if until < utcnow():
+                expired_when_sent.append(envelope.rcpt_tos[0])
+            if len(smtp.messages) >= 4:
+                await asyncio.sleep(0.6)  # a group of them takes longer than a claim
+            return await original(server, session, envelope)
+
+        smtp.handle_DATA = slow_after_the_fourth
+        assert run_worker().sent == 12
+        reader.dispose()
+        assert expired_when_sent == []
+        assert delivered_to(smtp) == sorted(f"person-{n}@example.org" for n in range(12))
+        assert {(m.status, m.attempts) for m in outbox()} == {("sent", 1)}
 
 
 # ---------------------------------------------------------------- upgrading

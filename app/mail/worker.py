@@ -466,14 +466,18 @@ class Worker:
                 handed = time.perf_counter()
                 done = 0
                 for message in held:
-                    if self.stop.is_set():
+                    # A stop; or the claims are due for renewal (a provider turned slow):
+                    # the rest of the group waits for the next hand-over, which renews them.
+                    if self.stop.is_set() or time.monotonic() >= self._renew_claims_at:
                         break
                     done += 1
                     paused_by = self.send_one(connection, message, stats)
                     if paused_by:  # the provider refused or went away
                         break
                 for message in held[done:]:  # handed over, never seen by the provider
-                    self.unhand(message)
+                    self.unhand(message, keep_claim=True)
+                if done < len(held) and not paused_by and not self.stop.is_set():
+                    position = messages.index(held[done])  # in the next group, renewed
                 self._group_size = self.next_group_size(
                     handed - started, time.perf_counter() - handed, done
                 )
@@ -561,16 +565,14 @@ class Worker:
         if "attempts" in values:  # the one column read again while the batch goes on
             set_committed_value(message, "attempts", values["attempts"])
 
-    def unhand(self, message, error=None):
-        """A message marked handed over that the provider did not take: back in the queue,
-        its try not counted (with the provider's refusal as its last error, if any)."""
-        values = dict(
-            status="queued",
-            handed_at=None,
-            attempts=max(0, message.attempts - 1),
-            claimed_by="",
-            claimed_until=None,
-        )
+    def unhand(self, message, error=None, keep_claim=False):
+        """A message marked handed over that the provider did not take, its try not
+        counted: back in the queue, with the provider's refusal as its last error; with
+        `keep_claim` (the provider never saw it), still this worker's, to hand over again
+        or to put back (`release`)."""
+        values = dict(handed_at=None, attempts=max(0, message.attempts - 1))
+        if not keep_claim:
+            values.update(status="queued", claimed_by="", claimed_until=None)
         if error is not None:
             values["last_error"] = error[:1000]
         self.record(message, **values)
