@@ -95,6 +95,10 @@ DEFAULTS = dict(
     # claim lasts without progress (seconds; renewed while the worker sends); tries before a
     # temporary failure becomes final; the first retry delay (seconds), doubled on every try.
     MAIL_WORKER_BATCH=200,
+    # At most this many messages are handed over in one transaction (a crash leaves at most
+    # as many whose fate is unknown); the worker hands over fewer, down to one at a time,
+    # when the provider is slow enough that a transaction a message costs little.
+    MAIL_WORKER_GROUP=25,
     MAIL_WORKER_CLAIM_SECONDS=120,
     MAIL_MAX_ATTEMPTS=8,
     MAIL_RETRY_BASE_SECONDS=60,

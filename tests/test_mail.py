@@ -316,7 +316,8 @@ def test_smtp_server_down_during_a_run_loses_nothing_and_later_sends_each_once(
 # ---------------------------------------------------------------- several workers
 
 
-def start_worker_process(app, smtp, tmp_path, *args):
+def start_worker_process(app, smtp, tmp_path, *args, **settings):
+    """A real `sala worker` process; `settings` become SALA_* variables."""
     env = dict(
         os.environ,
         SALA_SECRET_KEY="test-secret-" + "k" * 32,
@@ -327,6 +328,7 @@ def start_worker_process(app, smtp, tmp_path, *args):
         SALA_MAIL_FILE_DIR=str(tmp_path / "mail"),
         SALA_BASE_URL="http://sala.test",
         PYTHONUNBUFFERED="1",
+        **{f"SALA_{name}": str(value) for name, value in settings.items()},
     )
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "sala"), "worker", "--idle", "0.2", *args],

@@ -5,9 +5,9 @@
   says why on the outbox page and in the worker's output, and fails no mail; the pause ends
   after a growing delay or when the organizer says it is fixed;
 - failed mail is retried all at once, by bulk send and by reason, from the page and the CLI;
-- a worker killed with SIGKILL leaves the mails it had delivered marked sent (each outcome
-  is committed before the next hand-over), the one in flight "unknown: may have been
-  delivered", and a retry of it carries the same Message-ID."""
+- a worker killed with SIGKILL leaves the mails of the groups it had finished marked sent
+  (a group's outcomes are committed with the next group's hand-over), the group in flight
+  "unknown: may have been delivered", and a retry of it carries the same Message-ID."""
 
 import asyncio
 import re
@@ -23,6 +23,7 @@ from test_mail import start_worker_process as start_worker
 from world import MAIL_TEST, make_event
 
 from app.extensions import db
+from app.mail import worker
 from app.mail.outbox import retry, retry_failed
 from app.mail.worker import IN_FLIGHT_UNKNOWN
 from app.models import AuditEntry, MailPause, OutboxMessage, utcnow
@@ -260,13 +261,16 @@ def test_sala_mail_resume_ends_a_pause(mail_app, mail_event, smtp):
 # ---------------------------------------------------------------- a worker killed
 
 
-def test_worker_killed_mid_batch_keeps_what_it_delivered_and_marks_the_one_in_flight_unknown(
-    mail_app, mail_event, smtp, tmp_path
+@pytest.mark.parametrize("group", [1, 4], ids=["one at a time", "in groups of up to 4"])
+def test_worker_killed_mid_batch_keeps_what_it_delivered_and_marks_the_group_in_flight_unknown(
+    mail_app, mail_event, smtp, tmp_path, group
 ):
-    """`kill -9` of a real `sala worker` while the server holds the sixth of twelve mails:
-    the five delivered before it are recorded as sent, the sixth is "unknown" (never sent
-    again by a retry of all failed mail), the rest go out once; when the organizer sends
-    the sixth again, it carries the Message-ID of the first try."""
+    """`kill -9` of a real `sala worker` while the server holds the sixth of twelve mails.
+    Messages are handed over in groups (MAIL_WORKER_GROUP at most), each group's hand-over
+    committed with the outcomes of the one before: the mails of earlier groups are recorded
+    as sent; the group of the sixth (the sixth alone, with groups of one) becomes "unknown"
+    (never sent again by a retry of all failed mail); the rest go out once; when the
+    organizer sends the sixth again, it carries the Message-ID of the first try."""
     queue_many(mail_event, 12)
     stuck, release = threading.Event(), threading.Event()
     first_try = {}
@@ -282,7 +286,7 @@ def test_worker_killed_mid_batch_keeps_what_it_delivered_and_marks_the_one_in_fl
         return await original(server, session, envelope)
 
     smtp.handle_DATA = hold_the_sixth
-    process = start_worker(mail_app, smtp, tmp_path, "--batch", "50")
+    process = start_worker(mail_app, smtp, tmp_path, "--batch", "50", MAIL_WORKER_GROUP=group)
     try:
         assert stuck.wait(60), process_output(process)
         process.send_signal(signal.SIGKILL)
@@ -293,11 +297,17 @@ def test_worker_killed_mid_batch_keeps_what_it_delivered_and_marks_the_one_in_fl
             process.kill()
 
     messages = by_recipient()
-    delivered = [f"person-{n}@example.org" for n in range(5)]
-    assert delivered_to(smtp) == delivered
-    assert [messages[to].status for to in delivered] == ["sent"] * 5  # recorded as it happened
-    assert messages["person-5@example.org"].handed_at is not None
-    assert all(messages[f"person-{n}@example.org"].handed_at is None for n in range(6, 12))
+    person = [messages[f"person-{n}@example.org"] for n in range(12)]
+    assert delivered_to(smtp) == [f"person-{n}@example.org" for n in range(5)]
+    # The group in flight: handed over, its outcomes not recorded; the sixth among them.
+    in_flight = [n for n, message in enumerate(person) if message.handed_at is not None]
+    in_flight = [n for n in in_flight if person[n].status == "sending"]
+    assert 5 in in_flight and in_flight == list(range(in_flight[0], in_flight[-1] + 1))
+    assert len(in_flight) <= group
+    assert [message.status for message in person[: in_flight[0]]] == ["sent"] * in_flight[0]
+    assert all(message.handed_at is None for message in person[in_flight[-1] + 1 :])
+    if group == 1:
+        assert in_flight == [5]  # each outcome was recorded as it happened
 
     # The dead worker's claims expire; the next worker settles them.
     db.session.execute(
@@ -308,17 +318,19 @@ def test_worker_killed_mid_batch_keeps_what_it_delivered_and_marks_the_one_in_fl
     run_worker()
 
     messages = by_recipient()
-    in_flight = messages["person-5@example.org"]
-    assert (in_flight.status, in_flight.last_error) == ("unknown", IN_FLIGHT_UNKNOWN)
+    for n in in_flight:
+        message = messages[f"person-{n}@example.org"]
+        assert (message.status, message.last_error) == ("unknown", IN_FLIGHT_UNKNOWN)
     assert delivered_to(smtp) == sorted(
-        f"person-{n}@example.org" for n in range(12) if n != 5
-    )  # each once
+        [f"person-{n}@example.org" for n in range(12) if n not in in_flight]
+        + [f"person-{n}@example.org" for n in in_flight if n < 5]
+    )  # each once: the group in flight is not sent again
     assert retry_failed() == 0  # "retry all" does not double it
 
     page = sign_in_organizer(mail_app).get("/admin/outbox?status=unknown").text
     assert "unknown: may have been delivered" in page and "p***@example.org" in page
 
-    assert retry(in_flight)  # the organizer knows it did not arrive
+    assert retry(messages["person-5@example.org"])  # the organizer knows it did not arrive
     db.session.commit()
     run_worker()
     again = smtp.to("person-5@example.org")
@@ -434,6 +446,46 @@ def test_a_working_worker_renews_the_claims_of_its_batch(make_app, smtp):
         reader.dispose()
 
     assert expiries[1] > expiries[0]
+
+
+def test_a_provider_turning_slow_mid_group_never_sends_on_an_expired_claim(
+    make_app, smtp, monkeypatch
+):
+    """Messages go out in groups once the provider proved fast; when it turns slow in the
+    middle of one, the rest of the group waits for the next hand-over, which renews the
+    claims: no mail is given to the server while its claim has expired (another worker could
+    have settled it), every mail arrives once, each counted as one try."""
+    app = make_app(
+        EMAIL_PROVIDER="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+        MAIL_WORKER_CLAIM_SECONDS=3, MAIL_WORKER_GROUP=10,
+    )  # fmt: skip
+    monkeypatch.setattr(worker, "GROUP_SHARE", 10_000)  # full groups (10) after the first
+    with app.app_context():
+        add_test_templates(app)
+        queue_many(make_event(MAIL_TEST), 12)
+        reader = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+        expired_when_sent = []
+        original = smtp.handle_DATA
+
+        async def slow_after_the_fourth(server, session, envelope):
+            with reader.connect() as connection:
+                until = connection.scalar(
+                    sa.select(OutboxMessage.claimed_until).where(
+                        OutboxMessage.recipient == envelope.rcpt_tos[0]
+                    )
+                )
+            if until < utcnow():
+                expired_when_sent.append(envelope.rcpt_tos[0])
+            if len(smtp.messages) >= 4:
+                await asyncio.sleep(0.6)  # a group of them takes longer than a claim
+            return await original(server, session, envelope)
+
+        smtp.handle_DATA = slow_after_the_fourth
+        assert run_worker().sent == 12
+        reader.dispose()
+        assert expired_when_sent == []
+        assert delivered_to(smtp) == sorted(f"person-{n}@example.org" for n in range(12))
+        assert {(m.status, m.attempts) for m in outbox()} == {("sent", 1)}
 
 
 # ---------------------------------------------------------------- upgrading

@@ -104,6 +104,9 @@ def _recipient_header(address):
     return _address_header(address) if address.isascii() else _header_value(address)
 
 
+# A mail-out sends the same text to thousands (rendered once per language): its parts are
+# encoded once. The key is the text itself, so a hit is exact.
+@functools.lru_cache(maxsize=16)
 def _body_part(content_type, text):
     """A text part: 7bit when it is short-lined ASCII, base64 otherwise (Khmer, long lines)."""
     data = text.replace("\r\n", "\n").encode("utf-8")

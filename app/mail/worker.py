@@ -13,11 +13,14 @@ One round (`Worker.run_round`):
 5. one provider connection is opened for the batch (and kept for the next one while the
    queue has mail: a full batch was claimed and nothing went wrong; closed as soon as a
    round finds less than a full batch, before any wait), and the messages are handed over
-   one by one: ``handed_at`` is committed *before* the provider sees a message, and its outcome
-   (sent, retry later with a growing delay, failed with the reason) is committed before the
-   next is handed over. A crash leaves at most one message whose fate is unknown. The claims
-   of the batch are renewed as the work goes on, so a dead worker's batch returns to the
-   queue within one claim period.
+   in groups: a group's ``handed_at`` is committed *before* the provider sees any of its
+   messages, in one transaction with the outcomes of the group before (sent, retry later
+   with a growing delay, failed with the reason). A crash leaves at most one group whose
+   fate is unknown. A group is sized so its transaction costs at most 1/GROUP_SHARE of the
+   provider's time for it (at most MAIL_WORKER_GROUP messages; one with a provider slower
+   than a commit, and the first of each connection). The claims of the batch are renewed
+   as the work goes on, so a dead worker's batch returns to the queue within one claim
+   period.
 
 A refusal by the provider itself (its sender, login or connection) pauses the queue with
 a growing delay instead of failing every message; only a recipient's own refusal fails
@@ -29,6 +32,7 @@ organizer can lift it at once (the outbox page, ``sala mail resume``).
 """
 
 import logging
+import math
 import os
 import socket
 import threading
@@ -170,6 +174,25 @@ HAND_OVER = (
         claimed_until=sa.bindparam("until"),
     )
 )
+# The same for a group of messages, saying which ones this worker still held.
+HAND_OVER_GROUP = (
+    sa.update(OUTBOX)
+    .where(
+        OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)),
+        OUTBOX.c.status == "sending",
+        OUTBOX.c.claimed_by == sa.bindparam("worker"),
+        OUTBOX.c.handed_at.is_(None),
+    )
+    .values(
+        handed_at=sa.bindparam("now"),
+        attempts=OUTBOX.c.attempts + 1,
+        claimed_until=sa.bindparam("until"),
+    )
+    .returning(OUTBOX.c.id)
+)
+# A group's hand-over (one transaction: the previous group's outcomes, then the marks)
+# costs at most 1/GROUP_SHARE of the time the provider takes for the group.
+GROUP_SHARE = 20
 
 
 class Worker:
@@ -184,6 +207,9 @@ class Worker:
         self.max_attempts = config["MAIL_MAX_ATTEMPTS"]
         self.retry_base = config["MAIL_RETRY_BASE_SECONDS"]
         self.pause_max = config["MAIL_PAUSE_MAX_SECONDS"]
+        self.group_max = max(1, config["MAIL_WORKER_GROUP"])
+        self._group_size = 1  # messages in the next hand-over (see `next_group_size`)
+        self._outcomes = []  # recorded, not yet committed: [{"outbox_id": …, column: value}]
         self.on_progress = on_progress
         self.stop = threading.Event()
         self._renew_claims_at = 0.0
@@ -352,25 +378,58 @@ class Worker:
         )
         db.session.commit()
 
-    def hand_over(self, message):
-        """Mark one message as handed over and commit (with the previous message's outcome)
-        before the provider sees it. Returns False if this worker no longer holds it
-        (another worker settled an expired claim)."""
+    def hand_over(self, messages):
+        """Mark a group of messages as handed over, in one transaction with the outcomes
+        recorded since the last hand-over (and the renewal of the claims, when due), and
+        commit it before the provider sees any of them. Returns those this worker still
+        holds (another worker may have settled an expired claim), in order."""
+        connection = db.session.connection()
+        self.write_outcomes(connection)
+        self.renew_claims()
         now = utcnow()
-        held = db.session.execute(
-            HAND_OVER,
-            {
-                "outbox_id": message.id,
-                "worker": self.name,
-                "now": now,
-                "until": now + self.claim_for,
-            },
-        ).rowcount
+        values = {"worker": self.name, "now": now, "until": now + self.claim_for}
+        if connection.dialect.update_returning:
+            ids = [message.id for message in messages]
+            held = set(connection.execute(HAND_OVER_GROUP, dict(values, ids=ids)).scalars())
+        else:
+            held = {
+                message.id
+                for message in messages
+                if connection.execute(HAND_OVER, dict(values, outbox_id=message.id)).rowcount
+            }
         db.session.commit()
-        if held:  # what the row now says, without reading it back
-            set_committed_value(message, "handed_at", now)
-            set_committed_value(message, "attempts", message.attempts + 1)
-        return bool(held)
+        self._outcomes.clear()  # written and committed
+        for message in messages:  # what the rows now say, without reading them back
+            if message.id in held:
+                set_committed_value(message, "handed_at", now)
+                set_committed_value(message, "attempts", message.attempts + 1)
+        return [message for message in messages if message.id in held]
+
+    def write_outcomes(self, connection=None):
+        """Write the outcomes recorded since the last commit (the caller commits): one
+        executemany per set of columns, not a statement a message."""
+        if not self._outcomes:
+            return
+        connection = connection or db.session.connection()
+        by_columns = {}
+        for values in self._outcomes:
+            by_columns.setdefault(tuple(values), []).append(values)
+        for rows in by_columns.values():
+            connection.execute(RECORD_OUTCOME, rows)
+
+    def commit_outcomes(self):
+        self.write_outcomes()
+        db.session.commit()
+        self._outcomes.clear()
+
+    def next_group_size(self, bookkeeping, sending, count):
+        """How many messages the next hand-over takes: enough that its transaction costs at
+        most 1/GROUP_SHARE of the time the provider takes for them, at most `group_max`.
+        With a provider slower than a commit (most real ones) that is one message."""
+        if not count or sending <= 0:
+            return 1
+        wanted = math.ceil(GROUP_SHARE * bookkeeping * count / sending)
+        return max(1, min(self.group_max, wanted))
 
     # ------------------------------------------------------------ sending
 
@@ -380,6 +439,7 @@ class Worker:
             connection_cm = email_provider(self.app).open()
             self._connection = connection_cm.__enter__()
             self._connection_cm = connection_cm
+            self._group_size = 1  # a new connection: its first message goes alone
         return self._connection
 
     def close_connection(self):
@@ -401,33 +461,59 @@ class Worker:
         # ends without a stop, a pause or an error; otherwise closed at the end of it.
         keep = False
         session = db.session()
-        # One read for the batch; a commit per message must not make each one read again.
+        # One read for the batch; a commit per group must not make each one read again.
         session.expire_on_commit = False
         try:
-            messages = session.scalars(
-                sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))
-            ).all()
-            for message in sorted(messages, key=lambda m: ids.index(m.id)):
-                if self.stop.is_set():
-                    break
-                self.renew_claims()
-                if self.hand_over(message) and not self.send_one(connection, message, stats):
-                    break  # the provider refused or went away: the queue is paused
-            else:
-                keep = (
-                    self.keep_connection
-                    and len(ids) >= self.batch_size
-                    and not self.stop.is_set()
-                    and not stats.provider_error
+            order = {id_: n for n, id_ in enumerate(ids)}
+            messages = sorted(
+                session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))),
+                key=lambda m: order[m.id],
+            )
+            paused_by, position = "", 0
+            while position < len(messages) and not paused_by and not self.stop.is_set():
+                group = messages[position : position + self._group_size]
+                position += len(group)
+                started = time.perf_counter()
+                held = self.hand_over(group)
+                handed = time.perf_counter()
+                done = 0
+                for message in held:
+                    # A stop; or the claims are due for renewal (a provider turned slow):
+                    # the rest of the group waits for the next hand-over, which renews them.
+                    if self.stop.is_set() or time.monotonic() >= self._renew_claims_at:
+                        break
+                    done += 1
+                    paused_by = self.send_one(connection, message, stats)
+                    if paused_by:  # the provider refused or went away
+                        break
+                for message in held[done:]:  # handed over, never seen by the provider
+                    self.unhand(message, keep_claim=True)
+                if done < len(held) and not paused_by and not self.stop.is_set():
+                    position = messages.index(held[done])  # in the next group, renewed
+                self._group_size = self.next_group_size(
+                    handed - started, time.perf_counter() - handed, done
                 )
-            db.session.commit()  # the last outcome
+            if paused_by:
+                self.pause(paused_by, stats)  # commits the outcomes first
+            elif position >= len(messages):
+                keep = (
+                    self.keep_connection and len(ids) >= self.batch_size and not self.stop.is_set()
+                )
+            self.commit_outcomes()  # the last group's
         except Exception:
-            # Only the current message's outcome is lost with the transaction; it keeps
-            # handed_at, so when its claim expires it is marked unknown, never resent.
+            # The outcomes of the group being sent are written again in a new transaction
+            # (a lost database connection is replaced); if that fails too, they are lost
+            # with it: the group keeps handed_at, and when its claims expire it is marked
+            # unknown, never sent again.
             db.session.rollback()
+            try:
+                self.commit_outcomes()
+            except Exception:
+                db.session.rollback()
+                self._outcomes.clear()
             raise
         finally:
-            session.expire_on_commit = True
+            session.expire_on_commit = True  # release() commits: the batch's rows expire
             try:
                 self.release()  # whatever is left unhanded after a stop, a pause or an error
             except Exception:
@@ -437,23 +523,22 @@ class Worker:
                 self.close_connection()
 
     def send_one(self, connection, message, stats):
-        """Hand one message over and record its outcome (the caller commits it). Returns
-        False when the provider itself refused or went away: the queue is then paused."""
+        """Hand one message over and record its outcome (committed with the next group's
+        hand-over). Returns why the queue must pause when the provider itself refused or
+        went away (the caller pauses it), else ""."""
         malformed = malformed_address(message.recipient)
         if malformed:
             self.fail(message, malformed, stats)
-            return True
+            return ""
         try:
             provider_id = connection.send(message)
         except ProviderRefused as exc:  # not delivered, and not the message's fault
             self.unhand(message, str(exc))
-            self.pause(str(exc), stats)
-            return False
+            return str(exc)
         except ConnectionLost as exc:
             error = str(exc) or type(exc).__name__
             self.postpone(message, error, stats)
-            self.pause(error, stats)
-            return False
+            return error
         except TemporaryFailure as exc:
             self.postpone(message, str(exc), stats)
         except PermanentFailure as exc:
@@ -461,7 +546,7 @@ class Worker:
         except Exception as exc:  # a bug, not the mail server: do not risk a duplicate
             log.exception("sending outbox message %s failed", message.id)
             self.fail(message, f"{type(exc).__name__}: {exc}", stats)
-            return True
+            return ""
         else:
             self.record(
                 message,
@@ -476,34 +561,33 @@ class Worker:
             self.paused = False
             lift_pause()
             log.warning("the email provider answers again; mail is no longer paused")
-        return True
+        return ""
 
     def pause(self, reason, stats):
-        db.session.commit()  # the current message's outcome first, whatever happens next
+        self.commit_outcomes()  # the outcomes so far first, whatever happens next
         pause = pause_queue(reason, self.retry_base, self.pause_max)
         self.paused = True
         stats.provider_error, stats.paused_until = pause.reason, pause.until
         log.warning("mail paused until %s UTC: %s", f"{pause.until:%H:%M:%S}", pause.reason)
 
     def record(self, message, **values):
-        """Write a message's outcome (committed with the next hand-over, or at the end of
-        the batch), and keep the loaded row in step."""
-        db.session.execute(RECORD_OUTCOME, {"outbox_id": message.id, **values})
-        for name, value in values.items():
-            set_committed_value(message, name, value)
+        """Record a message's outcome (written and committed with the next group's
+        hand-over, or at the end of the batch, whose commit expires the loaded rows)."""
+        self._outcomes.append({"outbox_id": message.id, **values})
+        if "attempts" in values:  # the one column read again while the batch goes on
+            set_committed_value(message, "attempts", values["attempts"])
 
-    def unhand(self, message, error):
-        """A message marked handed over that the provider did not take: back in the queue,
-        its try not counted."""
-        self.record(
-            message,
-            status="queued",
-            last_error=error[:1000],
-            handed_at=None,
-            attempts=max(0, message.attempts - 1),
-            claimed_by="",
-            claimed_until=None,
-        )
+    def unhand(self, message, error=None, keep_claim=False):
+        """A message marked handed over that the provider did not take, its try not
+        counted: back in the queue, with the provider's refusal as its last error; with
+        `keep_claim` (the provider never saw it), still this worker's, to hand over again
+        or to put back (`release`)."""
+        values = dict(handed_at=None, attempts=max(0, message.attempts - 1))
+        if not keep_claim:
+            values.update(status="queued", claimed_by="", claimed_until=None)
+        if error is not None:
+            values["last_error"] = error[:1000]
+        self.record(message, **values)
 
     def postpone(self, message, error, stats):
         if message.attempts >= self.max_attempts:

@@ -20,6 +20,7 @@ form; a local part with them (ü@…) needs SMTPUTF8, used when the server offer
 that does not fails that one message, with a reason on the organizer's outbox page.
 """
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -30,6 +31,43 @@ from app.api import hookimpl
 # Replies that mean "log in first" or "your login is refused", wherever they come.
 AUTHENTICATION_CODES = (530, 534, 535, 538)
 CLOSING = 421  # "service not available, closing the channel": the server, not the message
+
+
+# An envelope address smtplib would write as "<address>" after parsing it: letters, digits,
+# _%+- in dot-separated runs, @, a dotted domain. Nearly every address is one.
+PLAIN_ENVELOPE_ADDRESS = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*", re.ASCII
+)
+
+
+class PlainAddresses:
+    """MAIL FROM and RCPT TO without smtplib's `quoteaddr`, which parses every address with
+    `email.utils.parseaddr`: a third of the client's CPU a message. An address of the plain
+    form is written as smtplib would write it; any other (or SMTPUTF8) goes the usual way."""
+
+    def mail(self, sender, options=()):
+        if not PLAIN_ENVELOPE_ADDRESS.fullmatch(sender) or any(
+            option.lower() == "smtputf8" for option in options
+        ):
+            return super().mail(sender, options)
+        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
+        self.putcmd("mail", f"from:<{sender}>{optionlist}")
+        return self.getreply()
+
+    def rcpt(self, recip, options=()):
+        if not PLAIN_ENVELOPE_ADDRESS.fullmatch(recip):
+            return super().rcpt(recip, options)
+        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
+        self.putcmd("rcpt", f"to:<{recip}>{optionlist}")
+        return self.getreply()
+
+
+class SMTP(PlainAddresses, smtplib.SMTP):
+    pass
+
+
+class SMTP_SSL(PlainAddresses, smtplib.SMTP_SSL):  # noqa: N801 (smtplib's name)
+    pass
 
 
 @dataclass(frozen=True)
@@ -59,9 +97,9 @@ class SmtpSettings:
         # Loading the system's certificates takes a noticeable time: only when TLS is used.
         context = ssl.create_default_context() if self.use_ssl or self.use_tls else None
         if self.use_ssl:
-            host = smtplib.SMTP_SSL(self.server, self.port, timeout=self.timeout, context=context)
+            host = SMTP_SSL(self.server, self.port, timeout=self.timeout, context=context)
         else:
-            host = smtplib.SMTP(self.server, self.port, timeout=self.timeout)
+            host = SMTP(self.server, self.port, timeout=self.timeout)
         try:
             if self.use_tls:
                 host.starttls(context=context)
