@@ -137,7 +137,7 @@ def csrf_token():
     field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
     if field in g:
         return g.get(field)
-    if config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+    if config["WTF_CSRF_TIME_LIMIT"] is not None:
         return generate_csrf()
     raw = session.get(field)
     if not isinstance(raw, str):

@@ -19,6 +19,14 @@ NOT_OURS = {
     "RATELIMIT_ENABLED",  # Flask-Limiter's
     "RATELIMIT_KEY_PREFIX",  # Flask-Limiter's
     "MODERATOR_HOME",  # the moderation plugin's, defaulted by its sala_config_defaults
+    # Read where app/every_request.py and app/security.py stand in for Flask, Flask-WTF and
+    # Flask-Login's own code, with those libraries' own defaults.
+    "SECRET_KEY_FALLBACKS",  # Flask's
+    "WTF_CSRF_FIELD_NAME",  # Flask-WTF's
+    "WTF_CSRF_SECRET_KEY",  # Flask-WTF's
+    "WTF_CSRF_METHODS",  # Flask-WTF's
+    "SESSION_PROTECTION",  # Flask-Login's
+    "REMEMBER_COOKIE_NAME",  # Flask-Login's
 }
 
 # Defaults we set for Flask and its extensions: their own documentation describes them.

@@ -56,7 +56,7 @@ def test_a_moderator_links_an_idea_to_its_speaker_and_the_board_says_so(
     add_speaker(event, "Sok Dara")
     idea = add_idea(event, title="An independent election commission", status="pending")
     queue = organizer.get(f"/moderate/{event.id}").get_data(as_text=True)
-    assert f'<option value="{chea.id}" >Dr. Chea Vanna</option>' in queue
+    assert f'<option value="{chea.id}">Dr. Chea Vanna</option>' in queue
     response = organizer.post(
         f"/moderate/{event.id}/ideas/{idea.id}/presenter",
         data={"speaker_id": str(chea.id), "revision": str(idea.revision)},
