@@ -13,8 +13,8 @@ The worker is woken at once: on PostgreSQL by NOTIFY (sent in the submitting
 transaction), in the dev server by an in-process event, elsewhere by a short poll.
 
 The request knows whether registration (or the idea box) is open from a per-process cache
-of the session's public facts (`facts`), emptied when a session or its themes change in
-this process, and at most PAGE_CACHE_SECONDS old for a change made in another one. The
+of the session's public facts (`facts`), emptied with the page cache (a change to what the
+pages show, in this process) and at most PAGE_CACHE_SECONDS old for a change made in another. The
 worker judges again by the time the visitor sent the form."""
 
 import logging
@@ -24,12 +24,12 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_sqlalchemy.session import Session as FlaskSession
 from wtforms.validators import StopValidation as _StopValidation
 from wtforms.validators import ValidationError as _ValidationError
 
 from .extensions import db
 from .models import Event, Idea, Registration, Submission, Theme, utcnow
+from .pagecache import also_forget
 from .sqlite import take_write_lock
 
 log = logging.getLogger(__name__)
@@ -93,31 +93,7 @@ def forget_facts():
         _facts.clear()
 
 
-@sa.event.listens_for(FlaskSession, "after_flush")
-def _note_changes(session, _flush_context):
-    changed = session.new | session.dirty | session.deleted
-    if any(isinstance(obj, Event | Theme) for obj in changed):
-        session.info["sala_facts_changed"] = True
-
-
-@sa.event.listens_for(FlaskSession, "do_orm_execute")
-def _note_bulk_changes(state):
-    if (state.is_update or state.is_delete) and any(
-        isinstance(mapper.class_, type) and issubclass(mapper.class_, Event | Theme)
-        for mapper in state.all_mappers
-    ):
-        state.session.info["sala_facts_changed"] = True
-
-
-@sa.event.listens_for(FlaskSession, "after_commit")
-def _forget_after_change(session):
-    if session.info.pop("sala_facts_changed", False):
-        forget_facts()
-
-
-@sa.event.listens_for(FlaskSession, "after_rollback")
-def _forget_note(session):
-    session.info.pop("sala_facts_changed", None)
+also_forget(forget_facts)
 
 
 # ---------------------------------------------------------------- the request's side

@@ -88,8 +88,20 @@ def cacheable():
     )
 
 
+# Other per-process caches of what the pages show, emptied with the pages (also_forget).
+_also_forget = []
+
+
+def also_forget(forget):
+    """Call `forget()` whenever the cached pages are forgotten: a per-process cache of what
+    the pages show (app/intake.py's session facts) stays exactly as fresh as the pages."""
+    _also_forget.append(forget)
+
+
 def forget_pages():
     cache.clear()
+    for forget in _also_forget:
+        forget()
 
 
 # ---------------------------------------------------------------- invalidation
