@@ -687,6 +687,25 @@ def limiter_storage():
     return "memory://"
 
 
+def server_env(url, tmp, storage=None, **extra):
+    """The environment every bench serves Sala (and hello) with: the database, the rate
+    limiter on as in production (Redis when it answers, a key prefix per run), `extra`
+    settings over it. The load's requests all come from one address, so bench/load.py
+    raises the public-POST limit (its cost stays measured)."""
+    return dict(
+        os.environ,
+        SALA_SQLALCHEMY_DATABASE_URI=url,
+        SALA_SECRET_KEY="bench-only-secret-key-never-for-production",
+        SALA_RATELIMIT_ENABLED="true",
+        SALA_RATELIMIT_STORAGE_URI=storage or limiter_storage(),
+        SALA_RATELIMIT_KEY_PREFIX=f"sala-bench-{uuid.uuid4().hex[:8]}",
+        SALA_BASE_URL="http://127.0.0.1",
+        SALA_INSTANCE_PATH=f"{tmp}/instance",
+        PYTHONPATH=str(ROOT / "bench"),
+        **extra,
+    )
+
+
 LINES = (
     # key, label, measure, server ("hello", "sala", "fresh"), warm-up needed
     ("bare", "bare Flask hello", "hello"),
@@ -722,20 +741,7 @@ def measure(kind, args, tmp):
         create_write_table(url)
         storage = limiter_storage()
         result["limiter"] = storage
-        env = dict(
-            os.environ,
-            SALA_SQLALCHEMY_DATABASE_URI=url,
-            SALA_SECRET_KEY="bench-only-secret-key-never-for-production",
-            # The rate limiter on, as in production; every request of the load comes from
-            # one address, so the public-POST limit is raised (its cost stays measured).
-            SALA_RATELIMIT_ENABLED="true",
-            SALA_RATELIMIT_STORAGE_URI=storage,
-            SALA_RATELIMIT_KEY_PREFIX=f"sala-bench-{uuid.uuid4().hex[:8]}",
-            SALA_RATELIMIT_PUBLIC_POST="1000000 per minute",
-            SALA_BASE_URL="http://127.0.0.1",
-            SALA_INSTANCE_PATH=f"{tmp}/instance",
-            PYTHONPATH=str(ROOT / "bench"),
-        )
+        env = server_env(url, tmp, storage, SALA_RATELIMIT_PUBLIC_POST="1000000 per minute")
         servers = {}
         try:
             servers["hello"] = Served("hello_app:app", env)

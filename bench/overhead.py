@@ -18,7 +18,6 @@ Prints a table. Needs Redis at 127.0.0.1:6379 (else the limiter counts in memory
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -141,17 +140,7 @@ def served(rev, rounds, seconds, threads, kinds, pg):
             servers = {}
             try:
                 load.seed(load.build_app(url, tmp), 10, 10)
-                env = dict(
-                    os.environ,
-                    SALA_SQLALCHEMY_DATABASE_URI=url,
-                    SALA_SECRET_KEY="bench-only-secret-key-never-for-production",
-                    SALA_RATELIMIT_ENABLED="true",
-                    SALA_RATELIMIT_STORAGE_URI=load.limiter_storage(),
-                    SALA_RATELIMIT_KEY_PREFIX=f"overhead-{uuid.uuid4().hex[:8]}",
-                    SALA_BASE_URL="http://127.0.0.1",
-                    SALA_INSTANCE_PATH=f"{tmp}/instance",
-                    PYTHONPATH=str(ROOT / "bench"),
-                )
+                env = load.server_env(url, tmp)
                 servers["bare Flask hello"] = load.Served("hello_app:app", env)
                 servers[f"cached page, {rev}"] = load.Served("wsgi:app", env, cwd=other)
                 servers["cached page, this branch"] = load.Served("wsgi:app", env)

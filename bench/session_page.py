@@ -194,8 +194,6 @@ def child_dump(into):
 def child_served(seconds):
     """The session page under gunicorn with deploy/gunicorn.conf.py, the page cache off, as
     bench/load.py's "session_fresh" line serves it: (requests/s, server CPU ms per request)."""
-    import os
-    import uuid
 
     import load
 
@@ -203,18 +201,7 @@ def child_served(seconds):
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/b.sqlite"
         load.seed(load.build_app(url, tmp), 10, 10)
-        env = dict(
-            os.environ,
-            SALA_SQLALCHEMY_DATABASE_URI=url,
-            SALA_SECRET_KEY="bench-only-secret-key-never-for-production",
-            SALA_RATELIMIT_ENABLED="true",
-            SALA_RATELIMIT_STORAGE_URI=load.limiter_storage(),
-            SALA_RATELIMIT_KEY_PREFIX=f"sala-bench-{uuid.uuid4().hex[:8]}",
-            SALA_BASE_URL="http://127.0.0.1",
-            SALA_INSTANCE_PATH=f"{tmp}/instance",
-            SALA_PAGE_CACHE_SECONDS="0",
-            PYTHONPATH=str(ROOT / "bench"),
-        )
+        env = load.server_env(url, tmp, SALA_PAGE_CACHE_SECONDS="0")
         server = load.Served("wsgi:app", env)
         try:
             load.session_page(server, 1.0, 4)  # warm every worker
