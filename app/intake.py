@@ -230,12 +230,24 @@ def _process_safely(row, events):
     return False
 
 
-def drain(batch=BATCH, budget=BUDGET):
+# A database connection lost in the middle of a step: the step's work is rolled back, and
+# done again on a new connection (as the worker's next round does).
+LOST = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.PendingRollbackError)
+
+
+def drain(batch=BATCH, budget=BUDGET, tries=3):
     """Process until nothing waits; returns how many were processed."""
     arrived.clear()
-    total = 0
+    total = lost = 0
     while True:
-        count = step(batch, budget)
+        try:
+            count = step(batch, budget)
+        except LOST:
+            db.session.rollback()
+            lost += 1
+            if lost == tries:
+                raise
+            continue
         total += count
         if count == 0:
             return total
